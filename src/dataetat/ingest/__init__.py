@@ -1,0 +1,1 @@
+"""Files in → validated Arrow batches + a report of problems. No database here."""

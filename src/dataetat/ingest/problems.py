@@ -1,0 +1,143 @@
+"""Import problems: one stable code per problem, a French message, collected into a report.
+
+A problem is data, not an exception: the reader goes on and the report lists every problem with
+file, line, column and value. `FileUnreadable` is raised only when nothing more can be read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+Level = Literal["erreur", "avertissement"]
+
+# code -> (level, French template). Templates may use {colonne} {valeur} {detail}.
+CATALOGUE: dict[str, tuple[Level, str]] = {
+    "fichier-vide": ("erreur", "Le fichier est vide."),
+    "fichier-non-texte": ("erreur", "Ce n'est pas un fichier texte CSV ({detail})."),
+    "encodage-invalide": ("erreur", "Le fichier n'est pas encodé en UTF-8 ({detail}). Réenregistrez-le en UTF-8."),
+    "format-inconnu": ("erreur", "Format de fichier non reconnu : {detail}"),
+    "separateur-invalide": ("erreur", "Séparateur inattendu : {detail}"),
+    "colonne-manquante": ("erreur", "Colonne manquante : « {colonne} »."),
+    "colonne-inattendue": ("erreur", "Colonne inattendue : « {valeur} »."),
+    "type-fichier-inattendu": ("erreur", "{detail}"),
+    "aucune-ligne": ("erreur", "Le fichier ne contient aucune ligne de données (en-tête seul)."),
+    "nombre-colonnes": ("erreur", "La ligne a {detail} (« {valeur} »)."),
+    "ligne-trop-longue": ("erreur", "Ligne trop longue ({detail}) : le fichier n'est pas un export Chorus valide."),
+    "fichier-tronque": ("erreur", "Fichier tronqué : un champ entre guillemets n'est jamais refermé ({detail})."),
+    "valeur-manquante": ("erreur", "Valeur obligatoire manquante dans la colonne « {colonne} »."),
+    "montant-invalide": ("erreur", "Montant illisible « {valeur} » dans la colonne « {colonne} »."),
+    "date-invalide": ("erreur", "Date illisible « {valeur} » dans la colonne « {colonne} » (attendu jj.mm.aaaa)."),
+    "entier-invalide": ("erreur", "Nombre entier attendu dans la colonne « {colonne} », trouvé « {valeur} »."),
+    "exercice-manquant": ("erreur", "{detail}"),
+    "region-manquante": ("erreur", "{detail}"),
+    "societe-inconnue": ("erreur", "Société Chorus « {valeur} » inconnue : impossible d'en déduire la région."),
+    "siret-invalide": ("avertissement", "« {valeur} » n'est pas un SIRET (14 chiffres) : ligne gardée sans bénéficiaire."),
+    "code-inconnu": ("avertissement", "Code absent du référentiel {colonne} : « {valeur} » (gardé tel quel, {detail})."),
+    "erreurs-tronquees": ("avertissement", "{detail}"),
+}
+
+MAX_PROBLEMS = 1000
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    fichier: str
+    ligne: int | None = None
+    colonne: str | None = None
+    valeur: str | None = None
+    detail: str | None = None
+
+    @property
+    def niveau(self) -> Level:
+        return CATALOGUE[self.code][0]
+
+    @property
+    def message(self) -> str:
+        template = CATALOGUE[self.code][1]
+        return template.format(colonne=self.colonne, valeur=_short(self.valeur), detail=self.detail)
+
+    def describe(self) -> str:
+        where = self.fichier + (f", ligne {self.ligne}" if self.ligne else "")
+        return f"{where} : {self.message}"
+
+    def as_dict(self) -> dict:
+        return asdict(self) | {"niveau": self.niveau, "message": self.message}
+
+
+def _short(value: str | None, limit: int = 80) -> str | None:
+    if value is None or len(value) <= limit:
+        return value
+    return value[:limit] + "…"
+
+
+@dataclass
+class Report:
+    """What an import found and did, per file; numbers a comptable can check against Chorus."""
+
+    fichier: str
+    format: str | None = None
+    kind: str | None = None
+    lignes_lues: int = 0
+    lignes_rejetees: int = 0
+    lignes_importees: int = 0
+    somme_ae: Decimal = Decimal(0)
+    somme_cp: Decimal = Decimal(0)
+    problems: list[Problem] = field(default_factory=list)
+    error_count: int = 0
+    warning_count: int = 0
+    codes_inconnus: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, code: str, **kw) -> None:
+        problem = Problem(code, self.fichier, **kw)
+        if problem.niveau == "erreur":
+            self.error_count += 1
+        else:
+            self.warning_count += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.niveau == "erreur"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.niveau == "avertissement"]
+
+    @property
+    def valid(self) -> bool:
+        return self.error_count == 0
+
+    def triples(self) -> list[tuple[int | None, str | None, str]]:
+        """Compact form for golden tests: [(line, column, code), …]."""
+        return [(p.ligne, p.colonne, p.code) for p in self.problems]
+
+    def as_dict(self) -> dict:
+        shown = len(self.problems)
+        total = self.error_count + self.warning_count
+        return {
+            "fichier": self.fichier,
+            "format": self.format,
+            "type": self.kind,
+            "lignes_lues": self.lignes_lues,
+            "lignes_importees": self.lignes_importees,
+            "lignes_rejetees": self.lignes_rejetees,
+            "somme_ae": float(self.somme_ae),
+            "somme_cp": float(self.somme_cp),
+            "erreurs": self.error_count,
+            "avertissements": self.warning_count,
+            "problemes": [p.as_dict() for p in self.problems],
+            "problemes_non_affiches": total - shown,
+            "codes_inconnus": self.codes_inconnus,
+        }
+
+
+class FileUnreadable(Exception):
+    """The file cannot be read at all; the report already holds the reason."""
+
+    def __init__(self, report: Report):
+        super().__init__("; ".join(p.describe() for p in report.errors))
+        self.report = report

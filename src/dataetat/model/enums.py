@@ -1,0 +1,31 @@
+"""Enumerations of the domain (values are the reference's, kept for API compatibility)."""
+
+from enum import StrEnum
+
+
+class DataSource(StrEnum):
+    REGION = "REGION"  # file uploaded by a regional comptable
+    NATION = "NATION"  # national AIFE extract
+
+
+class Source(StrEnum):
+    FINANCIAL_DATA_AE = "FINANCIAL_DATA_AE"
+    FINANCIAL_DATA_CP = "FINANCIAL_DATA_CP"
+
+
+class Kind(StrEnum):
+    """What a Chorus file holds."""
+
+    AE = "ae"  # engagements (autorisations d'engagement)
+    CP = "cp"  # paiements (crédits de paiement, one line per DP)
+
+
+class NiveauGeo(StrEnum):
+    REGION = "region"
+    DEPARTEMENT = "departement"
+    ARRONDISSEMENT = "arrondissement"
+    EPCI = "epci"
+    COMMUNE = "commune"
+
+
+TAG_CP_ORPHELIN = "cp-orphelin"

@@ -1,0 +1,1 @@
+"""The only place that writes SQL: schema, migrations, bulk load, read model."""

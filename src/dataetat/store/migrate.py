@@ -1,0 +1,45 @@
+"""Schema migrations (Alembic), run on DuckDB and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Engine
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _config(connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    with engine.begin() as connection:
+        command.upgrade(_config(connection), revision)
+
+
+def current(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def revision(engine: Engine, message: str) -> None:
+    """Developers: autogenerate a new revision from schema.py (`python -m dataetat.store.migrate msg`)."""
+    with engine.begin() as connection:
+        command.revision(_config(connection), message=message, autogenerate=True)
+
+
+if __name__ == "__main__":
+    import sys
+
+    from dataetat.settings import Settings
+    from dataetat.store.engine import make_engine
+
+    revision(make_engine(Settings()), sys.argv[1])
