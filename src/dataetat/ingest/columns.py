@@ -82,6 +82,16 @@ PIPE_NAMES: dict[str, str] = {
     "ectr_date": "date_extraction",
     "tax_numb": "siret",
     "vendor": "fournisseur_code",
+    # Read but not kept: mission label, target ministry, delivery date, status, tax code and amounts.
+    "mission": "mission",
+    "eid_cible": "ministere_cible",
+    "edp_delda": "date_livraison",
+    "po_status": "statut_ej",
+    "ref_key3": "reference_piece",
+    "bbp_taxcod": "code_tva",
+    "bic_cglmfahte": "montant_ht_devise",
+    "bic_cglmtvad": "montant_tva",
+    "bic_cglmtvae": "montant_tva_devise",
 }
 
 
@@ -117,7 +127,7 @@ class Layout:
     name: str
     kind: Kind
     columns: tuple[str, ...]
-    optional: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()  # accepted in the file, not kept
 
 
 _REGIONAL_AE = (
@@ -143,6 +153,10 @@ _AIFE_CP = (
     "groupe_marchandise contrat_etat_region localisation_interministerielle montant exercice_comptable "
     "n_poste_dp programme_doublon tranche_fonctionnelle fonds projet_analytique societe type_piece"
 ).split()
+_PIPE_IGNORED = tuple(
+    "mission ministere_cible date_livraison statut_ej reference_piece code_tva montant_ht_devise montant_tva "
+    "montant_tva_devise".split()
+)
 _PIPE_AE = (
     "n_ej n_poste_ej programme societe groupe_marchandise centre_financier domaine_fonctionnel "
     "compte_budgetaire tranche_fonctionnelle centre_couts localisation_interministerielle axe_ministeriel_1 "
@@ -161,8 +175,8 @@ LAYOUTS: dict[tuple[str, Kind], Layout] = {
     ("regional", Kind.CP): Layout("INF-BUD-53 paiements", Kind.CP, tuple(_REGIONAL_CP)),
     ("aife", Kind.AE): Layout("AIFE national engagements", Kind.AE, tuple(_AIFE_AE)),
     ("aife", Kind.CP): Layout("AIFE national paiements", Kind.CP, tuple(_AIFE_CP)),
-    ("pipe", Kind.AE): Layout("extraction quotidienne nationale EJ", Kind.AE, tuple(_PIPE_AE)),
-    ("pipe", Kind.CP): Layout("extraction quotidienne nationale DP", Kind.CP, tuple(_PIPE_CP)),
+    ("pipe", Kind.AE): Layout("extraction quotidienne nationale EJ", Kind.AE, tuple(_PIPE_AE), _PIPE_IGNORED),
+    ("pipe", Kind.CP): Layout("extraction quotidienne nationale DP", Kind.CP, tuple(_PIPE_CP), _PIPE_IGNORED),
 }
 
 # French column labels, for messages.

@@ -149,7 +149,7 @@ def _looks_like_header(names: list[str | None]) -> bool:
 
 
 def _check_columns(layout: Layout, labels: list[str], names: list[str | None], line: int, report: Report) -> None:
-    expected = set(layout.columns)
+    expected = set(layout.columns) | set(layout.ignored)
     seen: set[str] = set()
     for raw, name in zip(labels, names, strict=True):
         if name is None or name not in expected or name in seen:

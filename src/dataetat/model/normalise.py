@@ -51,7 +51,7 @@ def date(col: str) -> pl.Expr:
 
 def entier(col: str) -> pl.Expr:
     """'0000000001', '5', '5.0' → 1, 5, 5; anything else → null."""
-    text = pl.col(col).str.replace(r"\.0+$", "")
+    text = pl.col(col).str.replace(r"\.0+$", "").str.replace(r"^0+(\d)", "$1")
     return pl.when(text.str.contains(r"^\d{1,9}$")).then(text.cast(pl.Int32, strict=False)).alias(col)
 
 

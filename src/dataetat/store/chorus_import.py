@@ -1,0 +1,202 @@
+"""Import Chorus files: stream into staging, check everything, then merge set-based, atomically.
+
+Nothing is written unless every file is valid (or `keep_valid` asks to import the valid rows and
+write the rejected ones aside). Everything — staging, replacement of (feed, year), read-model
+update, import history — happens in one transaction: an error or a kill leaves the base as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from dataetat.ingest.chorus import ChorusFile, ChorusOptions, open_chorus
+from dataetat.ingest.problems import FileUnreadable, Report
+from dataetat.ingest.read import NeedsExactPass
+from dataetat.ingest.rejects import RejectsWriter
+from dataetat.ingest.validate import STAGING
+from dataetat.model.enums import Kind
+from dataetat.store import readmodel, staging
+from dataetat.store.schema import ae_annee, cp, import_fichier, ref_societe
+
+Progress = Callable[[str, int], None]  # (file name, lines read so far)
+
+
+@dataclass
+class ImportOptions:
+    annee: int | None = None
+    region: str | None = None
+    expected_kind: Kind | None = None
+    rejets: Path | None = None  # import valid rows, write rejected ones here
+
+
+@dataclass
+class ImportResult:
+    reports: list[Report] = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def valid(self) -> bool:
+        return all(r.valid for r in self.reports)
+
+
+def import_chorus(engine: Engine, paths: list[Path], options: ImportOptions, progress: Progress | None = None) -> ImportResult:
+    result = ImportResult()
+    with engine.connect() as conn:
+        societes = dict(conn.execute(sa.select(ref_societe.c.code, ref_societe.c.code_region)).all())
+    chorus_options = ChorusOptions(options.annee, options.region, options.expected_kind, societes)
+    files: list[ChorusFile] = []
+    for path in paths:
+        try:
+            files.append(open_chorus(path, chorus_options))
+        except FileUnreadable as e:
+            result.reports.append(e.report)
+    if result.reports:  # a file we cannot read: nothing is read further, nothing written
+        result.reports += [f.report for f in files]
+        return result
+    result.reports = [f.report for f in files]
+    rejects = RejectsWriter(options.rejets) if options.rejets else None
+    with engine.begin() as conn:
+        staging.create(conn)
+        for chorus in files:
+            _stage_file(conn, chorus, rejects, progress)
+        if rejects:
+            rejects.close()
+        if not result.valid and options.rejets is None:
+            conn.rollback()
+            return result
+        _merge(conn, files)
+        result.written = True
+    return result
+
+
+def _stage_file(conn: Connection, chorus: ChorusFile, rejects: RejectsWriter | None, progress: Progress | None) -> None:
+    import_id = conn.execute(sa.select(sa.func.nextval("import_id_seq"))).scalar_one()
+    chorus.import_id = import_id  # type: ignore[attr-defined]
+    table = staging.table_for(chorus.kind)
+    try:
+        _stage_batches(conn, chorus, table, import_id, rejects, progress, exact=False)
+    except NeedsExactPass:
+        conn.execute(sa.text(f"DELETE FROM {table} WHERE import_id = :i"), {"i": import_id})
+        chorus.report = Report(chorus.report.fichier, chorus.report.format, chorus.report.kind)
+        if rejects:
+            rejects.forget(chorus.path.name)
+        _stage_batches(conn, chorus, table, import_id, rejects, progress, exact=True)
+
+
+def _stage_batches(conn, chorus, table, import_id, rejects, progress, exact: bool) -> None:
+    for valid, rejected in chorus.batches(exact=exact):
+        ids = pa.array([import_id] * valid.num_rows, pa.int64())
+        staging.insert(conn, table, valid.append_column("import_id", ids))
+        if rejects and rejected.height:
+            rejects.write(chorus.path.name, rejected)
+        if progress:
+            progress(chorus.path.name, chorus.report.lignes_lues)
+
+
+def _merge(conn: Connection, files: list[ChorusFile]) -> None:
+    staging.dedupe_ae(conn)
+    staging.collect_touched(conn)
+    _replace_ae(conn)
+    _replace_cp(conn)
+    readmodel.refresh_touched(conn)
+    unknown = staging.unknown_codes(conn)
+    totals = staging.totals(conn)
+    for chorus in files:
+        _record(conn, chorus, unknown, totals)
+    staging.drop(conn)
+
+
+_AE_ATTRS = [c.name for c in ae_annee.columns if c.name in STAGING[Kind.AE] and c.name not in ("data_source", "annee", "montant")]
+_CP_COLS = [c.name for c in cp.columns if c.name in STAGING[Kind.CP] and c.name != "ligne"]
+
+
+def _replace_ae(conn: Connection) -> None:
+    """(feed, year) of the files: their AE amounts are replaced; engagements keep their ids."""
+    conn.exec_driver_sql(
+        """DELETE FROM ae_annee WHERE EXISTS (SELECT 1 FROM engagement e JOIN ae_feeds f ON f.source_region = e.source_region
+           WHERE e.id = ae_annee.engagement_id AND f.data_source = ae_annee.data_source AND f.annee = ae_annee.annee)"""
+    )
+    conn.exec_driver_sql(
+        """INSERT INTO engagement (id, source_region, n_ej, n_poste_ej)
+           SELECT nextval('line_id_seq'), k.source_region, k.n_ej, k.n_poste_ej
+           FROM (SELECT DISTINCT source_region, n_ej, n_poste_ej FROM stg_ae_dedup) k
+           WHERE NOT EXISTS (SELECT 1 FROM engagement e WHERE e.source_region = k.source_region
+                             AND e.n_ej = k.n_ej AND e.n_poste_ej = k.n_poste_ej)"""
+    )
+    attrs = ", ".join(_AE_ATTRS)
+    conn.exec_driver_sql(
+        f"""INSERT INTO ae_annee (engagement_id, data_source, annee, montant, import_id, ligne_fichier, {attrs})
+            SELECT e.id, s.data_source, s.annee, s.montant, s.import_id, s.ligne, {", ".join("s." + a for a in _AE_ATTRS)}
+            FROM stg_ae_dedup s JOIN engagement e ON e.source_region = s.source_region
+                 AND e.n_ej = s.n_ej AND e.n_poste_ej = s.n_poste_ej"""
+    )
+    conn.exec_driver_sql(
+        """DELETE FROM engagement WHERE EXISTS (SELECT 1 FROM touched t
+               WHERE t.n_ej = engagement.n_ej AND t.n_poste_ej = engagement.n_poste_ej)
+           AND NOT EXISTS (SELECT 1 FROM ae_annee a WHERE a.engagement_id = engagement.id)"""
+    )
+
+
+def _replace_cp(conn: Connection) -> None:
+    conn.exec_driver_sql(
+        """DELETE FROM cp WHERE EXISTS (SELECT 1 FROM cp_feeds f WHERE f.data_source = cp.data_source
+           AND f.source_region = cp.source_region AND f.annee = cp.annee)"""
+    )
+    cols = ", ".join(_CP_COLS)
+    conn.exec_driver_sql(
+        f"INSERT INTO cp (id, ligne_fichier, import_id, {cols}) "
+        f"SELECT nextval('line_id_seq'), ligne, import_id, {cols} FROM stg_cp"
+    )
+
+
+def _record(conn: Connection, chorus: ChorusFile, unknown: dict, totals: dict) -> None:
+    report = chorus.report
+    import_id = chorus.import_id  # type: ignore[attr-defined]
+    count, total = totals.get(import_id, (0, Decimal(0)))
+    report.lignes_importees = count
+    if chorus.kind == Kind.AE:
+        report.somme_ae = total
+    else:
+        report.somme_cp = total
+    for referential, codes in unknown.get(import_id, {}).items():
+        report.codes_inconnus[referential] = codes
+        for code in codes[:20]:
+            report.add("code-inconnu", colonne=referential, valeur=code, detail=f"{len(codes)} code(s) inconnu(s)")
+    feeds = staging.feeds_of(conn, import_id)
+    conn.execute(
+        import_fichier.insert().values(
+            id=import_id,
+            kind=f"chorus-{chorus.kind.value}",
+            filename=chorus.path.name,
+            sha256=_sha256(chorus.path),
+            format=report.format,
+            data_source=",".join(sorted({f[0] for f in feeds})) or None,
+            source_region=",".join(sorted({f[1] for f in feeds})) or None,
+            annee=min((f[2] for f in feeds), default=None),
+            lignes_lues=report.lignes_lues,
+            lignes_importees=report.lignes_importees,
+            lignes_rejetees=report.lignes_rejetees,
+            somme_ae=report.somme_ae,
+            somme_cp=report.somme_cp,
+            rapport=json.dumps(report.as_dict(), ensure_ascii=False),
+            imported_at=datetime.now(),
+        )
+    )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,203 @@
+"""The flat read model `ligne`: one row per financial line, every code with its label and place.
+
+Rebuilt by the importer inside the import transaction, for the keys the import touched (temp
+tables `touched` (n_ej, n_poste_ej) and `cp_feeds` (data_source, source_region,
+annee)), or whole after a referential or SIRENE import. Rules:
+- an AE line per engagement (EJ/poste in a région); when both feeds hold it, NATION wins;
+- montant AE = sum over accounting years of the winning feed; attributes from its latest year;
+  the line's année is the latest year with a positive amount (else the latest year);
+- montant CP = sum of the CP on the same EJ/poste, whatever région their file gave (real national
+  extracts put an EJ under one société and its payments under another); NATION's CP when it has
+  any, else REGION's. An EJ/poste present in two régions shows its CP on both lines;
+- a CP with no AE for its key is a line of its own (montant AE 0, tag cp-orphelin).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Connection
+
+from dataetat.store.schema import SOURCE_AE, SOURCE_CP, ligne
+
+_KEY = "n_ej, n_poste_ej"
+_OVERSEAS = "('01', '02', '03', '04', '06')"
+
+# Uniform base columns of both parts, decorated once by _DECORATE.
+_BASE_COLUMNS = (
+    "id, source, data_source, source_region, n_ej, n_poste_ej, n_dp, annee, montant_ae, montant_cp, nombre_cp, "
+    "date_creation, date_modification, date_dernier_paiement, programme, domaine_fonctionnel, centre_couts, "
+    "referentiel_programmation, groupe_marchandise, compte_budgetaire, compte_general, contrat_etat_region, "
+    "fournisseur_code, fournisseur_label, siret, localisation_interministerielle"
+)
+_ATTRS = (
+    "programme, domaine_fonctionnel, centre_couts, referentiel_programmation, groupe_marchandise, "
+    "compte_budgetaire, compte_general, contrat_etat_region, fournisseur_code, fournisseur_label, siret, "
+    "localisation_interministerielle"
+)
+
+
+def _ae_part(scoped: bool) -> str:
+    scope = "JOIN touched t ON t.n_ej = e.n_ej AND t.n_poste_ej = e.n_poste_ej" if scoped else ""
+    return f"""
+    e AS (SELECT e.id, e.source_region, e.n_ej, e.n_poste_ej FROM engagement e {scope}),
+    feed AS (
+        SELECT a.engagement_id, MAX(CASE WHEN a.data_source = 'NATION' THEN 1 ELSE 0 END) AS nation
+        FROM ae_annee a JOIN e ON e.id = a.engagement_id GROUP BY a.engagement_id),
+    a AS (
+        SELECT a.* FROM ae_annee a JOIN feed f ON f.engagement_id = a.engagement_id
+        WHERE a.data_source = CASE WHEN f.nation = 1 THEN 'NATION' ELSE 'REGION' END),
+    amounts AS (
+        SELECT engagement_id, SUM(montant) AS montant_ae, MIN(date_replication) AS date_creation,
+               MAX(date_modification_ej) AS date_modification,
+               COALESCE(MAX(CASE WHEN montant > 0 THEN annee END), MAX(annee)) AS annee
+        FROM a GROUP BY engagement_id),
+    latest AS (
+        SELECT * FROM (
+            SELECT a.*, ROW_NUMBER() OVER (PARTITION BY engagement_id ORDER BY annee DESC) AS rn FROM a
+        ) x WHERE rn = 1),
+    cps AS (
+        SELECT c.n_ej, c.n_poste_ej, c.data_source, SUM(c.montant) AS montant_cp,
+               COUNT(*) AS nombre_cp, MAX(c.date_derniere_operation_dp) AS date_dernier_paiement
+        FROM cp c WHERE EXISTS (SELECT 1 FROM e WHERE e.n_ej = c.n_ej AND e.n_poste_ej = c.n_poste_ej)
+        GROUP BY c.n_ej, c.n_poste_ej, c.data_source),
+    cp_win AS (
+        SELECT * FROM (
+            SELECT cps.*, ROW_NUMBER() OVER (PARTITION BY {_KEY}
+                ORDER BY CASE WHEN data_source = 'NATION' THEN 0 ELSE 1 END) AS rn FROM cps
+        ) x WHERE rn = 1),
+    ae_lines AS (
+        SELECT e.id, '{SOURCE_AE}' AS source, l.data_source, e.source_region, e.n_ej, e.n_poste_ej,
+               CAST(NULL AS VARCHAR) AS n_dp, m.annee, m.montant_ae,
+               COALESCE(c.montant_cp, 0) AS montant_cp, COALESCE(c.nombre_cp, 0) AS nombre_cp,
+               m.date_creation, m.date_modification, c.date_dernier_paiement,
+               {", ".join("l." + x.strip() for x in _ATTRS.split(","))}
+        FROM e JOIN amounts m ON m.engagement_id = e.id
+        JOIN latest l ON l.engagement_id = e.id
+        LEFT JOIN cp_win c ON c.n_ej = e.n_ej AND c.n_poste_ej = e.n_poste_ej)
+    """
+
+
+def _orphan_part(scoped: bool) -> str:
+    scope = (
+        """AND ((c.n_ej IS NULL AND EXISTS (SELECT 1 FROM cp_feeds f WHERE f.data_source = c.data_source
+                AND f.source_region = c.source_region AND f.annee = c.annee))
+             OR EXISTS (SELECT 1 FROM touched t WHERE t.n_ej = c.n_ej AND t.n_poste_ej = c.n_poste_ej))"""
+        if scoped
+        else ""
+    )
+    return f"""
+    orphans AS (
+        SELECT c.* FROM cp c
+        WHERE NOT EXISTS (SELECT 1 FROM engagement e WHERE e.n_ej = c.n_ej AND e.n_poste_ej = c.n_poste_ej)
+        {scope}),
+    orphan_feed AS (
+        SELECT {_KEY}, MAX(CASE WHEN data_source = 'NATION' THEN 1 ELSE 0 END) AS nation
+        FROM orphans WHERE n_ej IS NOT NULL GROUP BY {_KEY}),
+    cp_lines AS (
+        SELECT c.id, '{SOURCE_CP}' AS source, c.data_source, c.source_region, c.n_ej, c.n_poste_ej, c.n_dp,
+               c.annee, CAST(0 AS DECIMAL(18, 2)) AS montant_ae, c.montant AS montant_cp, 1 AS nombre_cp,
+               c.date_base_dp AS date_creation, c.date_derniere_operation_dp AS date_modification,
+               c.date_derniere_operation_dp AS date_dernier_paiement,
+               {", ".join("c." + x.strip() for x in _ATTRS.split(","))}
+        FROM orphans c LEFT JOIN orphan_feed f
+             ON f.source_region = c.source_region AND f.n_ej = c.n_ej AND f.n_poste_ej = c.n_poste_ej
+        WHERE f.nation IS NULL OR c.data_source = CASE WHEN f.nation = 1 THEN 'NATION' ELSE 'REGION' END)
+    """
+
+
+def _geo(prefix: str, commune: str) -> str:
+    """Columns of a place from a commune alias `commune` (+ its arrondissement, département, région, EPCI)."""
+    return f"""
+        {commune}.code AS {prefix}_commune_code, {commune}.label AS {prefix}_commune_label,
+        {commune}_ar.code AS {prefix}_arrondissement_code, {commune}_ar.label AS {prefix}_arrondissement_label,
+        {commune}_ep.code AS {prefix}_epci_code, {commune}_ep.label AS {prefix}_epci_label"""
+
+
+def _geo_joins(alias: str, commune_code: str) -> str:
+    return f"""
+    LEFT JOIN ref_commune_passage {alias}_pa ON {alias}_pa.code_ancien = {commune_code}
+    LEFT JOIN ref_commune {alias} ON {alias}.code = COALESCE({alias}_pa.code_actuel, {commune_code})
+    LEFT JOIN ref_arrondissement {alias}_ar ON {alias}_ar.code = {alias}.code_arrondissement
+    LEFT JOIN ref_epci {alias}_ep ON {alias}_ep.code = {alias}.code_epci"""
+
+
+_DECORATE = f"""
+    SELECT b.id, b.source, b.data_source, b.source_region, b.n_ej, b.n_poste_ej, b.n_dp, b.annee,
+        b.montant_ae, b.montant_cp, b.nombre_cp, b.date_creation, b.date_modification, b.date_dernier_paiement,
+        b.programme AS programme_code, p.label AS programme_label, p.theme AS programme_theme,
+        p.code_ministere AS ministere_code, mi.label AS ministere_label,
+        b.domaine_fonctionnel AS domaine_fonctionnel_code, df.label AS domaine_fonctionnel_label,
+        b.referentiel_programmation AS referentiel_programmation_code,
+        rp.label AS referentiel_programmation_label,
+        b.centre_couts AS centre_couts_code, cc.label AS centre_couts_label,
+        cc.code_departement AS centre_couts_departement_code,
+        b.groupe_marchandise AS groupe_marchandise_code, gm.label AS groupe_marchandise_label,
+        b.compte_budgetaire, b.compte_general, b.contrat_etat_region, b.fournisseur_code, b.fournisseur_label,
+        b.siret AS beneficiaire_code, COALESCE(be.denomination, b.fournisseur_label) AS beneficiaire_denomination,
+        be.categorie_juridique AS beneficiaire_categorie_juridique,
+        cj.type AS beneficiaire_categorie_juridique_type,
+        {_geo("beneficiaire", "bc")},
+        bd.code AS beneficiaire_departement_code, bd.label AS beneficiaire_departement_label,
+        br.code AS beneficiaire_region_code, br.label AS beneficiaire_region_label,
+        b.localisation_interministerielle AS localisation_code, li.label AS localisation_label,
+        {_geo("localisation", "lc")},
+        ld.code AS localisation_departement_code, ld.label AS localisation_departement_label,
+        lr.code AS localisation_region_code, lr.label AS localisation_region_label,
+        CASE WHEN b.source = '{SOURCE_CP}' THEN 'cp-orphelin' END AS tags,
+        CURRENT_TIMESTAMP AS updated_at
+    FROM (SELECT *,
+            CASE WHEN substr(localisation_interministerielle, 1, 1) = 'N' AND length(localisation_interministerielle) >= 3
+                 THEN substr(localisation_interministerielle, 2, 2) END AS loc_region,
+            CASE WHEN substr(localisation_interministerielle, 1, 1) = 'N' THEN
+                CASE length(localisation_interministerielle)
+                    WHEN 5 THEN substr(localisation_interministerielle, 4, 2)
+                    WHEN 6 THEN substr(localisation_interministerielle, 4, 3) END END AS loc_departement,
+            CASE WHEN substr(localisation_interministerielle, 1, 1) = 'N' AND length(localisation_interministerielle) = 8
+                 THEN substr(localisation_interministerielle, 4, 5) END AS loc_commune
+          FROM base) b
+    LEFT JOIN ref_programme p ON p.code = b.programme
+    LEFT JOIN ref_ministere mi ON mi.code = p.code_ministere
+    LEFT JOIN ref_domaine_fonctionnel df ON df.code = b.domaine_fonctionnel
+    LEFT JOIN ref_referentiel_programmation rp ON rp.code = b.referentiel_programmation
+    LEFT JOIN ref_centre_couts cc ON cc.code = b.centre_couts
+    LEFT JOIN ref_groupe_marchandise gm ON gm.code = b.groupe_marchandise
+    LEFT JOIN beneficiaire be ON be.siret = b.siret
+    LEFT JOIN ref_categorie_juridique cj ON cj.code = be.categorie_juridique
+    {_geo_joins("bc", "be.code_commune")}
+    LEFT JOIN ref_departement bd ON bd.code = bc.code_departement
+    LEFT JOIN ref_region br ON br.code = bc.code_region
+    LEFT JOIN ref_localisation_interministerielle li ON li.code = b.localisation_interministerielle
+    {_geo_joins("lc", "COALESCE(li.code_commune, b.loc_commune)")}
+    LEFT JOIN ref_departement ld ON ld.code = COALESCE(lc.code_departement, li.code_departement, b.loc_departement)
+    LEFT JOIN ref_region lr ON lr.code = COALESCE(lc.code_region, ld.code_region, b.loc_region)
+"""
+
+_COLUMNS = ", ".join(c.name for c in ligne.columns)
+
+
+def _insert(scoped: bool) -> str:
+    return f"""
+    INSERT INTO ligne ({_COLUMNS})
+    WITH {_ae_part(scoped)}, {_orphan_part(scoped)},
+    base AS (SELECT {_BASE_COLUMNS} FROM ae_lines UNION ALL SELECT {_BASE_COLUMNS} FROM cp_lines),
+    decorated AS ({_DECORATE})
+    SELECT {_COLUMNS} FROM decorated
+    """
+
+
+def refresh_touched(conn: Connection) -> None:
+    """Replace the lines of the keys and feeds an import touched (temp tables touched, cp_feeds)."""
+    conn.exec_driver_sql(
+        """DELETE FROM ligne WHERE EXISTS (SELECT 1 FROM touched t
+            WHERE t.n_ej = ligne.n_ej AND t.n_poste_ej = ligne.n_poste_ej)"""
+    )
+    conn.exec_driver_sql(
+        f"""DELETE FROM ligne WHERE source = '{SOURCE_CP}' AND EXISTS (SELECT 1 FROM cp_feeds f
+            WHERE f.data_source = ligne.data_source AND f.source_region = ligne.source_region AND f.annee = ligne.annee)"""
+    )
+    conn.exec_driver_sql(_insert(scoped=True))
+
+
+def rebuild_all(conn: Connection) -> None:
+    """Rebuild every line (after a referential or SIRENE import changed labels or places)."""
+    conn.exec_driver_sql("DELETE FROM ligne")
+    conn.exec_driver_sql(_insert(scoped=False))

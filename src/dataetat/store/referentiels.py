@@ -1,0 +1,52 @@
+"""Load referential frames into the `ref_*` tables, then rebuild the read model (same transaction)."""
+
+from __future__ import annotations
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from dataetat.store import readmodel
+from dataetat.store.engine import insert_arrow
+from dataetat.store.schema import REFERENTIAL_TABLES
+
+
+def load(conn: Connection, frames: dict[str, pl.DataFrame]) -> dict[str, int]:
+    """A frame with every column of its table replaces the table; a frame with some columns updates
+    those columns by code and adds the codes it brings. Returns rows loaded per table."""
+    loaded = {}
+    for kind, frame in frames.items():
+        table = REFERENTIAL_TABLES[kind]
+        columns = [c.name for c in table.columns]
+        key = table.primary_key.columns.values()[0].name
+        frame = frame.select([c for c in columns if c in frame.columns]).unique(subset=[key], keep="first")
+        if set(frame.columns) == set(columns):
+            conn.execute(table.delete())
+            insert_arrow(conn, table.name, frame.to_arrow())
+        else:
+            _update(conn, table, key, frame)
+        loaded[kind] = frame.height
+    readmodel.rebuild_all(conn)
+    return loaded
+
+
+def _update(conn: Connection, table: sa.Table, key: str, frame: pl.DataFrame) -> None:
+    staging = sa.Table(
+        "stg_ref", sa.MetaData(), *(sa.Column(c, sa.String) for c in frame.columns), prefixes=["TEMPORARY"]
+    )
+    staging.create(conn)
+    insert_arrow(conn, "stg_ref", frame.to_arrow())
+    updates = [c for c in frame.columns if c != key]
+    if updates:
+        assignments = ", ".join(f"{c} = s.{c}" for c in updates)
+        conn.exec_driver_sql(f"UPDATE {table.name} SET {assignments} FROM stg_ref s WHERE {table.name}.{key} = s.{key}")
+    cols = ", ".join(frame.columns)
+    conn.exec_driver_sql(
+        f"""INSERT INTO {table.name} ({cols}) SELECT {cols} FROM stg_ref s
+            WHERE NOT EXISTS (SELECT 1 FROM {table.name} t WHERE t.{key} = s.{key})"""
+    )
+    staging.drop(conn)
+
+
+def is_empty(conn: Connection) -> bool:
+    return conn.execute(sa.select(sa.func.count()).select_from(REFERENTIAL_TABLES["programme"])).scalar_one() == 0

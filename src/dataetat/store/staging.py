@@ -1,0 +1,124 @@
+"""Staging tables of one import (temporary, per connection) and the set-based steps on them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import polars as pl
+import pyarrow as pa
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from dataetat.ingest.validate import STAGING
+from dataetat.model.enums import Kind
+from dataetat.store.engine import insert_arrow
+
+_SA_TYPES = {pl.String: sa.String, pl.Int64: sa.BigInteger, pl.Int32: sa.Integer, pl.Date: sa.Date}
+_TABLES = {Kind.AE: "stg_ae", Kind.CP: "stg_cp"}
+_TEMP = ("stg_ae", "stg_cp", "stg_ae_dedup", "ae_feeds", "cp_feeds", "touched")
+
+# Referential checked for each code column: (column, table, French name in the report).
+REFERENTIAL_CODES = (
+    ("programme", "ref_programme", "programmes"),
+    ("domaine_fonctionnel", "ref_domaine_fonctionnel", "domaines fonctionnels"),
+    ("centre_couts", "ref_centre_couts", "centres de coûts"),
+    ("referentiel_programmation", "ref_referentiel_programmation", "référentiels de programmation"),
+    ("groupe_marchandise", "ref_groupe_marchandise", "groupes de marchandises"),
+    ("localisation_interministerielle", "ref_localisation_interministerielle", "localisations interministérielles"),
+)
+
+
+def _sa_type(dtype: pl.DataType) -> sa.types.TypeEngine:
+    if isinstance(dtype, pl.Decimal):
+        return sa.Numeric(18, 2)
+    return _SA_TYPES[dtype.base_type()]()
+
+
+def table_for(kind: Kind) -> str:
+    return _TABLES[kind]
+
+
+def create(conn: Connection) -> None:
+    meta = sa.MetaData()
+    for kind, name in _TABLES.items():
+        columns = [sa.Column(c, _sa_type(t)) for c, t in STAGING[kind].items()]
+        table = sa.Table(name, meta, *columns, sa.Column("import_id", sa.BigInteger), prefixes=["TEMPORARY"])
+        table.create(conn)
+
+
+def insert(conn: Connection, table: str, data: pa.Table) -> None:
+    insert_arrow(conn, table, data)
+
+
+def dedupe_ae(conn: Connection) -> None:
+    """Same EJ/poste twice in a file (same feed and year): amounts summed, first line's attributes;
+    a poste whose sum is 0 is dropped."""
+    key = "data_source, source_region, n_ej, n_poste_ej, annee"
+    conn.exec_driver_sql(
+        f"""CREATE TEMPORARY TABLE stg_ae_dedup AS
+            SELECT * FROM (
+                SELECT s.*, SUM(montant) OVER (PARTITION BY {key}) AS total,
+                       ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY import_id, ligne) AS rn
+                FROM stg_ae s) x
+            WHERE rn = 1 AND total <> 0"""
+    )
+    conn.exec_driver_sql("UPDATE stg_ae_dedup SET montant = total")
+
+
+def collect_touched(conn: Connection) -> None:
+    """Feeds (data_source, région, year) replaced by this import, and every EJ/poste key whose line
+    may change: keys of the new rows and of the rows about to be replaced."""
+    conn.exec_driver_sql("CREATE TEMPORARY TABLE ae_feeds AS SELECT DISTINCT data_source, source_region, annee FROM stg_ae")
+    conn.exec_driver_sql("CREATE TEMPORARY TABLE cp_feeds AS SELECT DISTINCT data_source, source_region, annee FROM stg_cp")
+    conn.exec_driver_sql(
+        """CREATE TEMPORARY TABLE touched AS
+           SELECT n_ej, n_poste_ej FROM stg_ae
+           UNION SELECT e.n_ej, e.n_poste_ej FROM engagement e
+                 JOIN ae_annee a ON a.engagement_id = e.id
+                 JOIN ae_feeds f ON f.data_source = a.data_source AND f.source_region = e.source_region AND f.annee = a.annee
+           UNION SELECT n_ej, n_poste_ej FROM stg_cp WHERE n_ej IS NOT NULL
+           UNION SELECT c.n_ej, c.n_poste_ej FROM cp c
+                 JOIN cp_feeds f ON f.data_source = c.data_source AND f.source_region = c.source_region AND f.annee = c.annee
+                 WHERE c.n_ej IS NOT NULL"""
+    )
+
+
+def unknown_codes(conn: Connection, limit: int = 1000) -> dict[int, dict[str, list[str]]]:
+    """Codes of the staged rows missing from their referential, per import and referential."""
+    found: dict[int, dict[str, list[str]]] = {}
+    for column, ref, name in REFERENTIAL_CODES:
+        condition = "AND substr(s.code, 1, 1) <> 'N'" if column == "localisation_interministerielle" else ""
+        for stg in _TABLES.values():
+            rows = conn.exec_driver_sql(
+                f"""SELECT import_id, code FROM (SELECT DISTINCT import_id, {column} AS code FROM {stg}) s
+                    WHERE s.code IS NOT NULL {condition}
+                    AND NOT EXISTS (SELECT 1 FROM {ref} r WHERE r.code = s.code)
+                    ORDER BY import_id, code LIMIT {int(limit)}"""
+            ).all()
+            for import_id, code in rows:
+                found.setdefault(import_id, {}).setdefault(name, []).append(code)
+    return found
+
+
+def totals(conn: Connection) -> dict[int, tuple[int, Decimal]]:
+    rows = conn.exec_driver_sql(
+        """SELECT import_id, COUNT(*), COALESCE(SUM(montant), 0) FROM stg_ae GROUP BY import_id
+           UNION ALL SELECT import_id, COUNT(*), COALESCE(SUM(montant), 0) FROM stg_cp GROUP BY import_id"""
+    ).all()
+    return {r[0]: (r[1], Decimal(r[2])) for r in rows}
+
+
+def feeds_of(conn: Connection, import_id: int) -> list[tuple[str, str, int]]:
+    rows = conn.execute(
+        sa.text(
+            """SELECT DISTINCT data_source, source_region, annee FROM stg_ae WHERE import_id = :i
+               UNION SELECT DISTINCT data_source, source_region, annee FROM stg_cp WHERE import_id = :i"""
+        ),
+        {"i": import_id},
+    ).all()
+    return [tuple(r) for r in rows]
+
+
+def drop(conn: Connection) -> None:
+    for name in _TEMP:
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
