@@ -15,7 +15,11 @@ from dataetat.model.enums import Kind
 from dataetat.settings import Settings
 from dataetat.store.engine import StoreError, make_engine
 
-app = typer.Typer(help="Data-État : importer, chercher et exporter les financements publics.", no_args_is_help=True)
+app = typer.Typer(
+    help="Data-État : importer, chercher et exporter les financements publics.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 db_app = typer.Typer(help="Base de données : création et migrations.", no_args_is_help=True)
 import_app = typer.Typer(help="Importer des fichiers (Chorus, référentiels, SIRENE).", no_args_is_help=True)
 app.add_typer(db_app, name="db")

@@ -99,7 +99,7 @@ def _orphan_part(scoped: bool) -> str:
                c.date_derniere_operation_dp AS date_dernier_paiement,
                {", ".join("c." + x.strip() for x in _ATTRS.split(","))}
         FROM orphans c LEFT JOIN orphan_feed f
-             ON f.source_region = c.source_region AND f.n_ej = c.n_ej AND f.n_poste_ej = c.n_poste_ej
+             ON f.n_ej = c.n_ej AND f.n_poste_ej = c.n_poste_ej
         WHERE f.nation IS NULL OR c.data_source = CASE WHEN f.nation = 1 THEN 'NATION' ELSE 'REGION' END)
     """
 
