@@ -138,11 +138,23 @@ def _etat(rows: _Rows, rng, cat: Catalog, n: int) -> None:
     communes = _draw_communes(rng, cat, n)
     town = cat.communes["label"].to_list()
     services = _pick(rng, STATE_SERVICES, n)
+    codes = cat.communes["code"].to_list()
+    region = ascii_upper(cat.region_label or cat.region)
+    names = [_state_name(s, ascii_upper(cat.departement_labels.get(codes[c][:2], town[c])), region)
+             for s, c in zip(services, communes, strict=True)]
     rows.add(with_check_digit(_unique_payloads(rng, n, 11_000_000, 18_999_999), 8),
              rng.integers(1, 99, size=n), [s[0] for s in services],
-             ["8411Z" if s[0] != "4110" else "6820B" for s in services],
-             [f"{s[1]} {ascii_upper(town[c])}" for s, c in zip(services, communes, strict=True)], "", "",
+             ["8411Z" if s[0] != "4110" else "6820B" for s in services], names, "", "",
              communes, True, _dates(rng, n, 1960, 2015))
+
+
+def _state_name(service: tuple[str, str], departement: str, region: str) -> str:
+    categorie, name = service
+    if categorie == "7120":
+        return name
+    if categorie == "4110" or "REGIONALE" in name or "ACADEMIE" in name:
+        return f"{name} {region}"
+    return f"{name} {departement}"
 
 
 def _autres(rows: _Rows, rng, cat: Catalog, n: int) -> None:

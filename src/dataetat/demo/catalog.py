@@ -20,6 +20,7 @@ TERRITORIAL_PROGRAMMES = (
     "177", "181", "203", "204", "206", "209", "214", "215", "216", "217", "219", "230", "302",
     "304", "354", "362", "363", "364", "380",
 )
+KNOWN_GROUPES = ("09.02.01", "36.01.01")
 
 
 def load_referentiels() -> dict[str, pl.DataFrame]:
@@ -157,7 +158,8 @@ def build_catalog(refs: dict[str, pl.DataFrame], region: str, seed: int) -> Cata
     referentiels = _by_programme(
         refs["referentiel_programmation"]["code"].to_list(), programmes, r"^0\d{3}\w{8}$"
     )
-    groupes = sorted({g for g in refs["groupe_marchandise"]["code"].to_list() if g})
+    # two real codes seen in regional exports complete a thin bundle
+    groupes = sorted({g for g in refs["groupe_marchandise"]["code"].to_list() if g} | set(KNOWN_GROUPES))
     categories = dict(
         zip(refs["categorie_juridique"]["code"].to_list(),
             refs["categorie_juridique"]["type"].fill_null("").to_list(), strict=True)
@@ -175,7 +177,7 @@ def build_catalog(refs: dict[str, pl.DataFrame], region: str, seed: int) -> Cata
         domaines=Grouped.build([domaines.get(p, [f"0{p}-01"]) for p in programmes]),
         referentiels=Grouped.build([referentiels.get(p, [f"0{p}01010101"]) for p in programmes]),
         centres=_centres(refs, departements, programmes, rng),
-        groupes=pl.Series(groupes or ["36.01.01"], dtype=pl.Utf8),
+        groupes=pl.Series(groupes, dtype=pl.Utf8),
         categories=categories,
     )
 

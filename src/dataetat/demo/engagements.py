@@ -156,16 +156,18 @@ def build_tables(ctx: Context, target: int, seed: int) -> Tables:
         rng = np.random.default_rng([seed, 5, n_ej])
         ej = _engagements(ctx, rng, n_ej)
         poste = _postes(rng, ej, n_years)
-        lines = _lines_per_ej(poste, n_years, n_ej)
+        dp = _payments(rng, poste, n_years)
+        per_poste = _ae_lines(poste) + np.bincount(dp["poste"], minlength=poste["ej"].size)
+        lines = np.bincount(poste["ej"], weights=per_poste, minlength=n_ej)
         if lines.sum() >= 0.975 * target or n_ej > 4 * target:
             break
         n_ej = int(n_ej * 1.5)
     keep_ej = int(np.searchsorted(np.cumsum(lines), 0.975 * target, side="right"))
     ej = {k: v[:keep_ej] for k, v in ej.items()}
-    kept = poste["ej"] < keep_ej
-    poste = {k: v[kept] for k, v in poste.items()}
-    dp = _payments(rng, ej, poste, n_years)
-    ae_lines = int(_ae_lines(poste, n_years).sum())
+    keep_poste = int(np.searchsorted(poste["ej"], keep_ej))
+    poste = {k: v[:keep_poste] for k, v in poste.items()}
+    dp = {k: v[dp["poste"] < keep_poste] for k, v in dp.items()}
+    ae_lines = int(_ae_lines(poste).sum())
     return Tables(ej, poste, dp, max(0, target - ae_lines - dp["poste"].size))
 
 
@@ -207,16 +209,11 @@ def _extension(rng: np.random.Generator, base: np.ndarray) -> np.ndarray:
     return np.round(base * share).astype(np.int64)
 
 
-def _ae_lines(poste: dict[str, np.ndarray], n_years: int) -> np.ndarray:
+def _ae_lines(poste: dict[str, np.ndarray]) -> np.ndarray:
     return (poste["year0"] >= 0) * (1 + poste["dup"] + poste["cancelled"] + poste["ext"])
 
 
-def _lines_per_ej(poste: dict[str, np.ndarray], n_years: int, n_ej: int) -> np.ndarray:
-    per_poste = _ae_lines(poste, n_years) + 1.7 * (~poste["cancelled"])
-    return np.bincount(poste["ej"], weights=per_poste, minlength=n_ej)
-
-
-def _payments(rng, ej: dict[str, np.ndarray], poste: dict[str, np.ndarray], n_years: int) -> dict:
+def _payments(rng, poste: dict[str, np.ndarray], n_years: int) -> dict[str, np.ndarray]:
     year0 = poste["year0"]
     n_dp = np.where(rng.random(year0.size) < 0.1, 0, 1 + np.minimum(rng.geometric(0.5, year0.size) - 1, 7))
     n_dp = np.where(year0 < 0, np.maximum(n_dp, 1), n_dp) * ~poste["cancelled"]

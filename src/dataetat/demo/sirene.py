@@ -3,6 +3,7 @@ for the payees of the demo files."""
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +51,17 @@ def _postal_code(commune: str) -> str:
     return f"{dep}{(int(commune[2:]) * 37) % 90 * 10 + 100:03d}"
 
 
+def _commune_label(label: str) -> str:
+    """`Saint-Médard-sur-Ille` → `SAINT-MEDARD-SUR-ILLE` (SIRENE keeps hyphens, drops accents)."""
+    return unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().upper()
+
+
+def _write(columns: dict[str, list], path: Path) -> None:
+    """Empty values are written as nothing (not `""`), like the INSEE stock files."""
+    frame = pl.DataFrame(columns).select(pl.all().replace("", None))
+    frame.write_csv(path, quote_style="necessary", line_terminator="\n")
+
+
 def _pick(rng: np.random.Generator, words, n: int) -> list:
     return [words[i] for i in rng.integers(0, len(words), size=n)]
 
@@ -72,14 +84,15 @@ def write_etablissements(benef: pl.DataFrame, cat: Catalog, path: Path, seed: in
         "numeroVoieEtablissement": [str(v) for v in rng.integers(1, 120, size=n)],
         "typeVoieEtablissement": _pick(rng, STREET_TYPES, n), "libelleVoieEtablissement": _pick(rng, STREETS, n),
         "codePostalEtablissement": [_postal_code(c) for c in codes],
-        "libelleCommuneEtablissement": cat.communes["label"].gather(etab["commune"]).str.to_uppercase().to_list(),
+        "libelleCommuneEtablissement": [_commune_label(label) for label in
+                                        cat.communes["label"].gather(etab["commune"]).to_list()],
         "codeCommuneEtablissement": codes, "dateDebut": etab["creation"].to_list(),
         "etatAdministratifEtablissement": ["A"] * n,
         "activitePrincipaleEtablissement": [f"{naf[:2]}.{naf[2:]}" for naf in etab["naf"].to_list()],
         "nomenclatureActivitePrincipaleEtablissement": ["NAFRev2"] * n,
         "caractereEmployeurEtablissement": ["N" if e in ("NN", "00") else "O" for e in effectifs],
     })
-    pl.DataFrame(columns).write_csv(path, quote_style="necessary", line_terminator="\n")
+    _write(columns, path)
 
 
 def write_unites_legales(benef: pl.DataFrame, path: Path) -> None:
@@ -101,4 +114,4 @@ def write_unites_legales(benef: pl.DataFrame, path: Path) -> None:
         "nicSiegeUniteLegale": ul["siret"].str.slice(9).to_list(),
         "caractereEmployeurUniteLegale": ["N"] * n,
     })
-    pl.DataFrame(columns).write_csv(path, quote_style="necessary", line_terminator="\n")
+    _write(columns, path)

@@ -105,7 +105,8 @@ def _stage_batches(conn, chorus, table, import_id, rejects, progress, exact: boo
 
 def _merge(conn: Connection, files: list[ChorusFile]) -> None:
     staging.dedupe_ae(conn)
-    staging.collect_touched(conn)
+    replace_ids = [f.import_id for f in files if f.detected.format != "pipe"]  # type: ignore[attr-defined]
+    staging.collect_touched(conn, replace_ids)
     _replace_ae(conn)
     _replace_cp(conn)
     readmodel.refresh_touched(conn)
@@ -121,10 +122,14 @@ _CP_COLS = [c.name for c in cp.columns if c.name in STAGING[Kind.CP] and c.name 
 
 
 def _replace_ae(conn: Connection) -> None:
-    """(feed, year) of the files: their AE amounts are replaced; engagements keep their ids."""
+    """AE amounts of the replaced feeds, and of the EJ/poste-years brought again, are replaced;
+    engagements keep their ids."""
     conn.exec_driver_sql(
         """DELETE FROM ae_annee WHERE EXISTS (SELECT 1 FROM engagement e JOIN ae_feeds f ON f.source_region = e.source_region
-           WHERE e.id = ae_annee.engagement_id AND f.data_source = ae_annee.data_source AND f.annee = ae_annee.annee)"""
+           WHERE e.id = ae_annee.engagement_id AND f.data_source = ae_annee.data_source AND f.annee = ae_annee.annee)
+           OR EXISTS (SELECT 1 FROM engagement e JOIN stg_ae_dedup s ON s.source_region = e.source_region
+               AND s.n_ej = e.n_ej AND s.n_poste_ej = e.n_poste_ej
+               WHERE e.id = ae_annee.engagement_id AND s.data_source = ae_annee.data_source AND s.annee = ae_annee.annee)"""
     )
     conn.exec_driver_sql(
         """INSERT INTO engagement (id, source_region, n_ej, n_poste_ej)
@@ -148,10 +153,7 @@ def _replace_ae(conn: Connection) -> None:
 
 
 def _replace_cp(conn: Connection) -> None:
-    conn.exec_driver_sql(
-        """DELETE FROM cp WHERE EXISTS (SELECT 1 FROM cp_feeds f WHERE f.data_source = cp.data_source
-           AND f.source_region = cp.source_region AND f.annee = cp.annee)"""
-    )
+    conn.exec_driver_sql("DELETE FROM cp WHERE id IN (SELECT id FROM cp_deleted)")
     cols = ", ".join(_CP_COLS)
     conn.exec_driver_sql(
         f"INSERT INTO cp (id, ligne_fichier, import_id, {cols}) "

@@ -1,8 +1,7 @@
 """The flat read model `ligne`: one row per financial line, every code with its label and place.
 
-Rebuilt by the importer inside the import transaction, for the keys the import touched (temp
-tables `touched` (n_ej, n_poste_ej) and `cp_feeds` (data_source, source_region,
-annee)), or whole after a referential or SIRENE import. Rules:
+Rebuilt by the importer inside the import transaction, for what the import touched (temp tables
+`touched` (n_ej, n_poste_ej), `cp_deleted` (ids) and `current_imports`), or whole after a referential or SIRENE import. Rules:
 - an AE line per engagement (EJ/poste in a région); when both feeds hold it, NATION wins;
 - montant AE = sum over accounting years of the winning feed; attributes from its latest year;
   the line's année is the latest year with a positive amount (else the latest year);
@@ -78,8 +77,7 @@ def _ae_part(scoped: bool) -> str:
 
 def _orphan_part(scoped: bool) -> str:
     scope = (
-        """AND ((c.n_ej IS NULL AND EXISTS (SELECT 1 FROM cp_feeds f WHERE f.data_source = c.data_source
-                AND f.source_region = c.source_region AND f.annee = c.annee))
+        """AND ((c.n_ej IS NULL AND c.import_id IN (SELECT import_id FROM current_imports))
              OR EXISTS (SELECT 1 FROM touched t WHERE t.n_ej = c.n_ej AND t.n_poste_ej = c.n_poste_ej))"""
         if scoped
         else ""
@@ -190,10 +188,7 @@ def refresh_touched(conn: Connection) -> None:
         """DELETE FROM ligne WHERE EXISTS (SELECT 1 FROM touched t
             WHERE t.n_ej = ligne.n_ej AND t.n_poste_ej = ligne.n_poste_ej)"""
     )
-    conn.exec_driver_sql(
-        f"""DELETE FROM ligne WHERE source = '{SOURCE_CP}' AND EXISTS (SELECT 1 FROM cp_feeds f
-            WHERE f.data_source = ligne.data_source AND f.source_region = ligne.source_region AND f.annee = ligne.annee)"""
-    )
+    conn.exec_driver_sql(f"DELETE FROM ligne WHERE source = '{SOURCE_CP}' AND id IN (SELECT id FROM cp_deleted)")
     conn.exec_driver_sql(_insert(scoped=True))
 
 

@@ -15,7 +15,7 @@ from dataetat.store.engine import insert_arrow
 
 _SA_TYPES = {pl.String: sa.String, pl.Int64: sa.BigInteger, pl.Int32: sa.Integer, pl.Date: sa.Date}
 _TABLES = {Kind.AE: "stg_ae", Kind.CP: "stg_cp"}
-_TEMP = ("stg_ae", "stg_cp", "stg_ae_dedup", "ae_feeds", "cp_feeds", "touched")
+_TEMP = ("stg_ae", "stg_cp", "stg_ae_dedup", "current_imports", "ae_feeds", "cp_feeds", "cp_deleted", "touched")
 
 # Referential checked for each code column: (column, table, French name in the report).
 REFERENTIAL_CODES = (
@@ -65,11 +65,33 @@ def dedupe_ae(conn: Connection) -> None:
     conn.exec_driver_sql("UPDATE stg_ae_dedup SET montant = total")
 
 
-def collect_touched(conn: Connection) -> None:
-    """Feeds (data_source, région, year) replaced by this import, and every EJ/poste key whose line
-    may change: keys of the new rows and of the rows about to be replaced."""
-    conn.exec_driver_sql("CREATE TEMPORARY TABLE ae_feeds AS SELECT DISTINCT data_source, source_region, annee FROM stg_ae")
-    conn.exec_driver_sql("CREATE TEMPORARY TABLE cp_feeds AS SELECT DISTINCT data_source, source_region, annee FROM stg_cp")
+def collect_touched(conn: Connection, replace_ids: list[int]) -> None:
+    """What this import replaces and which EJ/poste lines may change.
+
+    Full exercice files (`replace_ids`) replace their feeds (data_source, région, year); daily
+    extracts replace only the rows they bring again (same EJ/poste and year, same DP and poste).
+    Temp tables: current_imports, ae_feeds, cp_feeds, cp_deleted (ids of CP rows to delete) and
+    touched (every EJ/poste whose line must be rebuilt)."""
+    ids = ", ".join(str(int(i)) for i in replace_ids) or "NULL"
+    conn.exec_driver_sql(
+        "CREATE TEMPORARY TABLE current_imports AS SELECT DISTINCT import_id FROM stg_ae "
+        "UNION SELECT DISTINCT import_id FROM stg_cp"
+    )
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE ae_feeds AS SELECT DISTINCT data_source, source_region, annee FROM stg_ae "
+        f"WHERE import_id IN ({ids})"
+    )
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE cp_feeds AS SELECT DISTINCT data_source, source_region, annee FROM stg_cp "
+        f"WHERE import_id IN ({ids})"
+    )
+    conn.exec_driver_sql(
+        """CREATE TEMPORARY TABLE cp_deleted AS
+           SELECT c.id, c.n_ej, c.n_poste_ej FROM cp c WHERE EXISTS (SELECT 1 FROM cp_feeds f
+               WHERE f.data_source = c.data_source AND f.source_region = c.source_region AND f.annee = c.annee)
+           OR EXISTS (SELECT 1 FROM stg_cp s WHERE s.n_poste_dp IS NOT NULL AND s.data_source = c.data_source
+               AND s.n_dp = c.n_dp AND s.n_poste_dp = c.n_poste_dp AND s.annee = c.annee)"""
+    )
     conn.exec_driver_sql(
         """CREATE TEMPORARY TABLE touched AS
            SELECT n_ej, n_poste_ej FROM stg_ae
@@ -77,9 +99,7 @@ def collect_touched(conn: Connection) -> None:
                  JOIN ae_annee a ON a.engagement_id = e.id
                  JOIN ae_feeds f ON f.data_source = a.data_source AND f.source_region = e.source_region AND f.annee = a.annee
            UNION SELECT n_ej, n_poste_ej FROM stg_cp WHERE n_ej IS NOT NULL
-           UNION SELECT c.n_ej, c.n_poste_ej FROM cp c
-                 JOIN cp_feeds f ON f.data_source = c.data_source AND f.source_region = c.source_region AND f.annee = c.annee
-                 WHERE c.n_ej IS NOT NULL"""
+           UNION SELECT n_ej, n_poste_ej FROM cp_deleted WHERE n_ej IS NOT NULL"""
     )
 
 
