@@ -1,0 +1,58 @@
+"""Small Chorus files written by code, in the real formats (see tests/data/ for golden bad files)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REGIONAL_AE_HEADER = (
+    "Programme,Domaine fonctionnel,Centre de coûts,Référentiel de programmation,N° EJ,Date de réplication,"
+    "N° poste EJ,Date de dernière modif. de l'EJ,Fournisseur titulaire principal (EJ),"
+    "Fournisseur titulaire principal (EJ),Code taxe 1,Compte général,Compte budgétaire,Groupe de marchandises,"
+    "Contrat de projet Etat-Region,Contrat de projet Etat-Region,Localisation interministérielle,EUR"
+)
+REGIONAL_CP_HEADER = (
+    "Programme,Domaine fonctionnel,Centre de coûts,Référentiel de programmation,N° EJ,N° poste EJ,N° DP,"
+    "Date de base de la DP,Date de dernière opération sur la DP,N° SF,Date comptable du SF,Fournisseur payé (DP),"
+    "Fournisseur payé (DP),Code taxe 1,Compte général,Compte budgétaire,Groupe de marchandises,"
+    "Contrat de projet Etat-Region,Contrat de projet Etat-Region,Localisation interministérielle,EUR"
+)
+
+
+def preamble(exercice: int | str, measure: str, width: int) -> list[str]:
+    pad = "," * (width - 2)
+    return [
+        "INF-BUD-53 : Pilotage de la gestion - Vue détaillée" + "," * (width - 1),
+        "Dernière MàJ des données :" + "," * (width - 1),
+        "03.02.2024 05:32:09" + "," * (width - 1),
+        "Affichage :" + "," * (width - 1),
+        '"Pour ajuster la zone filtre, faites glisser les caractéristiques."' + "," * (width - 1),
+        pad + f",Exercice comptable,{exercice}",
+        "," * (width - 1) + measure,
+    ]
+
+
+def ae_row(n_ej: str, poste: int | str, montant: str, *, programme: str = "103", siret: str = "85129663200017",
+           loc: str = "N5335238", date: str = "10.01.2023") -> str:
+    return (
+        f"{programme},0103-01-01,BG00/DREETS0035,BG00/010300000108,{n_ej},{date},{poste},{date},1001465507,"
+        f"ATLAS SOUTENIR LES COMPETENCES,{siret},PCE/6522800000,Transferts aux entre,09.02.01,#,Non affecté,{loc},"
+        f"{montant}"
+    )
+
+
+def cp_row(n_ej: str, poste: int | str, n_dp: str, montant: str, *, siret: str = "85129663200017",
+           loc: str = "N5335238") -> str:
+    return (
+        f"103,0103-01-01,BG00/DREETS0035,BG00/010300000108,{n_ej},{poste},{n_dp},31.12.2022,25.01.2023,#,#,"
+        f"1001477845,ATLAS,{siret},PCE/6512300000,Transferts aux ménag,#,#,Non affecté,{loc},{montant}"
+    )
+
+
+def write_ae(path: Path, rows: list[str], exercice: int | str = 2023) -> Path:
+    path.write_text("\n".join([*preamble(exercice, "Engagement", 18), REGIONAL_AE_HEADER, *rows]) + "\n", "utf-8")
+    return path
+
+
+def write_cp(path: Path, rows: list[str], exercice: int | str = 2023) -> Path:
+    path.write_text("\n".join([*preamble(exercice, "Montant payé", 21), REGIONAL_CP_HEADER, *rows]) + "\n", "utf-8")
+    return path
