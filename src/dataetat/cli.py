@@ -109,5 +109,9 @@ def _progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} lignes"), TimeElapsedColumn(), console=err)
 
 
+from dataetat.cli_query import query  # noqa: E402
+
+app.command("query")(query)
+
 if __name__ == "__main__":
     app()

@@ -1,0 +1,1 @@
+"""Search parameters → SQL over the read model: filters, grouping, totals, sort, paging, region scope."""

@@ -1,0 +1,97 @@
+"""Each filter is data: a bound-parameter SQL clause and a French sentence describing it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from dataetat.query.params import SearchParams
+from dataetat.store.schema import ligne, ref_departement, ref_programme
+
+c = ligne.c
+
+
+@dataclass(frozen=True)
+class Filter:
+    clause: sa.ColumnElement[bool]
+    description: str
+
+
+def _in(column, values, label: str) -> Filter:
+    return Filter(column.in_(values), f"{label} {', '.join(map(str, values))}")
+
+
+def _geo(niveau: str, codes: list[str]) -> Filter:
+    """A line is in a zone when its beneficiary's commune, its localisation interministérielle or its
+    centre de coûts' département is in it."""
+    niveau = niveau.lower()
+    conditions = [c[f"beneficiaire_{niveau}_code"].in_(codes), c[f"localisation_{niveau}_code"].in_(codes)]
+    if niveau == "departement":
+        conditions.append(c.centre_couts_departement_code.in_(codes))
+    elif niveau == "region":
+        deps = sa.select(ref_departement.c.code).where(ref_departement.c.code_region.in_(codes))
+        conditions.append(c.centre_couts_departement_code.in_(deps))
+    return Filter(sa.or_(*conditions), f"{niveau} {', '.join(codes)}")
+
+
+def _tags(tags: list[str]) -> Filter:
+    padded = sa.literal(" ") + sa.func.coalesce(c.tags, "") + sa.literal(" ")
+    conditions = [
+        padded.like(f"% {t}:%") if ":" not in t else padded.like(f"% {t} %") for t in tags
+    ]
+    return Filter(sa.or_(*conditions), f"étiquettes {', '.join(tags)}")
+
+
+def _categorie(types: list[str]) -> Filter:
+    named = [t for t in types if t.lower() != "autres"]
+    conditions = [c.beneficiaire_categorie_juridique_type.in_(named)] if named else []
+    if len(named) != len(types):
+        conditions.append(c.beneficiaire_categorie_juridique_type.is_(None))
+    return Filter(sa.or_(*conditions), f"type de bénéficiaire {', '.join(types)}")
+
+
+def _theme(themes: list[str]) -> Filter:
+    programmes = sa.select(ref_programme.c.code).where(ref_programme.c.theme.in_(themes))
+    return Filter(c.programme_code.in_(programmes), f"thème {' | '.join(themes)}")
+
+
+def build(p: SearchParams) -> list[Filter]:
+    filters: list[Filter] = []
+    if p.code_programme:
+        filters.append(_in(c.programme_code, [x.lstrip("0") if len(x) == 4 else x for x in p.code_programme], "programme"))
+    if p.niveau_geo:
+        filters.append(_geo(p.niveau_geo, p.code_geo))
+    if p.annee:
+        filters.append(_in(c.annee, p.annee, "année"))
+    if p.beneficiaire_code:
+        filters.append(_in(c.beneficiaire_code, p.beneficiaire_code, "bénéficiaire"))
+    if p.beneficiaire_categorieJuridique_type:
+        filters.append(_categorie(p.beneficiaire_categorieJuridique_type))
+    if p.tags:
+        filters.append(_tags(p.tags))
+    if p.domaine_fonctionnel:
+        filters.append(_in(c.domaine_fonctionnel_code, p.domaine_fonctionnel, "domaine fonctionnel"))
+    if p.referentiel_programmation:
+        filters.append(_in(c.referentiel_programmation_code, p.referentiel_programmation, "référentiel de programmation"))
+    if p.centres_couts:
+        filters.append(_in(c.centre_couts_code, p.centres_couts, "centre de coûts"))
+    if p.n_ej:
+        filters.append(_in(c.n_ej, p.n_ej, "EJ"))
+    if p.theme:
+        filters.append(_theme(p.theme))
+    if p.source:
+        filters.append(_in(c.source, [p.source], "source"))
+    if p.data_source:
+        filters.append(_in(c.data_source, [p.data_source], "origine"))
+    if p.source_region:
+        filters.append(_in(c.source_region, [r.zfill(2) for r in p.source_region], "région de l'import"))
+    return filters
+
+
+def region_scope(region: str | None) -> sa.ColumnElement[bool] | None:
+    """The single place where a user's région restricts what they see: their région, the
+    administration centrale (00) and lines without région. None (national) sees everything."""
+    if region is None:
+        return None
+    return sa.or_(c.source_region == region.zfill(2), c.source_region == "00", c.source_region.is_(None))

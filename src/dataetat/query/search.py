@@ -1,0 +1,113 @@
+"""Run a search: lines or groups of the current drill-down level, and the totals of the whole result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from dataetat.query import filters
+from dataetat.query.columns import BY_CODE, COLONNES
+from dataetat.query.params import SearchParams
+from dataetat.store.schema import ligne
+
+
+@dataclass
+class Total:
+    count: int
+    montant_ae: float
+    montant_cp: float
+
+
+@dataclass
+class SearchResult:
+    total: Total
+    lignes: list[dict[str, Any]] | None = None
+    groupes: list[dict[str, Any]] | None = None
+    has_next: bool = False
+    description: list[str] = field(default_factory=list)
+
+
+def _where(params: SearchParams, region: str | None) -> tuple[list[sa.ColumnElement[bool]], list[str]]:
+    built = filters.build(params)
+    clauses = [f.clause for f in built]
+    scope = filters.region_scope(region)
+    if scope is not None:
+        clauses.append(scope)
+    for column, value in zip(params.grouping, params.grouped, strict=False):
+        col = ligne.c[column]
+        clauses.append(col.is_(None) if value == "None" else col == sa.cast(sa.literal(value), col.type))
+    return clauses, [f.description for f in built]
+
+
+def search(conn: Connection, params: SearchParams, region: str | None = None) -> SearchResult:
+    params.check()
+    where, description = _where(params, region)
+    total_row = conn.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(ligne.c.montant_ae), 0),
+                  sa.func.coalesce(sa.func.sum(ligne.c.montant_cp), 0)).where(*where)
+    ).one()
+    result = SearchResult(Total(total_row[0], float(total_row[1]), float(total_row[2])), description=description)
+    offset = (params.page - 1) * params.page_size
+    if len(params.grouped) < len(params.grouping):
+        result.groupes, result.has_next = _groups(conn, params, where, offset)
+    else:
+        result.lignes, result.has_next = _lines(conn, params, where, offset)
+    return result
+
+
+def _lines(conn, params, where, offset):
+    names = params.colonnes or [col.code for col in COLONNES if col.default]
+    columns = [ligne.c.id, *(ligne.c[n] for n in names)]
+    for n in names:
+        label = BY_CODE[n].label_column
+        if label and label not in names:
+            columns.append(ligne.c[label])
+    order = []
+    if params.sort_by:
+        col = ligne.c[params.sort_by]
+        order.append(col.desc().nulls_last() if params.sort_order == "desc" else col.asc().nulls_last())
+    order.append(ligne.c.id)
+    rows = conn.execute(
+        sa.select(*columns).where(*where).order_by(*order).limit(params.page_size + 1).offset(offset)
+    ).mappings().all()
+    lines = [_jsonable(dict(r)) for r in rows[: params.page_size]]
+    return lines, len(rows) > params.page_size
+
+
+def _groups(conn, params, where, offset):
+    name = params.grouping[len(params.grouped)]
+    col = ligne.c[name]
+    label_name = BY_CODE[name].label_column
+    label = sa.func.max(ligne.c[label_name]) if label_name else sa.null()
+    ae, cp = sa.func.sum(ligne.c.montant_ae), sa.func.sum(ligne.c.montant_cp)
+    rows = conn.execute(
+        sa.select(col.label("code"), label.label("label"), sa.func.count().label("count"), ae, cp)
+        .where(*where).group_by(col).order_by(ae.desc(), col).limit(params.page_size + 1).offset(offset)
+    ).all()
+    groups = [
+        {
+            "colonne": name,
+            "code": code,
+            "label": f"{code} - {lab}" if lab else (str(code) if code is not None else "Non renseigné"),
+            "count": count,
+            "montant_ae": float(s_ae or 0),
+            "montant_cp": float(s_cp or 0),
+        }
+        for code, lab, count, s_ae, s_cp in rows[: params.page_size]
+    ]
+    return groups, len(rows) > params.page_size
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    for key, value in row.items():
+        if isinstance(value, Decimal):
+            row[key] = float(value)
+        elif isinstance(value, (date, datetime)):
+            row[key] = value.isoformat()
+    return row
