@@ -105,6 +105,105 @@ def import_chorus(
     console.print("[green]Import terminé.[/green]")
 
 
+@import_app.command("sirene")
+def import_sirene(
+    fichiers: Annotated[list[Path], typer.Argument(help="StockEtablissement et StockUniteLegale (CSV INSEE).", exists=True, dir_okay=False)],
+) -> None:
+    """Importer les bénéficiaires depuis les fichiers SIRENE (seuls les SIRET présents sont gardés)."""
+    from dataetat.store.beneficiaires import import_sirene as run
+
+    count, reports = run(_engine(), fichiers)
+    for report in reports:
+        if not report.valid:
+            print_report(report)
+    if any(not r.valid for r in reports):
+        err.print("[red]Import refusé : la base n'a pas été modifiée.[/red]")
+        raise typer.Exit(1)
+    console.print(f"[green]{count} bénéficiaires importés.[/green]")
+
+
+@import_app.command("referentiel")
+def import_referentiel(
+    kind: Annotated[str, typer.Argument(help="Type de référentiel (voir --help).")],
+    fichier: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+) -> None:
+    """Charger une nouvelle version d'un référentiel : calculette, communes, epci, programme-theme…"""
+    from dataetat.referentiels.readers import KIND_HELP, READERS, ReferentielError
+    from dataetat.store import referentiels
+
+    if kind not in READERS:
+        err.print(f"[red]Référentiel « {kind} » inconnu. Types possibles :[/red]")
+        for name, help_text in KIND_HELP.items():
+            err.print(f"  {name} : {help_text}")
+        raise typer.Exit(2)
+    try:
+        frames = READERS[kind](fichier)
+    except ReferentielError as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from e
+    with _engine().begin() as conn:
+        loaded = referentiels.load(conn, frames)
+    for table, count in loaded.items():
+        console.print(f"{table} : {count} lignes chargées")
+
+
+@app.command("generate")
+def generate(
+    lignes: Annotated[int, typer.Option(help="Nombre de lignes AE + CP à écrire.")] = 100_000,
+    out: Annotated[Path, typer.Option(help="Dossier de sortie.")] = Path("demo-data"),
+    region: Annotated[str, typer.Option(help="Région des fichiers.")] = "53",
+    seed: Annotated[int, typer.Option(help="Graine (mêmes arguments, mêmes fichiers).")] = 53,
+) -> None:
+    """Écrire des exports Chorus INF-BUD-53 réalistes (et leurs extraits SIRENE), déterministes."""
+    from dataetat.demo.generator import generate as run
+
+    with _progress() as progress:
+        task = progress.add_task("génération", total=lignes)
+        files = run(lignes, out, region=region, seed=seed, progress=lambda n: progress.update(task, completed=n))
+    console.print(f"{files.lignes} lignes écrites dans {out} (exercices {', '.join(map(str, files.exercices))}).")
+
+
+@app.command("demo")
+def demo(
+    lignes: Annotated[int, typer.Option(help="Taille de la démo.")] = 200_000,
+    out: Annotated[Path, typer.Option(help="Dossier des fichiers générés.")] = Path("demo-data"),
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Lancer le serveur ensuite.")] = True,
+) -> None:
+    """Générer des données, les importer par le vrai chemin d'import, puis servir l'application."""
+    from dataetat.demo.generator import generate as run_generate
+    from dataetat.store import database
+    from dataetat.store.beneficiaires import import_sirene as run_sirene
+    from dataetat.store.chorus_import import ImportOptions, import_chorus as run_import
+
+    engine = _engine()
+    database.init(engine)
+    files = run_generate(lignes, out)
+    for ae, cp, annee in zip(files.ae, files.cp, files.exercices, strict=True):
+        result = run_import(engine, [ae, cp], ImportOptions(region=files.region))
+        for report in result.reports:
+            print_report(report)
+        if not result.written:
+            raise typer.Exit(1)
+    count, _ = run_sirene(engine, [files.sirene_etablissements, files.sirene_unites_legales])
+    console.print(f"{count} bénéficiaires importés depuis SIRENE.")
+    engine.dispose()
+    if serve_after:
+        serve(host=host, port=port)
+
+
+@app.command("serve")
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Lancer l'application web (API JSON sous /api/v1)."""
+    import uvicorn
+
+    from dataetat.web.app import create_app
+
+    console.print(f"Data-État sur http://{host}:{port}/ (API : http://{host}:{port}/docs)")
+    uvicorn.run(create_app(Settings()), host=host, port=port, log_level="warning")
+
+
 def _progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} lignes"), TimeElapsedColumn(), console=err)
 

@@ -104,7 +104,8 @@ def _entreprises(rows: _Rows, rng, cat: Catalog, n: int) -> None:
     n_units = max(1, int(n * 0.9))
     siren = with_check_digit(_unique_payloads(rng, n_units, 30_000_000, 70_000_000), 8)
     weights = np.array([f[2] for f in COMPANY_FORMS])
-    forms = [COMPANY_FORMS[i] for i in rng.choice(len(COMPANY_FORMS), size=n_units, p=weights / weights.sum())]
+    drawn = rng.choice(len(COMPANY_FORMS), size=n_units, p=weights / weights.sum())
+    forms = [COMPANY_FORMS[i] for i in drawn]
     acts = _pick(rng, ACTIVITIES, n_units)
     surnames = _pick(rng, SURNAMES, n_units)
     communes = _draw_communes(rng, cat, n_units)
@@ -162,7 +163,8 @@ def _autres(rows: _Rows, rng, cat: Catalog, n: int) -> None:
     acts = _pick(rng, ACTIVITIES, n_ei)
     rows.add(with_check_digit(_unique_payloads(rng, n_ei, 90_000_000, 98_000_000), 8),
              np.ones(n_ei, np.int64), "1000", [a[1] for a in acts], "", _pick(rng, SURNAMES, n_ei),
-             _pick(rng, FIRST_NAMES, n_ei), _draw_communes(rng, cat, n_ei), True, _dates(rng, n_ei, 1985, 2023))
+             _pick(rng, FIRST_NAMES, n_ei), _draw_communes(rng, cat, n_ei), True,
+             _dates(rng, n_ei, 1985, 2023))
     rest = max(1, n - n_ei)
     town = cat.communes["label"].to_list()
     communes = _draw_communes(rng, cat, rest)
@@ -173,7 +175,8 @@ def _autres(rows: _Rows, rng, cat: Catalog, n: int) -> None:
     low = np.array([k[3] for k in kinds], dtype=np.int64)
     payload = low + _unique_payloads(rng, rest, 0, 500_000)
     rows.add(with_check_digit(payload, 8), rng.integers(1, 30, size=rest), [k[0] for k in kinds],
-             [k[2] for k in kinds], [f"{k[1]} {ascii_upper(town[c])}" for k, c in zip(kinds, communes, strict=True)],
+             [k[2] for k in kinds],
+             [f"{k[1]} {ascii_upper(town[c])}" for k, c in zip(kinds, communes, strict=True)],
              "", "", communes, True, _dates(rng, rest, 1960, 2015))
 
 
@@ -212,7 +215,8 @@ def _particuliers(rng, cat: Catalog, n: int, offset: int) -> pl.DataFrame:
     civ = _pick(rng, ("M.", "MME"), n)
     names = [f"{c} {s} {p}" for c, s, p in zip(civ, _pick(rng, SURNAMES, n), _pick(rng, FIRST_NAMES, n),
                                                 strict=True)]
-    return pl.DataFrame({"siret": ["#"] * n, "label": names, "kind": pl.Series([PARTICULIER] * n, dtype=pl.Int8),
+    kind = pl.Series([PARTICULIER] * n, dtype=pl.Int8)
+    return pl.DataFrame({"siret": ["#"] * n, "label": names, "kind": kind,
                          "commune": _draw_communes(rng, cat, n).astype(np.int64)})
 
 

@@ -95,11 +95,12 @@ def draw_attributes(ctx: Context, rng: np.random.Generator, years: np.ndarray) -
         compte[mask] = rng.choice(choices, size=int(mask.sum()), p=probs)
     groupe = rng.choice(cat.groupes.len(), size=n, p=_zipf(cat.groupes.len(), rng))
     groupe[ctx.transfer[compte] & (rng.random(n) < 0.4)] = -1
-    return {
+    attrs = {
         "prog": prog, "df": cat.domaines.pick(prog, rng), "ref": cat.referentiels.pick(prog, rng),
         "centre": cat.centres.pick(prog, rng), "payee": payee, "compte": compte, "groupe": groupe,
         "cper": _cper(rng, kinds, years), "loc": _localisation(ctx, rng, payee),
     }
+    return {key: value.astype(np.int32) for key, value in attrs.items()}
 
 
 def _zipf(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -173,7 +174,7 @@ def build_tables(ctx: Context, target: int, seed: int) -> Tables:
 
 def _engagements(ctx: Context, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     n_years, first = len(ctx.exercices), ctx.exercices[0]
-    year0 = np.where(rng.random(n) < 0.06, -1, rng.integers(0, n_years, size=n))
+    year0 = np.where(rng.random(n) < 0.10, -1, rng.integers(0, n_years, size=n))
     calendar = np.where(year0 >= 0, np.array(ctx.exercices)[np.maximum(year0, 0)],
                         first - 1 - rng.integers(0, 2, size=n))
     jan1 = (calendar - 1970).astype("datetime64[Y]").astype("datetime64[D]")
@@ -182,7 +183,7 @@ def _engagements(ctx: Context, rng: np.random.Generator, n: int) -> dict[str, np
     prefix = np.where(ctx.transfer[attrs["compte"]], 21, 13).astype(np.int64)
     number = prefix * 100_000_000 + rng.permutation(np.cumsum(rng.integers(1, 40, size=n)))
     n_postes = 1 + np.minimum(rng.geometric(0.55, size=n) - 1, 11)
-    return {**attrs, "year0": year0, "repl": repl, "number": number, "n_postes": n_postes}
+    return {**attrs, "year0": year0.astype(np.int8), "repl": repl, "number": number, "n_postes": n_postes}
 
 
 def _postes(rng: np.random.Generator, ej: dict[str, np.ndarray], n_years: int) -> dict[str, np.ndarray]:
@@ -192,10 +193,10 @@ def _postes(rng: np.random.Generator, ej: dict[str, np.ndarray], n_years: int) -
     no = np.arange(n) - np.repeat(starts, ej["n_postes"]) + 1
     year0 = ej["year0"][owner]
     active = year0 >= 0
-    ext = np.minimum(rng.choice(3, size=n, p=(0.62, 0.26, 0.12)), np.where(active, n_years - 1 - year0, 0))
+    ext = np.minimum(rng.choice(3, size=n, p=(0.55, 0.30, 0.15)), np.where(active, n_years - 1 - year0, 0))
     cancelled = active & (rng.random(n) < 0.008)
     ext[cancelled] = 0
-    dup = active & ~cancelled & (rng.random(n) < 0.05)
+    dup = active & ~cancelled & (rng.random(n) < 0.06)
     base = amounts(rng, n)
     return {"ej": owner, "year0": year0, "no": no, "ext": ext, "base": base, "ext1": _extension(rng, base),
             "ext2": _extension(rng, base), "dup": dup, "cancelled": cancelled,
@@ -215,10 +216,11 @@ def _ae_lines(poste: dict[str, np.ndarray]) -> np.ndarray:
 
 def _payments(rng, poste: dict[str, np.ndarray], n_years: int) -> dict[str, np.ndarray]:
     year0 = poste["year0"]
-    n_dp = np.where(rng.random(year0.size) < 0.1, 0, 1 + np.minimum(rng.geometric(0.5, year0.size) - 1, 7))
+    n_dp = np.where(rng.random(year0.size) < 0.12, 0, 1 + np.minimum(rng.geometric(0.5, year0.size) - 1, 7))
     n_dp = np.where(year0 < 0, np.maximum(n_dp, 1), n_dp) * ~poste["cancelled"]
     total = poste["base"] + (poste["ext"] >= 1) * poste["ext1"] + (poste["ext"] >= 2) * poste["ext2"]
-    paid = np.where(rng.random(year0.size) < 0.55, total, np.round(total * rng.uniform(0.2, 0.95, total.size)))
+    partial = np.round(total * rng.uniform(0.2, 0.95, total.size))
+    paid = np.where(rng.random(year0.size) < 0.55, total, partial)
     owner = np.repeat(np.arange(year0.size), n_dp)
     lo = np.maximum(year0, 0)
     hi = np.where(year0 < 0, min(1, n_years - 1), np.minimum(year0 + poste["ext"] + 1, n_years - 1))

@@ -82,7 +82,8 @@ def write_etablissements(benef: pl.DataFrame, cat: Catalog, path: Path, seed: in
         "etablissementSiege": ["true" if s else "false" for s in etab["siege"].to_list()],
         "nombrePeriodesEtablissement": ["1"] * n,
         "numeroVoieEtablissement": [str(v) for v in rng.integers(1, 120, size=n)],
-        "typeVoieEtablissement": _pick(rng, STREET_TYPES, n), "libelleVoieEtablissement": _pick(rng, STREETS, n),
+        "typeVoieEtablissement": _pick(rng, STREET_TYPES, n),
+        "libelleVoieEtablissement": _pick(rng, STREETS, n),
         "codePostalEtablissement": [_postal_code(c) for c in codes],
         "libelleCommuneEtablissement": [_commune_label(label) for label in
                                         cat.communes["label"].gather(etab["commune"]).to_list()],
