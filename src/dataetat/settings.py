@@ -16,4 +16,3 @@ class Settings(BaseSettings):
     )
     duckdb_memory_limit: str = Field("3GB", description="Mémoire maximale de DuckDB (au-delà, il écrit sur disque).")
     duckdb_threads: int = Field(0, description="Threads de DuckDB (0 = autant que de cœurs).")
-    max_problemes: int = Field(1000, description="Nombre maximal de problèmes détaillés dans un rapport d'import.")

@@ -152,7 +152,7 @@ class Tables:
 
 def build_tables(ctx: Context, target: int, seed: int) -> Tables:
     n_years = len(ctx.exercices)
-    n_ej = max(4, int(target / 4.2) + 8)
+    n_ej = max(4, int(target / 5.2) + 8)   # about 5.6 lines per EJ
     while True:
         rng = np.random.default_rng([seed, 5, n_ej])
         ej = _engagements(ctx, rng, n_ej)
@@ -187,7 +187,7 @@ def _engagements(ctx: Context, rng: np.random.Generator, n: int) -> dict[str, np
 
 
 def _postes(rng: np.random.Generator, ej: dict[str, np.ndarray], n_years: int) -> dict[str, np.ndarray]:
-    owner = np.repeat(np.arange(ej["year0"].size), ej["n_postes"])
+    owner = np.repeat(np.arange(ej["year0"].size, dtype=np.int32), ej["n_postes"])
     n = owner.size
     starts = np.cumsum(ej["n_postes"]) - ej["n_postes"]
     no = np.arange(n) - np.repeat(starts, ej["n_postes"]) + 1
@@ -198,7 +198,7 @@ def _postes(rng: np.random.Generator, ej: dict[str, np.ndarray], n_years: int) -
     ext[cancelled] = 0
     dup = active & ~cancelled & (rng.random(n) < 0.06)
     base = amounts(rng, n)
-    return {"ej": owner, "year0": year0, "no": no, "ext": ext, "base": base, "ext1": _extension(rng, base),
+    return {"ej": owner, "year0": year0, "no": no.astype(np.int16), "ext": ext.astype(np.int8), "base": base, "ext1": _extension(rng, base),
             "ext2": _extension(rng, base), "dup": dup, "cancelled": cancelled,
             "split": rng.uniform(0.2, 0.8, size=n)}
 
@@ -216,12 +216,12 @@ def _ae_lines(poste: dict[str, np.ndarray]) -> np.ndarray:
 
 def _payments(rng, poste: dict[str, np.ndarray], n_years: int) -> dict[str, np.ndarray]:
     year0 = poste["year0"]
-    n_dp = np.where(rng.random(year0.size) < 0.12, 0, 1 + np.minimum(rng.geometric(0.5, year0.size) - 1, 7))
+    n_dp = np.where(rng.random(year0.size) < 0.12, 0, 1 + np.minimum(rng.geometric(0.55, year0.size) - 1, 7))
     n_dp = np.where(year0 < 0, np.maximum(n_dp, 1), n_dp) * ~poste["cancelled"]
     total = poste["base"] + (poste["ext"] >= 1) * poste["ext1"] + (poste["ext"] >= 2) * poste["ext2"]
     partial = np.round(total * rng.uniform(0.2, 0.95, total.size))
     paid = np.where(rng.random(year0.size) < 0.55, total, partial)
-    owner = np.repeat(np.arange(year0.size), n_dp)
+    owner = np.repeat(np.arange(year0.size, dtype=np.int32), n_dp)
     lo = np.maximum(year0, 0)
     hi = np.where(year0 < 0, min(1, n_years - 1), np.minimum(year0 + poste["ext"] + 1, n_years - 1))
     year = lo[owner] + np.floor(rng.random(owner.size) * (hi - lo + 1)[owner]).astype(np.int64)
@@ -235,4 +235,4 @@ def _payments(rng, poste: dict[str, np.ndarray], n_years: int) -> dict[str, np.n
     cents[np.arange(owner.size) == first[owner]] = upto[np.arange(owner.size) == first[owner]]
     negative = rng.random(owner.size) < 0.015
     cents[negative] = -np.round(np.abs(cents[negative]) * rng.uniform(0.05, 0.5, int(negative.sum())))
-    return {"poste": owner, "year": year, "cents": cents.astype(np.int64)}
+    return {"poste": owner, "year": year.astype(np.int8), "cents": cents.astype(np.int64)}

@@ -1,0 +1,104 @@
+"""Import benchmark: generated INF-BUD-53 files into DuckDB (and PostgreSQL), against DuckDB's own
+read_csv scan of the same files, then a grouped query. Prints numbers for the README.
+
+    python bench/import_bench.py [--lignes 1000000] [--postgres URL] [--skip-postgres]
+
+Each import runs in a subprocess (`dataetat import chorus`) so that its peak memory (max RSS) is
+measured on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+
+
+def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Seconds and peak RSS (MB) of a child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lignes", type=int, default=1_000_000)
+    parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/dataetat_bench")
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    data = OUT / f"data-{args.lignes}"
+    bin_ = str(Path(sys.executable).parent / "dataetat")
+    if not (data / "chorus_ae_2024.csv").exists():
+        t = time.perf_counter()
+        subprocess.run([bin_, "generate", "--lignes", str(args.lignes), "--out", str(data)], check=True, stdout=subprocess.DEVNULL)
+        print(f"génération de {args.lignes:,} lignes : {time.perf_counter() - t:.1f} s")
+    files = sorted(data.glob("chorus_*.csv"))
+    size = sum(f.stat().st_size for f in files) / 1e6
+
+    # DuckDB's own scan of the same files: every column as text, preamble skipped.
+    con = duckdb.connect()
+    t = time.perf_counter()
+    rows = 0
+    for f in files:
+        rows += con.execute(f"SELECT count(*) FROM read_csv('{f}', skip=8, header=false, all_varchar=true)").fetchall()[0][0]
+        con.execute(f"SELECT * FROM read_csv('{f}', skip=8, header=false, all_varchar=true)").to_arrow_table()
+    scan = time.perf_counter() - t
+    print(f"fichiers : {len(files)}, {rows:,} lignes, {size:.0f} Mo ; scan DuckDB read_csv : {scan:.2f} s")
+
+    targets = [("duckdb", f"duckdb:///{OUT / 'bench.duckdb'}")]
+    if not args.skip_postgres:
+        targets.append(("postgresql", args.postgres))
+    for name, url in targets:
+        env = dict(os.environ, DATAETAT_DATABASE_URL=url)
+        if name == "duckdb":
+            for suffix in ("", ".wal"):
+                Path(str(OUT / "bench.duckdb") + suffix).unlink(missing_ok=True)
+        else:
+            admin = sa.create_engine(sa.engine.make_url(url).set(database="test"), isolation_level="AUTOCOMMIT")
+            db = sa.engine.make_url(url).database
+            with admin.connect() as c:
+                c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+                c.exec_driver_sql(f'CREATE DATABASE "{db}"')
+        subprocess.run([bin_, "db", "init"], env=env, check=True, stdout=subprocess.DEVNULL)
+        total, peak = 0.0, 0.0
+        by_year: dict[str, list[Path]] = {}
+        for f in files:
+            by_year.setdefault(f.stem.rsplit("_", 1)[1], []).append(f)
+        for year, pair in sorted(by_year.items()):
+            seconds, rss = run([bin_, "import", "chorus", *map(str, pair), "--region", "53"], env)
+            total += seconds
+            peak = max(peak, rss)
+        ratio = f", {total / scan:.1f}× le scan DuckDB" if name == "duckdb" else ""
+        print(f"{name} : import de {rows:,} lignes en {total:.1f} s{ratio} ; mémoire max {peak:.0f} Mo")
+        t = time.perf_counter()
+        subprocess.run([bin_, "query", "--grouping", "programme_code", "--format", "json"], env=env, check=True, stdout=subprocess.DEVNULL)
+        print(f"{name} : dataetat query --grouping programme_code (processus complet) : {time.perf_counter() - t:.2f} s")
+        engine = sa.create_engine(url)
+        from dataetat.query.params import SearchParams
+        from dataetat.query.search import search
+
+        with engine.connect() as conn:
+            search(conn, SearchParams(grouping=["programme_code"]))
+            t = time.perf_counter()
+            for _ in range(5):
+                search(conn, SearchParams(grouping=["programme_code"]))
+            print(f"{name} : totaux groupés par programme (requête seule) : {(time.perf_counter() - t) / 5 * 1000:.0f} ms")
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
