@@ -7,7 +7,6 @@ Every test using `engine` runs on DuckDB and on PostgreSQL.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -252,23 +251,12 @@ def test_invalid_siret_is_a_warning_and_the_line_is_kept(engine):
     assert row == (None, Decimal("5.00"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="chorus_import._stage_file replaces chorus.report by a new Report after NeedsExactPass, but "
-    "result.reports still holds the old one: errors of the exact pass are lost and the file is imported "
-    "without its malformed row (silent drop).",
-)
 def test_wrong_number_of_columns(seeded):
     report = only_report(refused(seeded, [GOLDEN / "ae_nombre_colonnes.csv"], region="53"))
     assert report.triples() == [(11, None, "nombre-colonnes")]
     assert "3 colonnes au lieu de 18" in report.problems[0].message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="read._fast: pyarrow accepts a quoted field left open at end of file (amount '\"1 ' read as 1), and "
-    "even in the exact pass the error is lost (chorus_import._stage_file replaces the report).",
-)
 def test_truncated_in_quoted_field(seeded):
     report = only_report(refused(seeded, [GOLDEN / "ae_tronque.csv"], region="53"))
     assert report.triples() in ([(12, None, "fichier-tronque")], [(12, None, "nombre-colonnes")])
@@ -387,11 +375,6 @@ def test_one_gigabyte_single_line(seeded, huge_single_line):
     assert snapshot(seeded) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the exact pass reports ligne-trop-longue on line 10, but chorus_import._stage_file replaces the "
-    "report object: the import goes on and writes line 9 (written True, no error).",
-)
 def test_one_gigabyte_data_line(seeded, huge_data_line):
     before = snapshot(seeded)
     child = _import_in_child(seeded, huge_data_line)

@@ -12,7 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from dataetat.model.enums import Kind
 from dataetat.store import readmodel
@@ -319,13 +318,13 @@ def test_sigkill_mid_import_leaves_database_as_it_was(engine, tmp_path):
 
 
 def _wait_for_transaction(engine, timeout: float) -> None:
-    """Until the child has an open transaction on the test database."""
+    """Until the child is staging rows inside its import transaction."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with engine.connect() as conn:
             n = conn.exec_driver_sql(
                 "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"
+                "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL AND strpos(query, 'stg_') > 0"
             ).scalar_one()
         if n:
             return

@@ -99,6 +99,11 @@ class Report:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(problem)
 
+    def restart(self) -> None:
+        """Forget what reading found, to read the file again (detection had found no problem)."""
+        self.lignes_lues = self.lignes_rejetees = self.error_count = self.warning_count = 0
+        self.problems.clear()
+
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.niveau == "erreur"]

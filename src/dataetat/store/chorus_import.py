@@ -87,7 +87,7 @@ def _stage_file(conn: Connection, chorus: ChorusFile, rejects: RejectsWriter | N
         _stage_batches(conn, chorus, table, import_id, rejects, progress, exact=False)
     except NeedsExactPass:
         conn.execute(sa.text(f"DELETE FROM {table} WHERE import_id = :i"), {"i": import_id})
-        chorus.report = Report(chorus.report.fichier, chorus.report.format, chorus.report.kind)
+        chorus.report.restart()
         if rejects:
             rejects.forget(chorus.path.name)
         _stage_batches(conn, chorus, table, import_id, rejects, progress, exact=True)
