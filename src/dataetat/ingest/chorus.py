@@ -78,5 +78,5 @@ def open_chorus(path: Path, options: ChorusOptions) -> ChorusFile:
     if not report.valid:
         raise FileUnreadable(report)
     region = options.region.zfill(2) if options.region else None
-    context = Context(det.format, det.kind, annee, region, options.societes)
+    context = Context(det.format, det.kind, annee, region, options.societes, det.names)
     return ChorusFile(path, det, context, report)

@@ -58,6 +58,7 @@ class Context:
     annee: int | None  # --annee, else the preamble's exercice
     region: str | None  # --region (regional files)
     societes: dict[str, str]  # société Chorus -> code région (national files)
+    columns: tuple[str, ...] = ()  # canonical names of the file's columns
 
 
 def _normalised(col: str) -> pl.Expr:
@@ -91,65 +92,73 @@ def _error_code(col: str) -> str:
 
 
 def validate(batch: pa.RecordBatch, ctx: Context, report: Report) -> tuple[pa.Table, pl.DataFrame]:
-    """Return (valid rows in the staging schema, rejected raw rows with their reasons)."""
-    raw = pl.from_arrow(batch)
-    assert isinstance(raw, pl.DataFrame)
-    raw = raw.with_columns(n.empty_to_null(c) for c in raw.columns if c != "ligne")
-    parsed = raw.with_columns(_normalised(c) for c in raw.columns if c != "ligne")
-    checks: list[tuple[str, str, pl.Expr]] = []  # (column, code, failing-row mask)
-    for col in raw.columns:
-        if col in ("montant", "siret", *DATES, *INTEGERS):
-            checks.append((col, _error_code(col), raw[col].is_not_null() & parsed[col].is_null()))
-    for col in REQUIRED[ctx.kind]:
-        checks.append((col, "valeur-manquante", raw[col].is_null()))
-    if ctx.kind == Kind.CP:  # a CP on an EJ needs its poste
-        checks.append(("n_poste_ej", "valeur-manquante", raw["n_ej"].is_not_null() & raw["n_poste_ej"].is_null()))
-    parsed, region_checks = _with_feed(parsed, raw, ctx, report)
-    checks += region_checks
+    """Return (valid rows in the staging schema, rejected raw rows with their reasons).
 
-    bad = pl.Series("bad", [False] * raw.height)
-    reasons = pl.Series("motif", [""] * raw.height, pl.String)
-    for col, code, mask in checks:
-        mask = pl.Series(mask) if not isinstance(mask, pl.Series) else mask
-        mask = mask.fill_null(False)
+    One lazy plan per batch: raw text cleaned, every column normalised (suffix `__v`), every check
+    as a boolean column, collected once."""
+    names = [c for c in batch.schema.names if c != "ligne"]
+    checks = _checks(names, ctx)
+    plan = (
+        pl.from_arrow(batch).lazy()  # type: ignore[union-attr]
+        .with_columns(n.empty_to_null(c) for c in names)
+        .with_columns(_normalised(c).alias(f"{c}__v") for c in names)
+        .with_columns(_feed(ctx))
+    )
+    if ctx.format != "regional":
+        checks.append(("societe", "societe-inconnue", pl.col("source_region__v").is_null()))
+        if ctx.annee is None:
+            checks.append(("exercice_comptable", "valeur-manquante", pl.col("annee__v").is_null()))
+    plan = plan.with_columns(mask.fill_null(False).alias(f"__check{i}") for i, (_, _, mask) in enumerate(checks))
+    frame = plan.collect()
+    blocking = [f"__check{i}" for i, (_, code, _) in enumerate(checks) if code != "siret-invalide"]
+    bad = frame.select(pl.any_horizontal(blocking) if blocking else pl.lit(False)).to_series()
+    reasons = pl.Series("motif", [""] * frame.height, pl.String)
+    for i, (col, code, _) in enumerate(checks):
+        mask = frame[f"__check{i}"]
         if not mask.any():
             continue
-        values = raw[col] if col in raw.columns else pl.Series([None] * raw.height, dtype=pl.String)
-        for line, value in zip(raw["ligne"].filter(mask), values.filter(mask), strict=True):
+        failing = frame.filter(mask)
+        for line, value in zip(failing["ligne"], failing[col] if col in frame.columns else [None] * failing.height, strict=True):
             report.add(code, ligne=line, colonne=label(col), valeur=value)
         if code != "siret-invalide":  # a bad SIRET is a warning: the line is kept without beneficiary
-            bad = bad | mask
-            reasons = pl.select(
-                pl.when(mask).then(pl.lit(f"{code} ({label(col)}) ") + reasons).otherwise(reasons)
-            ).to_series()
-    valid = parsed.filter(~bad)
-    rejected = raw.filter(bad).with_columns(reasons.filter(bad).str.strip_chars().alias("motif"))
+            reasons = pl.select(pl.when(mask).then(pl.lit(f"{code} ({label(col)}) ") + reasons).otherwise(reasons)).to_series()
+    valid = frame.filter(~bad).select("ligne", *(pl.col(f"{c}__v").alias(c) for c in [*names, *_FEED]))
+    rejected = frame.filter(bad).select("ligne", *names).with_columns(reasons.filter(bad).str.strip_chars().alias("motif"))
     return _to_staging(valid, ctx.kind), rejected
 
 
-def _with_feed(
-    parsed: pl.DataFrame, raw: pl.DataFrame, ctx: Context, report: Report
-) -> tuple[pl.DataFrame, list[tuple[str, str, pl.Series]]]:
-    """Add data_source, source_region and annee."""
-    checks: list[tuple[str, str, pl.Series]] = []
+_FEED = ("data_source", "source_region", "annee")
+
+
+def _checks(names: list[str], ctx: Context) -> list[tuple[str, str, pl.Expr]]:
+    """(column, problem code, failing-row mask) of every rule."""
+    checks = [
+        (col, _error_code(col), pl.col(col).is_not_null() & pl.col(f"{col}__v").is_null())
+        for col in names
+        if col in ("montant", "siret", *DATES, *INTEGERS)
+    ]
+    checks += [(col, "valeur-manquante", pl.col(col).is_null()) for col in REQUIRED[ctx.kind]]
+    if ctx.kind == Kind.CP:  # a CP on an EJ needs its poste
+        checks.append(("n_poste_ej", "valeur-manquante", pl.col("n_ej").is_not_null() & pl.col("n_poste_ej").is_null()))
+    return checks
+
+
+def _feed(ctx: Context) -> list[pl.Expr]:
+    """data_source, source_region and annee of each row (suffix `__v` like normalised columns)."""
     if ctx.format == "regional":
-        parsed = parsed.with_columns(
-            data_source=pl.lit(DataSource.REGION.value),
-            source_region=pl.lit(ctx.region),
-            annee=pl.lit(ctx.annee, pl.Int32),
-        )
-        return parsed, checks
-    region = parsed["societe"].replace_strict(ctx.societes, default=None, return_dtype=pl.String)
-    checks.append(("societe", "societe-inconnue", region.is_null()))
+        return [
+            pl.lit(DataSource.REGION.value).alias("data_source__v"),
+            pl.lit(ctx.region, pl.String).alias("source_region__v"),
+            pl.lit(ctx.annee, pl.Int32).alias("annee__v"),
+        ]
+    region = pl.col("societe__v").replace_strict(ctx.societes, default=None, return_dtype=pl.String)
     annee = pl.lit(ctx.annee, pl.Int32)
-    if ctx.annee is None and "exercice_comptable" in parsed.columns:
-        annee = pl.col("exercice_comptable").cast(pl.Int32)
-    elif ctx.annee is None and "date_extraction" in parsed.columns:
-        annee = pl.col("date_extraction").dt.year().cast(pl.Int32)
-    parsed = parsed.with_columns(data_source=pl.lit(DataSource.NATION.value), source_region=region, annee=annee)
     if ctx.annee is None:
-        checks.append(("exercice_comptable", "valeur-manquante", parsed["annee"].is_null()))
-    return parsed, checks
+        annee = pl.coalesce(
+            pl.col("exercice_comptable__v").cast(pl.Int32) if "exercice_comptable" in ctx.columns else pl.lit(None, pl.Int32),
+            pl.col("date_extraction__v").dt.year().cast(pl.Int32) if "date_extraction" in ctx.columns else pl.lit(None, pl.Int32),
+        )
+    return [pl.lit(DataSource.NATION.value).alias("data_source__v"), region.alias("source_region__v"), annee.alias("annee__v")]
 
 
 def _to_staging(frame: pl.DataFrame, kind: Kind) -> pa.Table:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -43,6 +45,13 @@ class ImportOptions:
 class ImportResult:
     reports: list[Report] = field(default_factory=list)
     written: bool = False
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, for benchmarks
+
+    @contextmanager
+    def timed(self, phase: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.timings[phase] = self.timings.get(phase, 0.0) + time.perf_counter() - start
 
     @property
     def valid(self) -> bool:
@@ -67,14 +76,15 @@ def import_chorus(engine: Engine, paths: list[Path], options: ImportOptions, pro
     rejects = RejectsWriter(options.rejets) if options.rejets else None
     with engine.begin() as conn:
         staging.create(conn)
-        for chorus in files:
-            _stage_file(conn, chorus, rejects, progress)
+        with result.timed("lecture et contrôle"):
+            for chorus in files:
+                _stage_file(conn, chorus, rejects, progress)
         if rejects:
             rejects.close()
         if not result.valid and options.rejets is None:
             conn.rollback()
             return result
-        _merge(conn, files)
+        _merge(conn, files, result)
         result.written = True
     return result
 
@@ -103,18 +113,22 @@ def _stage_batches(conn, chorus, table, import_id, rejects, progress, exact: boo
             progress(chorus.path.name, chorus.report.lignes_lues)
 
 
-def _merge(conn: Connection, files: list[ChorusFile]) -> None:
-    staging.dedupe_ae(conn)
-    replace_ids = [f.import_id for f in files if f.detected.format != "pipe"]  # type: ignore[attr-defined]
-    staging.collect_touched(conn, replace_ids)
-    _replace_ae(conn)
-    _replace_cp(conn)
-    readmodel.refresh_touched(conn)
-    unknown = staging.unknown_codes(conn)
-    totals = staging.totals(conn)
-    for chorus in files:
-        _record(conn, chorus, unknown, totals)
-    staging.drop(conn)
+def _merge(conn: Connection, files: list[ChorusFile], result: ImportResult) -> None:
+    with result.timed("dédoublonnage"):
+        replace_ids = [f.import_id for f in files if f.detected.format != "pipe"]  # type: ignore[attr-defined]
+        staging.collect_touched(conn, replace_ids)
+    with result.timed("remplacement AE"):
+        _replace_ae(conn)
+    with result.timed("remplacement CP"):
+        _replace_cp(conn)
+    with result.timed("modèle de lecture"):
+        readmodel.refresh_touched(conn)
+    with result.timed("rapport"):
+        unknown = staging.unknown_codes(conn)
+        totals = staging.totals(conn)
+        for chorus in files:
+            _record(conn, chorus, unknown, totals)
+        staging.drop(conn)
 
 
 _AE_ATTRS = [c.name for c in ae_annee.columns if c.name in STAGING[Kind.AE] and c.name not in ("data_source", "annee", "montant")]
@@ -127,22 +141,22 @@ def _replace_ae(conn: Connection) -> None:
     conn.exec_driver_sql(
         """DELETE FROM ae_annee WHERE EXISTS (SELECT 1 FROM engagement e JOIN ae_feeds f ON f.source_region = e.source_region
            WHERE e.id = ae_annee.engagement_id AND f.data_source = ae_annee.data_source AND f.annee = ae_annee.annee)
-           OR EXISTS (SELECT 1 FROM engagement e JOIN stg_ae_dedup s ON s.source_region = e.source_region
+           OR EXISTS (SELECT 1 FROM engagement e JOIN stg_ae s ON s.source_region = e.source_region
                AND s.n_ej = e.n_ej AND s.n_poste_ej = e.n_poste_ej
                WHERE e.id = ae_annee.engagement_id AND s.data_source = ae_annee.data_source AND s.annee = ae_annee.annee)"""
     )
     conn.exec_driver_sql(
         """INSERT INTO engagement (id, source_region, n_ej, n_poste_ej)
            SELECT nextval('line_id_seq'), k.source_region, k.n_ej, k.n_poste_ej
-           FROM (SELECT DISTINCT source_region, n_ej, n_poste_ej FROM stg_ae_dedup) k
+           FROM (SELECT DISTINCT source_region, n_ej, n_poste_ej FROM stg_ae) k
            WHERE NOT EXISTS (SELECT 1 FROM engagement e WHERE e.source_region = k.source_region
                              AND e.n_ej = k.n_ej AND e.n_poste_ej = k.n_poste_ej)"""
     )
     attrs = ", ".join(_AE_ATTRS)
     conn.exec_driver_sql(
         f"""INSERT INTO ae_annee (engagement_id, data_source, annee, montant, import_id, ligne_fichier, {attrs})
-            SELECT e.id, s.data_source, s.annee, s.montant, s.import_id, s.ligne, {", ".join("s." + a for a in _AE_ATTRS)}
-            FROM stg_ae_dedup s JOIN engagement e ON e.source_region = s.source_region
+            SELECT e.id, s.data_source, s.annee, s.total, s.import_id, s.ligne, {", ".join("s." + a for a in _AE_ATTRS)}
+            FROM ({staging.DEDUPED_AE}) s JOIN engagement e ON e.source_region = s.source_region
                  AND e.n_ej = s.n_ej AND e.n_poste_ej = s.n_poste_ej"""
     )
     conn.exec_driver_sql(

@@ -76,17 +76,17 @@ def _ae_part(scoped: bool) -> str:
 
 
 def _orphan_part(scoped: bool) -> str:
-    scope = (
-        """AND ((c.n_ej IS NULL AND c.import_id IN (SELECT import_id FROM current_imports))
-             OR EXISTS (SELECT 1 FROM touched t WHERE t.n_ej = c.n_ej AND t.n_poste_ej = c.n_poste_ej))"""
+    candidates = (
+        """(SELECT c.* FROM cp c WHERE c.n_ej IS NULL AND c.import_id IN (SELECT import_id FROM current_imports)
+            UNION ALL
+            SELECT c.* FROM cp c JOIN touched t ON t.n_ej = c.n_ej AND t.n_poste_ej = c.n_poste_ej)"""
         if scoped
-        else ""
+        else "cp"
     )
     return f"""
     orphans AS (
-        SELECT c.* FROM cp c
-        WHERE NOT EXISTS (SELECT 1 FROM engagement e WHERE e.n_ej = c.n_ej AND e.n_poste_ej = c.n_poste_ej)
-        {scope}),
+        SELECT c.* FROM {candidates} c
+        WHERE NOT EXISTS (SELECT 1 FROM engagement e WHERE e.n_ej = c.n_ej AND e.n_poste_ej = c.n_poste_ej)),
     orphan_feed AS (
         SELECT {_KEY}, MAX(CASE WHEN data_source = 'NATION' THEN 1 ELSE 0 END) AS nation
         FROM orphans WHERE n_ej IS NOT NULL GROUP BY {_KEY}),

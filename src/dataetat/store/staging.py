@@ -11,11 +11,11 @@ from sqlalchemy.engine import Connection
 
 from dataetat.ingest.validate import STAGING
 from dataetat.model.enums import Kind
-from dataetat.store.engine import insert_arrow
+from dataetat.store.engine import insert_arrow, is_duckdb
 
 _SA_TYPES = {pl.String: sa.String, pl.Int64: sa.BigInteger, pl.Int32: sa.Integer, pl.Date: sa.Date}
 _TABLES = {Kind.AE: "stg_ae", Kind.CP: "stg_cp"}
-_TEMP = ("stg_ae", "stg_cp", "stg_ae_dedup", "current_imports", "ae_feeds", "cp_feeds", "cp_deleted", "touched")
+_TEMP = ("stg_ae", "stg_cp", "current_imports", "ae_feeds", "cp_feeds", "cp_deleted", "touched")
 
 # Referential checked for each code column: (column, table, French name in the report).
 REFERENTIAL_CODES = (
@@ -50,19 +50,15 @@ def insert(conn: Connection, table: str, data: pa.Table) -> None:
     insert_arrow(conn, table, data)
 
 
-def dedupe_ae(conn: Connection) -> None:
-    """Same EJ/poste twice in a file (same feed and year): amounts summed, first line's attributes;
-    a poste whose sum is 0 is dropped."""
-    key = "data_source, source_region, n_ej, n_poste_ej, annee"
-    conn.exec_driver_sql(
-        f"""CREATE TEMPORARY TABLE stg_ae_dedup AS
-            SELECT * FROM (
-                SELECT s.*, SUM(montant) OVER (PARTITION BY {key}) AS total,
-                       ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY import_id, ligne) AS rn
-                FROM stg_ae s) x
-            WHERE rn = 1 AND total <> 0"""
-    )
-    conn.exec_driver_sql("UPDATE stg_ae_dedup SET montant = total")
+_AE_KEY = "data_source, source_region, n_ej, n_poste_ej, annee"
+# Same EJ/poste twice in a file (same feed and year): amounts summed, first line's attributes;
+# a poste whose sum (`total`) is 0 is dropped.
+DEDUPED_AE = f"""
+    SELECT * FROM (
+        SELECT s.*, SUM(montant) OVER (PARTITION BY {_AE_KEY}) AS total,
+               ROW_NUMBER() OVER (PARTITION BY {_AE_KEY} ORDER BY import_id, ligne) AS rn
+        FROM stg_ae s) x
+    WHERE rn = 1 AND total <> 0"""
 
 
 def collect_touched(conn: Connection, replace_ids: list[int]) -> None:
@@ -101,6 +97,10 @@ def collect_touched(conn: Connection, replace_ids: list[int]) -> None:
            UNION SELECT n_ej, n_poste_ej FROM stg_cp WHERE n_ej IS NOT NULL
            UNION SELECT n_ej, n_poste_ej FROM cp_deleted WHERE n_ej IS NOT NULL"""
     )
+    if not is_duckdb(conn):  # PostgreSQL never analyses temporary tables by itself
+        conn.exec_driver_sql("CREATE INDEX ON touched (n_ej, n_poste_ej)")
+        for name in ("stg_ae", "stg_cp", "current_imports", "ae_feeds", "cp_feeds", "cp_deleted", "touched"):
+            conn.exec_driver_sql(f"ANALYZE {name}")
 
 
 def unknown_codes(conn: Connection, limit: int = 1000) -> dict[int, dict[str, list[str]]]:
