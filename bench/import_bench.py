@@ -44,7 +44,11 @@ def main() -> None:
     bin_ = str(Path(sys.executable).parent / "dataetat")
     if not (data / "chorus_ae_2024.csv").exists():
         t = time.perf_counter()
-        subprocess.run([bin_, "generate", "--lignes", str(args.lignes), "--out", str(data)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [bin_, "generate", "--lignes", str(args.lignes), "--out", str(data)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         print(f"génération de {args.lignes:,} lignes : {time.perf_counter() - t:.1f} s")
     files = sorted(data.glob("chorus_*.csv"))
     size = sum(f.stat().st_size for f in files) / 1e6
@@ -54,7 +58,9 @@ def main() -> None:
     t = time.perf_counter()
     rows = 0
     for f in files:
-        rows += con.execute(f"SELECT count(*) FROM read_csv('{f}', skip=8, header=false, all_varchar=true)").fetchall()[0][0]
+        rows += con.execute(
+            f"SELECT count(*) FROM read_csv('{f}', skip=8, header=false, all_varchar=true)"
+        ).fetchall()[0][0]
         con.sql(f"SELECT * FROM read_csv('{f}', skip=8, header=false, all_varchar=true)").to_arrow_table()
     scan = time.perf_counter() - t
     print(f"fichiers : {len(files)}, {rows:,} lignes, {size:.0f} Mo ; scan DuckDB read_csv : {scan:.2f} s")
@@ -68,7 +74,9 @@ def main() -> None:
             for suffix in ("", ".wal"):
                 Path(str(OUT / "bench.duckdb") + suffix).unlink(missing_ok=True)
         else:
-            admin = sa.create_engine(sa.engine.make_url(url).set(database="test"), isolation_level="AUTOCOMMIT")
+            admin = sa.create_engine(
+                sa.engine.make_url(url).set(database="test"), isolation_level="AUTOCOMMIT"
+            )
             db = sa.engine.make_url(url).database
             with admin.connect() as c:
                 c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
@@ -79,8 +87,15 @@ def main() -> None:
         ratio = f", {total / scan:.1f}× le scan DuckDB" if name == "duckdb" else ""
         print(f"{name} : import de {rows:,} lignes en {total:.1f} s{ratio} ; mémoire max {peak:.0f} Mo")
         t = time.perf_counter()
-        subprocess.run([bin_, "query", "--grouping", "programme_code", "--format", "json"], env=env, check=True, stdout=subprocess.DEVNULL)
-        print(f"{name} : dataetat query --grouping programme_code (processus complet) : {time.perf_counter() - t:.2f} s")
+        subprocess.run(
+            [bin_, "query", "--grouping", "programme_code", "--format", "json"],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        print(
+            f"{name} : dataetat query --grouping programme_code (processus complet) : {time.perf_counter() - t:.2f} s"
+        )
         engine = sa.create_engine(url)
         from dataetat.query.params import SearchParams
         from dataetat.query.search import search
@@ -90,7 +105,9 @@ def main() -> None:
             t = time.perf_counter()
             for _ in range(5):
                 search(conn, SearchParams(grouping=["programme_code"]))
-            print(f"{name} : totaux groupés par programme (requête seule) : {(time.perf_counter() - t) / 5 * 1000:.0f} ms")
+            print(
+                f"{name} : totaux groupés par programme (requête seule) : {(time.perf_counter() - t) / 5 * 1000:.0f} ms"
+            )
         engine.dispose()
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -38,7 +37,9 @@ def _engine():
 
 @db_app.command("init")
 def db_init(
-    referentiels: Annotated[bool, typer.Option("--referentiels", help="Recharger les référentiels embarqués.")] = False,
+    referentiels: Annotated[
+        bool, typer.Option("--referentiels", help="Recharger les référentiels embarqués.")
+    ] = False,
 ) -> None:
     """Créer ou mettre à jour le schéma et charger les référentiels embarqués."""
     from dataetat.store import database
@@ -81,20 +82,37 @@ def _euros(value) -> str:
 
 @import_app.command("chorus")
 def import_chorus(
-    fichiers: Annotated[list[Path], typer.Argument(help="Fichiers Chorus (AE, CP ; régionaux ou nationaux).", exists=True, dir_okay=False)],
-    annee: Annotated[Optional[int], typer.Option(help="Exercice comptable (sinon lu dans l'en-tête).")] = None,
-    region: Annotated[Optional[str], typer.Option(help="Région INSEE des fichiers régionaux (ex. 53).")] = None,
-    rejets: Annotated[Optional[Path], typer.Option(help="Importer les lignes valides et écrire les rejetées dans ce fichier.")] = None,
-    type_: Annotated[Optional[Kind], typer.Option("--type", help="Type attendu (ae ou cp) : refuse un autre type.")] = None,
+    fichiers: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Fichiers Chorus (AE, CP ; régionaux ou nationaux).", exists=True, dir_okay=False
+        ),
+    ],
+    annee: Annotated[
+        int | None, typer.Option(help="Exercice comptable (sinon lu dans l'en-tête).")
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option(help="Région INSEE des fichiers régionaux (ex. 53).")
+    ] = None,
+    rejets: Annotated[
+        Path | None,
+        typer.Option(help="Importer les lignes valides et écrire les rejetées dans ce fichier."),
+    ] = None,
+    type_: Annotated[
+        Kind | None, typer.Option("--type", help="Type attendu (ae ou cp) : refuse un autre type.")
+    ] = None,
 ) -> None:
     """Importer des exports Chorus : format détecté, fichier vérifié en entier, import atomique."""
-    from dataetat.store.chorus_import import ImportOptions, import_chorus as run
+    from dataetat.store.chorus_import import ImportOptions
+    from dataetat.store.chorus_import import import_chorus as run
 
     engine = _engine()
     options = ImportOptions(annee=annee, region=region, expected_kind=type_, rejets=rejets)
     with _progress() as progress:
         task = progress.add_task("lecture", total=None)
-        result = run(engine, fichiers, options, lambda name, n: progress.update(task, description=name, completed=n))
+        result = run(
+            engine, fichiers, options, lambda name, n: progress.update(task, description=name, completed=n)
+        )
     for report in result.reports:
         print_report(report)
     if not result.written:
@@ -107,7 +125,12 @@ def import_chorus(
 
 @import_app.command("sirene")
 def import_sirene(
-    fichiers: Annotated[list[Path], typer.Argument(help="StockEtablissement et StockUniteLegale (CSV INSEE).", exists=True, dir_okay=False)],
+    fichiers: Annotated[
+        list[Path],
+        typer.Argument(
+            help="StockEtablissement et StockUniteLegale (CSV INSEE).", exists=True, dir_okay=False
+        ),
+    ],
 ) -> None:
     """Importer les bénéficiaires depuis les fichiers SIRENE (seuls les SIRET présents sont gardés)."""
     from dataetat.store.beneficiaires import import_sirene as run
@@ -159,8 +182,12 @@ def generate(
 
     with _progress() as progress:
         task = progress.add_task("génération", total=lignes)
-        files = run(lignes, out, region=region, seed=seed, progress=lambda n: progress.update(task, completed=n))
-    console.print(f"{files.lignes} lignes écrites dans {out} (exercices {', '.join(map(str, files.exercices))}).")
+        files = run(
+            lignes, out, region=region, seed=seed, progress=lambda n: progress.update(task, completed=n)
+        )
+    console.print(
+        f"{files.lignes} lignes écrites dans {out} (exercices {', '.join(map(str, files.exercices))})."
+    )
 
 
 @app.command("demo")
@@ -169,18 +196,21 @@ def demo(
     out: Annotated[Path, typer.Option(help="Dossier des fichiers générés.")] = Path("demo-data"),
     host: str = "127.0.0.1",
     port: int = 8000,
-    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Lancer le serveur ensuite.")] = True,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Lancer le serveur ensuite.")
+    ] = True,
 ) -> None:
     """Générer des données, les importer par le vrai chemin d'import, puis servir l'application."""
     from dataetat.demo.generator import generate as run_generate
     from dataetat.store import database
     from dataetat.store.beneficiaires import import_sirene as run_sirene
-    from dataetat.store.chorus_import import ImportOptions, import_chorus as run_import
+    from dataetat.store.chorus_import import ImportOptions
+    from dataetat.store.chorus_import import import_chorus as run_import
 
     engine = _engine()
     database.init(engine)
     files = run_generate(lignes, out)
-    for ae, cp, annee in zip(files.ae, files.cp, files.exercices, strict=True):
+    for ae, cp in zip(files.ae, files.cp, strict=True):
         result = run_import(engine, [ae, cp], ImportOptions(region=files.region))
         for report in result.reports:
             print_report(report)
@@ -205,7 +235,13 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} lignes"), TimeElapsedColumn(), console=err)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed} lignes"),
+        TimeElapsedColumn(),
+        console=err,
+    )
 
 
 from dataetat.cli_query import query  # noqa: E402

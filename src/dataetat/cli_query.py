@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from enum import Enum
-from typing import Annotated, Optional
+from enum import StrEnum
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -14,10 +14,10 @@ from rich.table import Table
 from dataetat.query.params import QueryError, SearchParams
 from dataetat.query.search import search
 
-List = Annotated[Optional[str], typer.Option(help="Valeurs séparées par des virgules.")]
+List = Annotated[str | None, typer.Option(help="Valeurs séparées par des virgules.")]
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
@@ -29,7 +29,9 @@ def _split(value: str | None, sep: str = ",") -> list[str]:
 
 def query(
     code_programme: List = None,
-    niveau_geo: Annotated[Optional[str], typer.Option(help="region, departement, arrondissement, epci, commune.")] = None,
+    niveau_geo: Annotated[
+        str | None, typer.Option(help="region, departement, arrondissement, epci, commune.")
+    ] = None,
     code_geo: List = None,
     annee: List = None,
     beneficiaire_code: List = None,
@@ -39,14 +41,14 @@ def query(
     referentiel_programmation: List = None,
     centres_couts: List = None,
     n_ej: List = None,
-    theme: Annotated[Optional[str], typer.Option(help="Thèmes séparés par « | ».")] = None,
-    source: Annotated[Optional[str], typer.Option(help="FINANCIAL_DATA_AE ou FINANCIAL_DATA_CP.")] = None,
-    data_source: Annotated[Optional[str], typer.Option(help="REGION ou NATION.")] = None,
+    theme: Annotated[str | None, typer.Option(help="Thèmes séparés par « | ».")] = None,
+    source: Annotated[str | None, typer.Option(help="FINANCIAL_DATA_AE ou FINANCIAL_DATA_CP.")] = None,
+    data_source: Annotated[str | None, typer.Option(help="REGION ou NATION.")] = None,
     source_region: List = None,
     grouping: List = None,
     grouped: List = None,
-    sort_by: Annotated[Optional[str], typer.Option()] = None,
-    sort_order: Annotated[Optional[str], typer.Option(help="asc ou desc.")] = None,
+    sort_by: Annotated[str | None, typer.Option()] = None,
+    sort_order: Annotated[str | None, typer.Option(help="asc ou desc.")] = None,
     page: int = 1,
     page_size: int = 100,
     colonnes: List = None,
@@ -87,16 +89,24 @@ def query(
         raise typer.Exit(2) from e
     rows = result.groupes if result.groupes is not None else result.lignes or []
     key = "groupes" if result.groupes is not None else "lignes"
-    total = {"count": result.total.count, "montant_ae": result.total.montant_ae, "montant_cp": result.total.montant_cp}
+    total = {
+        "count": result.total.count,
+        "montant_ae": result.total.montant_ae,
+        "montant_cp": result.total.montant_cp,
+    }
     if format == Format.json:
-        sys.stdout.write(json.dumps({"total": total, key: rows, "has_next": result.has_next}, ensure_ascii=False) + "\n")
+        sys.stdout.write(
+            json.dumps({"total": total, key: rows, "has_next": result.has_next}, ensure_ascii=False) + "\n"
+        )
     elif format == Format.csv:
         writer = csv.writer(sys.stdout, delimiter=";")
         if rows:
             writer.writerow(rows[0].keys())
             writer.writerows(r.values() for r in rows)
     else:
-        table = Table(title=f"{total['count']} lignes — Σ AE {total['montant_ae']:,.2f} € — Σ CP {total['montant_cp']:,.2f} €")
+        table = Table(
+            title=f"{total['count']} lignes — Σ AE {total['montant_ae']:,.2f} € — Σ CP {total['montant_cp']:,.2f} €"
+        )
         for name in rows[0].keys() if rows else []:
             table.add_column(name)
         for r in rows:

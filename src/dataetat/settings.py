@@ -14,5 +14,7 @@ class Settings(BaseSettings):
         description="Base de données : duckdb:///chemin/fichier.duckdb (embarqué, par défaut) ou "
         "postgresql+psycopg://utilisateur@hôte:5432/base (serveur).",
     )
-    duckdb_memory_limit: str = Field("2GB", description="Mémoire maximale de DuckDB (au-delà, il écrit sur disque).")
+    duckdb_memory_limit: str = Field(
+        "2GB", description="Mémoire maximale de DuckDB (au-delà, il écrit sur disque)."
+    )
     duckdb_threads: int = Field(0, description="Threads de DuckDB (0 = autant que de cœurs).")

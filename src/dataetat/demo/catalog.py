@@ -16,9 +16,38 @@ import polars as pl
 
 # Programmes that carry most of the State's spending on a territory (boosted when drawing).
 TERRITORIAL_PROGRAMMES = (
-    "102", "103", "104", "112", "119", "122", "123", "135", "149", "154", "161", "162", "172",
-    "177", "181", "203", "204", "206", "209", "214", "215", "216", "217", "219", "230", "302",
-    "304", "354", "362", "363", "364", "380",
+    "102",
+    "103",
+    "104",
+    "112",
+    "119",
+    "122",
+    "123",
+    "135",
+    "149",
+    "154",
+    "161",
+    "162",
+    "172",
+    "177",
+    "181",
+    "203",
+    "204",
+    "206",
+    "209",
+    "214",
+    "215",
+    "216",
+    "217",
+    "219",
+    "230",
+    "302",
+    "304",
+    "354",
+    "362",
+    "363",
+    "364",
+    "380",
 )
 KNOWN_GROUPES = ("09.02.01", "36.01.01")
 
@@ -60,18 +89,18 @@ class Grouped:
 class Catalog:
     region: str
     departements: list[str]
-    communes: pl.DataFrame          # code, label, code_departement, code_epci (region only)
-    commune_weight: np.ndarray      # heavy-tailed attractiveness of each commune
-    epci: pl.DataFrame              # code, label, nature (EPCI of the region's communes)
+    communes: pl.DataFrame  # code, label, code_departement, code_epci (region only)
+    commune_weight: np.ndarray  # heavy-tailed attractiveness of each commune
+    epci: pl.DataFrame  # code, label, nature (EPCI of the region's communes)
     departement_labels: dict[str, str]
     region_label: str
-    programmes: pl.Series           # 3-digit codes
+    programmes: pl.Series  # 3-digit codes
     programme_weight: np.ndarray
-    domaines: Grouped               # by programme index
-    referentiels: Grouped           # by programme index
-    centres: Grouped                # by programme index: the few centres de coûts serving it
+    domaines: Grouped  # by programme index
+    referentiels: Grouped  # by programme index
+    centres: Grouped  # by programme index: the few centres de coûts serving it
     groupes: pl.Series
-    categories: dict[str, str]      # catégorie juridique code → type ('' = autres)
+    categories: dict[str, str]  # catégorie juridique code → type ('' = autres)
 
 
 def _norm_departement(code: str | None) -> str:
@@ -120,8 +149,11 @@ def _epci(refs: dict[str, pl.DataFrame], communes: pl.DataFrame) -> pl.DataFrame
     codes = sorted({c for c in communes["code_epci"].to_list() if c and c.isdigit() and len(c) == 9})
     frame = pl.DataFrame({"code": codes}, schema={"code": pl.Utf8})
     if "epci" in refs and {"code", "label"} <= set(refs["epci"].columns):
-        known = refs["epci"].select("code", "label", pl.col("nature") if "nature" in refs["epci"].columns
-                                    else pl.lit("").alias("nature"))
+        known = refs["epci"].select(
+            "code",
+            "label",
+            pl.col("nature") if "nature" in refs["epci"].columns else pl.lit("").alias("nature"),
+        )
         return frame.join(known, on="code", how="left").fill_null("")
     return frame.with_columns(label=pl.lit(""), nature=pl.lit(""))
 
@@ -133,8 +165,9 @@ def _labels(refs: dict[str, pl.DataFrame], kind: str) -> dict[str, str]:
     return dict(zip(frame["code"].to_list(), frame["label"].to_list(), strict=True))
 
 
-def _centres(refs: dict[str, pl.DataFrame], departements: list[str], programmes: list[str],
-             rng: np.random.Generator) -> Grouped:
+def _centres(
+    refs: dict[str, pl.DataFrame], departements: list[str], programmes: list[str], rng: np.random.Generator
+) -> Grouped:
     frame = refs["centre_couts"]
     codes = frame["code"].to_list()
     deps = [_norm_departement(d) for d in frame["code_departement"].to_list()]
@@ -161,8 +194,11 @@ def build_catalog(refs: dict[str, pl.DataFrame], region: str, seed: int) -> Cata
     # two real codes seen in regional exports complete a thin bundle
     groupes = sorted({g for g in refs["groupe_marchandise"]["code"].to_list() if g} | set(KNOWN_GROUPES))
     categories = dict(
-        zip(refs["categorie_juridique"]["code"].to_list(),
-            refs["categorie_juridique"]["type"].fill_null("").to_list(), strict=True)
+        zip(
+            refs["categorie_juridique"]["code"].to_list(),
+            refs["categorie_juridique"]["type"].fill_null("").to_list(),
+            strict=True,
+        )
     )
     return Catalog(
         region=region,

@@ -8,21 +8,52 @@ import numpy as np
 import polars as pl
 
 AE_HEADER = (
-    "Programme", "Domaine fonctionnel", "Centre de coûts", "Référentiel de programmation", "N° EJ",
-    "Date de réplication", "N° poste EJ", "Date de dernière modif. de l'EJ",
-    "Fournisseur titulaire principal (EJ)", "Fournisseur titulaire principal (EJ)", "Code taxe 1",
-    "Compte général", "Compte budgétaire", "Groupe de marchandises", "Contrat de projet Etat-Region",
-    "Contrat de projet Etat-Region", "Localisation interministérielle", "EUR",
+    "Programme",
+    "Domaine fonctionnel",
+    "Centre de coûts",
+    "Référentiel de programmation",
+    "N° EJ",
+    "Date de réplication",
+    "N° poste EJ",
+    "Date de dernière modif. de l'EJ",
+    "Fournisseur titulaire principal (EJ)",
+    "Fournisseur titulaire principal (EJ)",
+    "Code taxe 1",
+    "Compte général",
+    "Compte budgétaire",
+    "Groupe de marchandises",
+    "Contrat de projet Etat-Region",
+    "Contrat de projet Etat-Region",
+    "Localisation interministérielle",
+    "EUR",
 )
 CP_HEADER = (
-    "Programme", "Domaine fonctionnel", "Centre de coûts", "Référentiel de programmation", "N° EJ",
-    "N° poste EJ", "N° DP", "Date de base de la DP", "Date de dernière opération sur la DP", "N° SF",
-    "Date comptable du SF", "Fournisseur payé (DP)", "Fournisseur payé (DP)", "Code taxe 1",
-    "Compte général", "Compte budgétaire", "Groupe de marchandises", "Contrat de projet Etat-Region",
-    "Contrat de projet Etat-Region", "Localisation interministérielle", "EUR",
+    "Programme",
+    "Domaine fonctionnel",
+    "Centre de coûts",
+    "Référentiel de programmation",
+    "N° EJ",
+    "N° poste EJ",
+    "N° DP",
+    "Date de base de la DP",
+    "Date de dernière opération sur la DP",
+    "N° SF",
+    "Date comptable du SF",
+    "Fournisseur payé (DP)",
+    "Fournisseur payé (DP)",
+    "Code taxe 1",
+    "Compte général",
+    "Compte budgétaire",
+    "Groupe de marchandises",
+    "Contrat de projet Etat-Region",
+    "Contrat de projet Etat-Region",
+    "Localisation interministérielle",
+    "EUR",
 )
-FILTER_TEXT = ('"Pour ajuster la zone filtre, faites glisser les caractéristiques de l\'espace de '
-               'navigation vers cette zone."')
+FILTER_TEXT = (
+    "\"Pour ajuster la zone filtre, faites glisser les caractéristiques de l'espace de "
+    'navigation vers cette zone."'
+)
 EMPTY = "#"
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from dataetat.demo.beneficiaires import ASSOCIATION, COLLECTIVITE, PARTICULIER
+from dataetat.demo.beneficiaires import ASSOCIATION, COLLECTIVITE
 from dataetat.demo.catalog import Catalog
 
 # (compte général, compte budgétaire label, is a transfer)
@@ -39,8 +39,13 @@ COMPTES_BY_KIND = (
     ((7,), (1.0,)),
 )
 CPER_VOLETS = (
-    "Mobilité multimodale", "Enseignement supérieur, recherche et innovation", "Transition écologique",
-    "Numérique", "Cohésion des territoires", "Emploi, formation et orientation", "Culture et patrimoine",
+    "Mobilité multimodale",
+    "Enseignement supérieur, recherche et innovation",
+    "Transition écologique",
+    "Numérique",
+    "Cohésion des territoires",
+    "Emploi, formation et orientation",
+    "Culture et patrimoine",
 )
 CPER_PERIODS = ((2015, 2020), (2021, 2027))
 
@@ -49,13 +54,13 @@ CPER_PERIODS = ((2015, 2020), (2021, 2027))
 class Context:
     cat: Catalog
     exercices: list[int]
-    kind: np.ndarray            # per payee
-    commune: np.ndarray         # per payee, index into cat.communes
-    weight: np.ndarray          # per payee
+    kind: np.ndarray  # per payee
+    commune: np.ndarray  # per payee, index into cat.communes
+    weight: np.ndarray  # per payee
     fournisseur: pl.Series
     label: pl.Series
     siret: pl.Series
-    localisations: pl.Series    # N<reg>, N<reg><dep>…, N<reg><commune>…, S<site>…, N
+    localisations: pl.Series  # N<reg>, N<reg><dep>…, N<reg><commune>…, S<site>…, N
     compte_general: pl.Series
     compte_budgetaire: pl.Series
     cper_code: pl.Series
@@ -67,18 +72,32 @@ def build_context(cat: Catalog, benef: pl.DataFrame, exercices: list[int], seed:
     rng = np.random.default_rng([seed, 4])
     reg = cat.region
     sites = np.sort(rng.choice(900_000, size=30, replace=False)) + 100_000
-    locs = ([f"N{reg}"] + [f"N{reg}{d}" for d in cat.departements]
-            + [f"N{reg}{c}" for c in cat.communes["code"].to_list()] + [f"S{s}" for s in sites] + ["N"])
-    cper = [(f"CPER{a % 100:02d}{b % 100:02d}-{i + 1:02d}", f"CPER {a}-{b} - {v}")
-            for a, b in CPER_PERIODS for i, v in enumerate(CPER_VOLETS)]
+    locs = (
+        [f"N{reg}"]
+        + [f"N{reg}{d}" for d in cat.departements]
+        + [f"N{reg}{c}" for c in cat.communes["code"].to_list()]
+        + [f"S{s}" for s in sites]
+        + ["N"]
+    )
+    cper = [
+        (f"CPER{a % 100:02d}{b % 100:02d}-{i + 1:02d}", f"CPER {a}-{b} - {v}")
+        for a, b in CPER_PERIODS
+        for i, v in enumerate(CPER_VOLETS)
+    ]
     return Context(
-        cat=cat, exercices=list(exercices),
-        kind=benef["kind"].to_numpy(), commune=benef["commune"].to_numpy(),
-        weight=benef["weight"].to_numpy(), fournisseur=benef["fournisseur"], label=benef["label"],
-        siret=benef["siret"], localisations=pl.Series(locs, dtype=pl.Utf8),
+        cat=cat,
+        exercices=list(exercices),
+        kind=benef["kind"].to_numpy(),
+        commune=benef["commune"].to_numpy(),
+        weight=benef["weight"].to_numpy(),
+        fournisseur=benef["fournisseur"],
+        label=benef["label"],
+        siret=benef["siret"],
+        localisations=pl.Series(locs, dtype=pl.Utf8),
         compte_general=pl.Series([c[0] for c in COMPTES]),
         compte_budgetaire=pl.Series([c[1][:20] for c in COMPTES]),
-        cper_code=pl.Series([c[0] for c in cper]), cper_label=pl.Series([c[1] for c in cper]),
+        cper_code=pl.Series([c[0] for c in cper]),
+        cper_label=pl.Series([c[1] for c in cper]),
         transfer=np.array([c[2] for c in COMPTES]),
     )
 
@@ -96,9 +115,15 @@ def draw_attributes(ctx: Context, rng: np.random.Generator, years: np.ndarray) -
     groupe = rng.choice(cat.groupes.len(), size=n, p=_zipf(cat.groupes.len(), rng))
     groupe[ctx.transfer[compte] & (rng.random(n) < 0.4)] = -1
     attrs = {
-        "prog": prog, "df": cat.domaines.pick(prog, rng), "ref": cat.referentiels.pick(prog, rng),
-        "centre": cat.centres.pick(prog, rng), "payee": payee, "compte": compte, "groupe": groupe,
-        "cper": _cper(rng, kinds, years), "loc": _localisation(ctx, rng, payee),
+        "prog": prog,
+        "df": cat.domaines.pick(prog, rng),
+        "ref": cat.referentiels.pick(prog, rng),
+        "centre": cat.centres.pick(prog, rng),
+        "payee": payee,
+        "compte": compte,
+        "groupe": groupe,
+        "cper": _cper(rng, kinds, years),
+        "loc": _localisation(ctx, rng, payee),
     }
     return {key: value.astype(np.int32) for key, value in attrs.items()}
 
@@ -120,12 +145,17 @@ def _localisation(ctx: Context, rng: np.random.Generator, payee: np.ndarray) -> 
     level = rng.choice(5, size=n, p=(0.30, 0.20, 0.38, 0.10, 0.02))
     own = rng.random(n) < 0.8
     commune = np.where(own, ctx.commune[payee], rng.integers(0, n_com, size=n))
-    dep_of = np.searchsorted(np.array(ctx.cat.departements),
-                             np.array([c[:2] for c in ctx.cat.communes["code"].to_list()]))
+    dep_of = np.searchsorted(
+        np.array(ctx.cat.departements), np.array([c[:2] for c in ctx.cat.communes["code"].to_list()])
+    )
     index = np.select(
         [level == 0, level == 1, level == 2, level == 3],
-        [np.zeros(n, np.int64), 1 + dep_of[commune], 1 + n_dep + commune,
-         1 + n_dep + n_com + rng.integers(0, 30, size=n)],
+        [
+            np.zeros(n, np.int64),
+            1 + dep_of[commune],
+            1 + n_dep + commune,
+            1 + n_dep + n_com + rng.integers(0, 30, size=n),
+        ],
         default=ctx.localisations.len() - 1,
     )
     return index.astype(np.int64)
@@ -144,15 +174,15 @@ def amounts(rng: np.random.Generator, n: int, median: float = 6_000.0) -> np.nda
 
 @dataclass
 class Tables:
-    ej: dict[str, np.ndarray]       # per EJ: attributes, year0 (-1 = before the first exercice), repl, number
-    poste: dict[str, np.ndarray]    # per poste: ej, no, ext, base, ext1, ext2, dup, cancelled
-    dp: dict[str, np.ndarray]       # per DP: poste, year, cents
-    orphans: int                    # CP lines with EJ '#' to add so that the total is the target
+    ej: dict[str, np.ndarray]  # per EJ: attributes, year0 (-1 = before the first exercice), repl, number
+    poste: dict[str, np.ndarray]  # per poste: ej, no, ext, base, ext1, ext2, dup, cancelled
+    dp: dict[str, np.ndarray]  # per DP: poste, year, cents
+    orphans: int  # CP lines with EJ '#' to add so that the total is the target
 
 
 def build_tables(ctx: Context, target: int, seed: int) -> Tables:
     n_years = len(ctx.exercices)
-    n_ej = max(4, int(target / 5.2) + 8)   # about 5.6 lines per EJ
+    n_ej = max(4, int(target / 5.2) + 8)  # about 5.6 lines per EJ
     while True:
         rng = np.random.default_rng([seed, 5, n_ej])
         ej = _engagements(ctx, rng, n_ej)
@@ -175,8 +205,9 @@ def build_tables(ctx: Context, target: int, seed: int) -> Tables:
 def _engagements(ctx: Context, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     n_years, first = len(ctx.exercices), ctx.exercices[0]
     year0 = np.where(rng.random(n) < 0.10, -1, rng.integers(0, n_years, size=n))
-    calendar = np.where(year0 >= 0, np.array(ctx.exercices)[np.maximum(year0, 0)],
-                        first - 1 - rng.integers(0, 2, size=n))
+    calendar = np.where(
+        year0 >= 0, np.array(ctx.exercices)[np.maximum(year0, 0)], first - 1 - rng.integers(0, 2, size=n)
+    )
     jan1 = (calendar - 1970).astype("datetime64[Y]").astype("datetime64[D]")
     repl = jan1 + rng.integers(0, 365, size=n).astype("timedelta64[D]")
     attrs = draw_attributes(ctx, rng, calendar)
@@ -198,9 +229,18 @@ def _postes(rng: np.random.Generator, ej: dict[str, np.ndarray], n_years: int) -
     ext[cancelled] = 0
     dup = active & ~cancelled & (rng.random(n) < 0.06)
     base = amounts(rng, n)
-    return {"ej": owner, "year0": year0, "no": no.astype(np.int16), "ext": ext.astype(np.int8), "base": base, "ext1": _extension(rng, base),
-            "ext2": _extension(rng, base), "dup": dup, "cancelled": cancelled,
-            "split": rng.uniform(0.2, 0.8, size=n)}
+    return {
+        "ej": owner,
+        "year0": year0,
+        "no": no.astype(np.int16),
+        "ext": ext.astype(np.int8),
+        "base": base,
+        "ext1": _extension(rng, base),
+        "ext2": _extension(rng, base),
+        "dup": dup,
+        "cancelled": cancelled,
+        "split": rng.uniform(0.2, 0.8, size=n),
+    }
 
 
 def _extension(rng: np.random.Generator, base: np.ndarray) -> np.ndarray:

@@ -20,13 +20,13 @@ ATTRIBUTES = ("prog", "df", "ref", "centre", "payee", "compte", "groupe", "cper"
 
 @dataclass
 class GeneratedFiles:
-    ae: list[Path]          # one per exercice, oldest first
-    cp: list[Path]          # one per exercice
+    ae: list[Path]  # one per exercice, oldest first
+    cp: list[Path]  # one per exercice
     sirene_etablissements: Path
     sirene_unites_legales: Path
     exercices: list[int]
     region: str
-    lignes: int             # AE + CP data lines actually written
+    lignes: int  # AE + CP data lines actually written
 
 
 def generate(
@@ -49,13 +49,36 @@ def generate(
     ctx = build_context(cat, benef, years, seed)
     tables = build_tables(ctx, lignes, seed)
     written = _Counter(progress)
-    result = GeneratedFiles([], [], out_dir / "StockEtablissement_utf8.csv",
-                            out_dir / "StockUniteLegale_utf8.csv", years, region, 0)
+    result = GeneratedFiles(
+        [],
+        [],
+        out_dir / "StockEtablissement_utf8.csv",
+        out_dir / "StockUniteLegale_utf8.csv",
+        years,
+        region,
+        0,
+    )
     for index, year in enumerate(years):
-        result.ae.append(_write(out_dir / f"chorus_ae_{year}.csv", "ae", year,
-                                _ae_lines(ctx, tables, index, seed), ctx, written))
-        result.cp.append(_write(out_dir / f"chorus_cp_{year}.csv", "cp", year,
-                                _cp_lines(ctx, tables, index, seed), ctx, written))
+        result.ae.append(
+            _write(
+                out_dir / f"chorus_ae_{year}.csv",
+                "ae",
+                year,
+                _ae_lines(ctx, tables, index, seed),
+                ctx,
+                written,
+            )
+        )
+        result.cp.append(
+            _write(
+                out_dir / f"chorus_cp_{year}.csv",
+                "cp",
+                year,
+                _cp_lines(ctx, tables, index, seed),
+                ctx,
+                written,
+            )
+        )
     write_etablissements(benef, cat, result.sirene_etablissements, seed)
     write_unites_legales(benef, result.sirene_unites_legales)
     result.lignes = written.total
@@ -88,8 +111,11 @@ def _ae_lines(ctx: Context, t: Tables, index: int, seed: int) -> dict[str, np.nd
     second[1:] = rows[1:] == rows[:-1]
     base = p["base"][rows]
     part = np.round(base * p["split"][rows]).astype(np.int64)
-    cents = np.where(p["cancelled"][rows], np.where(second, -base, base),
-                     np.where(p["dup"][rows], np.where(second, base - part, part), base))
+    cents = np.where(
+        p["cancelled"][rows],
+        np.where(second, -base, base),
+        np.where(p["dup"][rows], np.where(second, base - part, part), base),
+    )
     repl = t.ej["repl"][p["ej"][rows]]
     modif = np.minimum(repl + rng.integers(0, 45, rows.size).astype("timedelta64[D]"), end)
     offset = index - p["year0"]
@@ -124,8 +150,12 @@ def _cp_lines(ctx: Context, t: Tables, index: int, seed: int) -> dict[str, np.nd
     other = rng.random(n_cp) < 0.03
     lines["payee"] = np.where(other, rng.choice(ctx.weight.size, size=n_cp, p=ctx.weight), lines["payee"])
     lines["cents"] = t.dp["cents"][mine]
-    orphans = _orphans(ctx, rng, t.orphans // len(ctx.exercices)
-                       + (index < t.orphans % len(ctx.exercices)), ctx.exercices[index])
+    orphans = _orphans(
+        ctx,
+        rng,
+        t.orphans // len(ctx.exercices) + (index < t.orphans % len(ctx.exercices)),
+        ctx.exercices[index],
+    )
     lines = {key: np.concatenate([lines[key], orphans[key]]) for key in orphans}
     lines = _sorted(lines)
     n = lines["prog"].size
@@ -144,18 +174,23 @@ def _cp_lines(ctx: Context, t: Tables, index: int, seed: int) -> dict[str, np.nd
 def _orphans(ctx: Context, rng: np.random.Generator, n: int, year: int) -> dict[str, np.ndarray]:
     """Payments without any EJ (`#`), such as aids to particuliers paid without engagement."""
     lines = draw_attributes(ctx, rng, np.full(n, year))
-    lines.update(n_ej=np.full(n, -1), poste=np.full(n, -1), cents=amounts(rng, n, median=400.0),
-                 repl=np.full(n, np.datetime64(f"{year - 1}-01-01")))
+    lines.update(
+        n_ej=np.full(n, -1),
+        poste=np.full(n, -1),
+        cents=amounts(rng, n, median=400.0),
+        repl=np.full(n, np.datetime64(f"{year - 1}-01-01")),
+    )
     return lines
 
 
-def _write(path: Path, kind: str, year: int, lines: dict[str, np.ndarray], ctx: Context,
-           written: _Counter) -> Path:
+def _write(
+    path: Path, kind: str, year: int, lines: dict[str, np.ndarray], ctx: Context, written: _Counter
+) -> Path:
     n = lines["prog"].size
     with path.open("wb") as handle:
         handle.write(fmt.preamble(kind, year))
         for low in range(0, n, BLOCK):
-            block = {key: value[low:low + BLOCK] for key, value in lines.items()}
+            block = {key: value[low : low + BLOCK] for key, value in lines.items()}
             fmt.write_block(handle, _ae_columns(ctx, block) if kind == "ae" else _cp_columns(ctx, block))
             written.add(block["prog"].size)
     return path
@@ -163,24 +198,50 @@ def _write(path: Path, kind: str, year: int, lines: dict[str, np.ndarray], ctx: 
 
 def _imputation(ctx: Context, b: dict[str, np.ndarray]) -> list:
     cat = ctx.cat
-    return [fmt.gather(cat.programmes, b["prog"]), fmt.gather(cat.domaines.values, b["df"]),
-            fmt.gather(cat.centres.values, b["centre"], "BG00/"),
-            fmt.gather(cat.referentiels.values, b["ref"], "BG00/"), fmt.numbers(b["n_ej"])]
+    return [
+        fmt.gather(cat.programmes, b["prog"]),
+        fmt.gather(cat.domaines.values, b["df"]),
+        fmt.gather(cat.centres.values, b["centre"], "BG00/"),
+        fmt.gather(cat.referentiels.values, b["ref"], "BG00/"),
+        fmt.numbers(b["n_ej"]),
+    ]
 
 
 def _tail(ctx: Context, b: dict[str, np.ndarray]) -> list:
-    return [fmt.gather(ctx.siret, b["payee"]), fmt.gather(ctx.compte_general, b["compte"], "PCE/"),
-            fmt.gather(ctx.compte_budgetaire, b["compte"]), fmt.gather(ctx.cat.groupes, b["groupe"]),
-            fmt.gather(ctx.cper_code, b["cper"]), fmt.gather(ctx.cper_label, b["cper"], empty="Non affecté"),
-            fmt.gather(ctx.localisations, b["loc"]), fmt.amounts(b["cents"])]
+    return [
+        fmt.gather(ctx.siret, b["payee"]),
+        fmt.gather(ctx.compte_general, b["compte"], "PCE/"),
+        fmt.gather(ctx.compte_budgetaire, b["compte"]),
+        fmt.gather(ctx.cat.groupes, b["groupe"]),
+        fmt.gather(ctx.cper_code, b["cper"]),
+        fmt.gather(ctx.cper_label, b["cper"], empty="Non affecté"),
+        fmt.gather(ctx.localisations, b["loc"]),
+        fmt.amounts(b["cents"]),
+    ]
 
 
 def _ae_columns(ctx: Context, b: dict[str, np.ndarray]) -> list:
-    return [*_imputation(ctx, b), fmt.dates(b["repl"]), fmt.numbers(b["poste"]), fmt.dates(b["modif"]),
-            fmt.gather(ctx.fournisseur, b["payee"]), fmt.gather(ctx.label, b["payee"]), *_tail(ctx, b)]
+    return [
+        *_imputation(ctx, b),
+        fmt.dates(b["repl"]),
+        fmt.numbers(b["poste"]),
+        fmt.dates(b["modif"]),
+        fmt.gather(ctx.fournisseur, b["payee"]),
+        fmt.gather(ctx.label, b["payee"]),
+        *_tail(ctx, b),
+    ]
 
 
 def _cp_columns(ctx: Context, b: dict[str, np.ndarray]) -> list:
-    return [*_imputation(ctx, b), fmt.numbers(b["poste"]), fmt.numbers(b["n_dp"]), fmt.dates(b["base"]),
-            fmt.dates(b["last_op"]), fmt.numbers(b["n_sf"]), fmt.dates(b["sf_date"]),
-            fmt.gather(ctx.fournisseur, b["payee"]), fmt.gather(ctx.label, b["payee"]), *_tail(ctx, b)]
+    return [
+        *_imputation(ctx, b),
+        fmt.numbers(b["poste"]),
+        fmt.numbers(b["n_dp"]),
+        fmt.dates(b["base"]),
+        fmt.dates(b["last_op"]),
+        fmt.numbers(b["n_sf"]),
+        fmt.dates(b["sf_date"]),
+        fmt.gather(ctx.fournisseur, b["payee"]),
+        fmt.gather(ctx.label, b["payee"]),
+        *_tail(ctx, b),
+    ]

@@ -1,8 +1,8 @@
 """A Chorus file, opened: detection, context checks, then validated batches.
 
-    chorus = open_chorus(path, options)          # raises FileUnreadable on a structural problem
-    for valid, rejected in chorus.batches():     # the report fills up as batches go
-        ...
+chorus = open_chorus(path, options)          # raises FileUnreadable on a structural problem
+for valid, rejected in chorus.batches():     # the report fills up as batches go
+    ...
 """
 
 from __future__ import annotations

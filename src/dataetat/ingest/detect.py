@@ -78,7 +78,9 @@ def _read_head(path: Path, report: Report) -> str:
     if len(raw) == HEAD_BYTES:
         cut = raw.rfind(b"\n")
         if cut < 0:
-            report.add("ligne-trop-longue", ligne=1, detail=f"plus de {HEAD_BYTES // 1024} Ko sans fin de ligne")
+            report.add(
+                "ligne-trop-longue", ligne=1, detail=f"plus de {HEAD_BYTES // 1024} Ko sans fin de ligne"
+            )
             raise FileUnreadable(report)
         raw = raw[: cut + 1]
     try:
@@ -148,7 +150,9 @@ def _looks_like_header(names: list[str | None]) -> bool:
     return len(known) >= 8 and "montant" in known and ("n_ej" in known or "n_dp" in known)
 
 
-def _check_columns(layout: Layout, labels: list[str], names: list[str | None], line: int, report: Report) -> None:
+def _check_columns(
+    layout: Layout, labels: list[str], names: list[str | None], line: int, report: Report
+) -> None:
     expected = set(layout.columns) | set(layout.ignored)
     seen: set[str] = set()
     for raw, name in zip(labels, names, strict=True):

@@ -16,7 +16,10 @@ Level = Literal["erreur", "avertissement"]
 CATALOGUE: dict[str, tuple[Level, str]] = {
     "fichier-vide": ("erreur", "Le fichier est vide."),
     "fichier-non-texte": ("erreur", "Ce n'est pas un fichier texte CSV ({detail})."),
-    "encodage-invalide": ("erreur", "Le fichier n'est pas encodé en UTF-8 ({detail}). Réenregistrez-le en UTF-8."),
+    "encodage-invalide": (
+        "erreur",
+        "Le fichier n'est pas encodé en UTF-8 ({detail}). Réenregistrez-le en UTF-8.",
+    ),
     "format-inconnu": ("erreur", "Format de fichier non reconnu : {detail}"),
     "separateur-invalide": ("erreur", "Séparateur inattendu : {detail}"),
     "colonne-manquante": ("erreur", "Colonne manquante : « {colonne} »."),
@@ -24,17 +27,38 @@ CATALOGUE: dict[str, tuple[Level, str]] = {
     "type-fichier-inattendu": ("erreur", "{detail}"),
     "aucune-ligne": ("erreur", "Le fichier ne contient aucune ligne de données (en-tête seul)."),
     "nombre-colonnes": ("erreur", "La ligne a {detail} (« {valeur} »)."),
-    "ligne-trop-longue": ("erreur", "Ligne trop longue ({detail}) : le fichier n'est pas un export Chorus valide."),
-    "fichier-tronque": ("erreur", "Fichier tronqué : un champ entre guillemets n'est jamais refermé ({detail})."),
+    "ligne-trop-longue": (
+        "erreur",
+        "Ligne trop longue ({detail}) : le fichier n'est pas un export Chorus valide.",
+    ),
+    "fichier-tronque": (
+        "erreur",
+        "Fichier tronqué : un champ entre guillemets n'est jamais refermé ({detail}).",
+    ),
     "valeur-manquante": ("erreur", "Valeur obligatoire manquante dans la colonne « {colonne} »."),
     "montant-invalide": ("erreur", "Montant illisible « {valeur} » dans la colonne « {colonne} »."),
-    "date-invalide": ("erreur", "Date illisible « {valeur} » dans la colonne « {colonne} » (attendu jj.mm.aaaa)."),
-    "entier-invalide": ("erreur", "Nombre entier attendu dans la colonne « {colonne} », trouvé « {valeur} »."),
+    "date-invalide": (
+        "erreur",
+        "Date illisible « {valeur} » dans la colonne « {colonne} » (attendu jj.mm.aaaa).",
+    ),
+    "entier-invalide": (
+        "erreur",
+        "Nombre entier attendu dans la colonne « {colonne} », trouvé « {valeur} ».",
+    ),
     "exercice-manquant": ("erreur", "{detail}"),
     "region-manquante": ("erreur", "{detail}"),
-    "societe-inconnue": ("erreur", "Société Chorus « {valeur} » inconnue : impossible d'en déduire la région."),
-    "siret-invalide": ("avertissement", "« {valeur} » n'est pas un SIRET (14 chiffres) : ligne gardée sans bénéficiaire."),
-    "code-inconnu": ("avertissement", "Code absent du référentiel {colonne} : « {valeur} » (gardé tel quel, {detail})."),
+    "societe-inconnue": (
+        "erreur",
+        "Société Chorus « {valeur} » inconnue : impossible d'en déduire la région.",
+    ),
+    "siret-invalide": (
+        "avertissement",
+        "« {valeur} » n'est pas un SIRET (14 chiffres) : ligne gardée sans bénéficiaire.",
+    ),
+    "code-inconnu": (
+        "avertissement",
+        "Code absent du référentiel {colonne} : « {valeur} » (gardé tel quel, {detail}).",
+    ),
     "erreurs-tronquees": ("avertissement", "{detail}"),
 }
 

@@ -45,7 +45,9 @@ def _fast(path: Path, det: Detected) -> Iterator[pa.RecordBatch]:
     try:
         reader = pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(skip_rows=det.header_line, column_names=reader_names, block_size=8 << 20),
+            read_options=pacsv.ReadOptions(
+                skip_rows=det.header_line, column_names=reader_names, block_size=8 << 20
+            ),
             parse_options=pacsv.ParseOptions(
                 delimiter=det.delimiter,
                 quote_char='"' if det.format == "regional" else False,

@@ -42,12 +42,17 @@ def read_sirene(paths: list[Path], sirets: set[str]) -> tuple[pl.DataFrame, list
             etablissements.append(frame.with_columns(pl.col("siret").str.slice(0, 9).alias("siren")))
         elif set(UNITE_LEGALE) <= set(header):
             report.format = "SIRENE StockUniteLegale"
-            names = [c for c in ("denominationUniteLegale", "nomUniteLegale", "prenom1UniteLegale") if c in header]
+            names = [
+                c for c in ("denominationUniteLegale", "nomUniteLegale", "prenom1UniteLegale") if c in header
+            ]
             sirens = wanted.str.slice(0, 9).unique()
             unites.append(scan.select(*UNITE_LEGALE, *names).filter(pl.col("siren").is_in(sirens)).collect())
         else:
-            report.add("format-inconnu", detail="ni StockEtablissement (siret, codeCommuneEtablissement) "
-                       "ni StockUniteLegale (siren, categorieJuridiqueUniteLegale).")
+            report.add(
+                "format-inconnu",
+                detail="ni StockEtablissement (siret, codeCommuneEtablissement) "
+                "ni StockUniteLegale (siren, categorieJuridiqueUniteLegale).",
+            )
             continue
         report.lignes_lues = report.lignes_importees = (etablissements or unites)[-1].height
     if not etablissements:
@@ -55,13 +60,24 @@ def read_sirene(paths: list[Path], sirets: set[str]) -> tuple[pl.DataFrame, list
     etab = pl.concat(etablissements, how="diagonal_relaxed")
     if unites:
         etab = etab.join(pl.concat(unites, how="diagonal_relaxed"), on="siren", how="left")
-    name_columns = [c for c in ("denominationUniteLegale", "denominationUsuelleEtablissement", "enseigne1Etablissement") if c in etab.columns]
+    name_columns = [
+        c
+        for c in ("denominationUniteLegale", "denominationUsuelleEtablissement", "enseigne1Etablissement")
+        if c in etab.columns
+    ]
     person = (
-        (pl.col("prenom1UniteLegale").fill_null("") + " " + pl.col("nomUniteLegale").fill_null("")).str.strip_chars()
-        if "nomUniteLegale" in etab.columns else pl.lit(None, pl.String)
+        (
+            pl.col("prenom1UniteLegale").fill_null("") + " " + pl.col("nomUniteLegale").fill_null("")
+        ).str.strip_chars()
+        if "nomUniteLegale" in etab.columns
+        else pl.lit(None, pl.String)
     )
     denomination = pl.coalesce(*[pl.col(c) for c in name_columns], pl.when(person != "").then(person))
-    categorie = pl.col("categorieJuridiqueUniteLegale") if "categorieJuridiqueUniteLegale" in etab.columns else pl.lit(None, pl.String)
+    categorie = (
+        pl.col("categorieJuridiqueUniteLegale")
+        if "categorieJuridiqueUniteLegale" in etab.columns
+        else pl.lit(None, pl.String)
+    )
     frame = etab.select(
         "siret",
         denomination.alias("denomination"),

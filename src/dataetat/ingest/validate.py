@@ -23,30 +23,55 @@ COMMON = (
     "fournisseur_code fournisseur_label centre_financier tranche_fonctionnelle fonds projet_analytique "
     "societe contrat_etat_region_label"
 ).split()
-DATES = ("date_replication", "date_modification_ej", "date_base_dp", "date_derniere_operation_dp", "date_sf", "date_extraction")
+DATES = (
+    "date_replication",
+    "date_modification_ej",
+    "date_base_dp",
+    "date_derniere_operation_dp",
+    "date_sf",
+    "date_extraction",
+)
 INTEGERS = ("n_poste_ej", "n_poste_dp", "exercice_comptable")
 
 # Staging schema of each kind: the columns of ae_annee / cp, less ids.
 STAGING: dict[Kind, dict[str, pl.DataType]] = {
     Kind.AE: {
-        "ligne": pl.Int64, "data_source": pl.String, "source_region": pl.String, "annee": pl.Int32,
-        "n_ej": pl.String, "n_poste_ej": pl.Int32,
+        "ligne": pl.Int64,
+        "data_source": pl.String,
+        "source_region": pl.String,
+        "annee": pl.Int32,
+        "n_ej": pl.String,
+        "n_poste_ej": pl.Int32,
         **{c: pl.String for c in COMMON},
-        "axe_ministeriel_1": pl.String, "axe_ministeriel_2": pl.String,
-        "date_replication": pl.Date, "date_modification_ej": pl.Date,
+        "axe_ministeriel_1": pl.String,
+        "axe_ministeriel_2": pl.String,
+        "date_replication": pl.Date,
+        "date_modification_ej": pl.Date,
         "montant": pl.Decimal(18, 2),
     },
     Kind.CP: {
-        "ligne": pl.Int64, "data_source": pl.String, "source_region": pl.String, "annee": pl.Int32,
-        "n_ej": pl.String, "n_poste_ej": pl.Int32, "n_dp": pl.String, "n_poste_dp": pl.Int32,
+        "ligne": pl.Int64,
+        "data_source": pl.String,
+        "source_region": pl.String,
+        "annee": pl.Int32,
+        "n_ej": pl.String,
+        "n_poste_ej": pl.Int32,
+        "n_dp": pl.String,
+        "n_poste_dp": pl.Int32,
         **{c: pl.String for c in COMMON},
-        "type_piece": pl.String, "n_sf": pl.String,
-        "date_base_dp": pl.Date, "date_derniere_operation_dp": pl.Date, "date_sf": pl.Date,
+        "type_piece": pl.String,
+        "n_sf": pl.String,
+        "date_base_dp": pl.Date,
+        "date_derniere_operation_dp": pl.Date,
+        "date_sf": pl.Date,
         "montant": pl.Decimal(18, 2),
     },
 }
 
-REQUIRED: dict[Kind, tuple[str, ...]] = {Kind.AE: ("n_ej", "n_poste_ej", "montant"), Kind.CP: ("n_dp", "montant")}
+REQUIRED: dict[Kind, tuple[str, ...]] = {
+    Kind.AE: ("n_ej", "n_poste_ej", "montant"),
+    Kind.CP: ("n_dp", "montant"),
+}
 
 
 @dataclass(frozen=True)
@@ -99,7 +124,8 @@ def validate(batch: pa.RecordBatch, ctx: Context, report: Report) -> tuple[pa.Ta
     names = [c for c in batch.schema.names if c != "ligne"]
     checks = _checks(names, ctx)
     plan = (
-        pl.from_arrow(batch).lazy()  # type: ignore[union-attr]
+        pl.from_arrow(batch)
+        .lazy()  # type: ignore[union-attr]
         .with_columns(n.empty_to_null(c) for c in names)
         .with_columns(_normalised(c).alias(f"{c}__v") for c in names)
         .with_columns(_feed(ctx))
@@ -108,7 +134,9 @@ def validate(batch: pa.RecordBatch, ctx: Context, report: Report) -> tuple[pa.Ta
         checks.append(("societe", "societe-inconnue", pl.col("source_region__v").is_null()))
         if ctx.annee is None:
             checks.append(("exercice_comptable", "valeur-manquante", pl.col("annee__v").is_null()))
-    plan = plan.with_columns(mask.fill_null(False).alias(f"__check{i}") for i, (_, _, mask) in enumerate(checks))
+    plan = plan.with_columns(
+        mask.fill_null(False).alias(f"__check{i}") for i, (_, _, mask) in enumerate(checks)
+    )
     frame = plan.collect()
     blocking = [f"__check{i}" for i, (_, code, _) in enumerate(checks) if code != "siret-invalide"]
     bad = frame.select(pl.any_horizontal(blocking) if blocking else pl.lit(False)).to_series()
@@ -118,12 +146,20 @@ def validate(batch: pa.RecordBatch, ctx: Context, report: Report) -> tuple[pa.Ta
         if not mask.any():
             continue
         failing = frame.filter(mask)
-        for line, value in zip(failing["ligne"], failing[col] if col in frame.columns else [None] * failing.height, strict=True):
+        for line, value in zip(
+            failing["ligne"], failing[col] if col in frame.columns else [None] * failing.height, strict=True
+        ):
             report.add(code, ligne=line, colonne=label(col), valeur=value)
         if code != "siret-invalide":  # a bad SIRET is a warning: the line is kept without beneficiary
-            reasons = pl.select(pl.when(mask).then(pl.lit(f"{code} ({label(col)}) ") + reasons).otherwise(reasons)).to_series()
+            reasons = pl.select(
+                pl.when(mask).then(pl.lit(f"{code} ({label(col)}) ") + reasons).otherwise(reasons)
+            ).to_series()
     valid = frame.filter(~bad).select("ligne", *(pl.col(f"{c}__v").alias(c) for c in [*names, *_FEED]))
-    rejected = frame.filter(bad).select("ligne", *names).with_columns(reasons.filter(bad).str.strip_chars().alias("motif"))
+    rejected = (
+        frame.filter(bad)
+        .select("ligne", *names)
+        .with_columns(reasons.filter(bad).str.strip_chars().alias("motif"))
+    )
     return _to_staging(valid, ctx.kind), rejected
 
 
@@ -139,7 +175,9 @@ def _checks(names: list[str], ctx: Context) -> list[tuple[str, str, pl.Expr]]:
     ]
     checks += [(col, "valeur-manquante", pl.col(col).is_null()) for col in REQUIRED[ctx.kind]]
     if ctx.kind == Kind.CP:  # a CP on an EJ needs its poste
-        checks.append(("n_poste_ej", "valeur-manquante", pl.col("n_ej").is_not_null() & pl.col("n_poste_ej").is_null()))
+        checks.append(
+            ("n_poste_ej", "valeur-manquante", pl.col("n_ej").is_not_null() & pl.col("n_poste_ej").is_null())
+        )
     return checks
 
 
@@ -155,10 +193,18 @@ def _feed(ctx: Context) -> list[pl.Expr]:
     annee = pl.lit(ctx.annee, pl.Int32)
     if ctx.annee is None:
         annee = pl.coalesce(
-            pl.col("exercice_comptable__v").cast(pl.Int32) if "exercice_comptable" in ctx.columns else pl.lit(None, pl.Int32),
-            pl.col("date_extraction__v").dt.year().cast(pl.Int32) if "date_extraction" in ctx.columns else pl.lit(None, pl.Int32),
+            pl.col("exercice_comptable__v").cast(pl.Int32)
+            if "exercice_comptable" in ctx.columns
+            else pl.lit(None, pl.Int32),
+            pl.col("date_extraction__v").dt.year().cast(pl.Int32)
+            if "date_extraction" in ctx.columns
+            else pl.lit(None, pl.Int32),
         )
-    return [pl.lit(DataSource.NATION.value).alias("data_source__v"), region.alias("source_region__v"), annee.alias("annee__v")]
+    return [
+        pl.lit(DataSource.NATION.value).alias("data_source__v"),
+        region.alias("source_region__v"),
+        annee.alias("annee__v"),
+    ]
 
 
 def _to_staging(frame: pl.DataFrame, kind: Kind) -> pa.Table:

@@ -42,14 +42,11 @@ def montant(col: str) -> pl.Expr:
 def date(col: str) -> pl.Expr:
     """dd.mm.yyyy, dd/mm/yyyy or yyyy-mm-dd → Date; anything else → null."""
     c = pl.col(col)
-    return (
-        pl.coalesce(
-            c.str.strptime(pl.Date, "%d.%m.%Y", strict=False),
-            c.str.strptime(pl.Date, "%d/%m/%Y", strict=False),
-            c.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
-        )
-        .alias(col)
-    )
+    return pl.coalesce(
+        c.str.strptime(pl.Date, "%d.%m.%Y", strict=False),
+        c.str.strptime(pl.Date, "%d/%m/%Y", strict=False),
+        c.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+    ).alias(col)
 
 
 def entier(col: str) -> pl.Expr:

@@ -37,9 +37,7 @@ def _geo(niveau: str, codes: list[str]) -> Filter:
 
 def _tags(tags: list[str]) -> Filter:
     padded = sa.literal(" ") + sa.func.coalesce(c.tags, "") + sa.literal(" ")
-    conditions = [
-        padded.like(f"% {t}:%") if ":" not in t else padded.like(f"% {t} %") for t in tags
-    ]
+    conditions = [padded.like(f"% {t}:%") if ":" not in t else padded.like(f"% {t} %") for t in tags]
     return Filter(sa.or_(*conditions), f"étiquettes {', '.join(tags)}")
 
 
@@ -59,7 +57,11 @@ def _theme(themes: list[str]) -> Filter:
 def build(p: SearchParams) -> list[Filter]:
     filters: list[Filter] = []
     if p.code_programme:
-        filters.append(_in(c.programme_code, [x.lstrip("0") if len(x) == 4 else x for x in p.code_programme], "programme"))
+        filters.append(
+            _in(
+                c.programme_code, [x.lstrip("0") if len(x) == 4 else x for x in p.code_programme], "programme"
+            )
+        )
     if p.niveau_geo:
         filters.append(_geo(p.niveau_geo, p.code_geo))
     if p.annee:
@@ -73,7 +75,9 @@ def build(p: SearchParams) -> list[Filter]:
     if p.domaine_fonctionnel:
         filters.append(_in(c.domaine_fonctionnel_code, p.domaine_fonctionnel, "domaine fonctionnel"))
     if p.referentiel_programmation:
-        filters.append(_in(c.referentiel_programmation_code, p.referentiel_programmation, "référentiel de programmation"))
+        filters.append(
+            _in(c.referentiel_programmation_code, p.referentiel_programmation, "référentiel de programmation")
+        )
     if p.centres_couts:
         filters.append(_in(c.centre_couts_code, p.centres_couts, "centre de coûts"))
     if p.n_ej:

@@ -44,7 +44,8 @@ class SearchParams:
         if self.niveau_geo is not None and self.niveau_geo.lower() not in {n.value for n in NiveauGeo}:
             raise QueryError(
                 f"niveau_geo « {self.niveau_geo} » inconnu : valeurs possibles "
-                + ", ".join(n.value for n in NiveauGeo) + "."
+                + ", ".join(n.value for n in NiveauGeo)
+                + "."
             )
         if (self.sort_by is None) != (self.sort_order is None):
             raise QueryError("sort_by et sort_order vont ensemble : précisez les deux ou aucun.")

@@ -46,10 +46,15 @@ def search(conn: Connection, params: SearchParams, region: str | None = None) ->
     params.check()
     where, description = _where(params, region)
     total_row = conn.execute(
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(ligne.c.montant_ae), 0),
-                  sa.func.coalesce(sa.func.sum(ligne.c.montant_cp), 0)).where(*where)
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(ligne.c.montant_ae), 0),
+            sa.func.coalesce(sa.func.sum(ligne.c.montant_cp), 0),
+        ).where(*where)
     ).one()
-    result = SearchResult(Total(total_row[0], float(total_row[1]), float(total_row[2])), description=description)
+    result = SearchResult(
+        Total(total_row[0], float(total_row[1]), float(total_row[2])), description=description
+    )
     offset = (params.page - 1) * params.page_size
     if len(params.grouped) < len(params.grouping):
         result.groupes, result.has_next = _groups(conn, params, where, offset)
@@ -70,9 +75,13 @@ def _lines(conn, params, where, offset):
         col = ligne.c[params.sort_by]
         order.append(col.desc().nulls_last() if params.sort_order == "desc" else col.asc().nulls_last())
     order.append(ligne.c.id)
-    rows = conn.execute(
-        sa.select(*columns).where(*where).order_by(*order).limit(params.page_size + 1).offset(offset)
-    ).mappings().all()
+    rows = (
+        conn.execute(
+            sa.select(*columns).where(*where).order_by(*order).limit(params.page_size + 1).offset(offset)
+        )
+        .mappings()
+        .all()
+    )
     lines = [_jsonable(dict(r)) for r in rows[: params.page_size]]
     return lines, len(rows) > params.page_size
 
@@ -85,7 +94,11 @@ def _groups(conn, params, where, offset):
     ae, cp = sa.func.sum(ligne.c.montant_ae), sa.func.sum(ligne.c.montant_cp)
     rows = conn.execute(
         sa.select(col.label("code"), label.label("label"), sa.func.count().label("count"), ae, cp)
-        .where(*where).group_by(col).order_by(ae.desc(), col).limit(params.page_size + 1).offset(offset)
+        .where(*where)
+        .group_by(col)
+        .order_by(ae.desc(), col)
+        .limit(params.page_size + 1)
+        .offset(offset)
     ).all()
     groups = [
         {

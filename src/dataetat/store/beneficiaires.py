@@ -19,13 +19,18 @@ from dataetat.store.schema import ae_annee, beneficiaire, cp
 def import_sirene(engine: Engine, paths: list[Path]) -> tuple[int, list[Report]]:
     """Keep the SIRENE rows of the SIRETs present in the financial lines; rebuild the read model."""
     with engine.connect() as conn:
-        sirets = {r[0] for r in conn.execute(sa.union(sa.select(ae_annee.c.siret), sa.select(cp.c.siret))) if r[0]}
+        sirets = {
+            r[0] for r in conn.execute(sa.union(sa.select(ae_annee.c.siret), sa.select(cp.c.siret))) if r[0]
+        }
     frame, reports = read_sirene(paths, sirets)
     if any(not r.valid for r in reports) or frame.height == 0:
         return 0, reports
     frame = frame.with_columns(pl.lit(datetime.now()).alias("updated_at"))
     with engine.begin() as conn:
-        conn.execute(beneficiaire.delete().where(beneficiaire.c.siret.in_(sa.bindparam("s", expanding=True))), {"s": frame["siret"].to_list()})
+        conn.execute(
+            beneficiaire.delete().where(beneficiaire.c.siret.in_(sa.bindparam("s", expanding=True))),
+            {"s": frame["siret"].to_list()},
+        )
         insert_arrow(conn, "beneficiaire", frame.to_arrow())
         readmodel.rebuild_all(conn)
     return frame.height, reports

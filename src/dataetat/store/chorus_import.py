@@ -58,7 +58,9 @@ class ImportResult:
         return all(r.valid for r in self.reports)
 
 
-def import_chorus(engine: Engine, paths: list[Path], options: ImportOptions, progress: Progress | None = None) -> ImportResult:
+def import_chorus(
+    engine: Engine, paths: list[Path], options: ImportOptions, progress: Progress | None = None
+) -> ImportResult:
     result = ImportResult()
     with engine.connect() as conn:
         societes = dict(conn.execute(sa.select(ref_societe.c.code, ref_societe.c.code_region)).all())
@@ -89,7 +91,9 @@ def import_chorus(engine: Engine, paths: list[Path], options: ImportOptions, pro
     return result
 
 
-def _stage_file(conn: Connection, chorus: ChorusFile, rejects: RejectsWriter | None, progress: Progress | None) -> None:
+def _stage_file(
+    conn: Connection, chorus: ChorusFile, rejects: RejectsWriter | None, progress: Progress | None
+) -> None:
     import_id = conn.execute(sa.select(sa.func.nextval("import_id_seq"))).scalar_one()
     chorus.import_id = import_id  # type: ignore[attr-defined]
     table = staging.table_for(chorus.kind)
@@ -131,7 +135,11 @@ def _merge(conn: Connection, files: list[ChorusFile], result: ImportResult) -> N
         staging.drop(conn)
 
 
-_AE_ATTRS = [c.name for c in ae_annee.columns if c.name in STAGING[Kind.AE] and c.name not in ("data_source", "annee", "montant")]
+_AE_ATTRS = [
+    c.name
+    for c in ae_annee.columns
+    if c.name in STAGING[Kind.AE] and c.name not in ("data_source", "annee", "montant")
+]
 _CP_COLS = [c.name for c in cp.columns if c.name in STAGING[Kind.CP] and c.name != "ligne"]
 
 
@@ -187,7 +195,9 @@ def _record(conn: Connection, chorus: ChorusFile, unknown: dict, totals: dict) -
     for referential, codes in unknown.get(import_id, {}).items():
         report.codes_inconnus[referential] = codes
         for code in codes[:20]:
-            report.add("code-inconnu", colonne=referential, valeur=code, detail=f"{len(codes)} code(s) inconnu(s)")
+            report.add(
+                "code-inconnu", colonne=referential, valeur=code, detail=f"{len(codes)} code(s) inconnu(s)"
+            )
     feeds = staging.feeds_of(conn, import_id)
     conn.execute(
         import_fichier.insert().values(

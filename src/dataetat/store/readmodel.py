@@ -188,7 +188,9 @@ def refresh_touched(conn: Connection) -> None:
         """DELETE FROM ligne WHERE EXISTS (SELECT 1 FROM touched t
             WHERE t.n_ej = ligne.n_ej AND t.n_poste_ej = ligne.n_poste_ej)"""
     )
-    conn.exec_driver_sql(f"DELETE FROM ligne WHERE source = '{SOURCE_CP}' AND id IN (SELECT id FROM cp_deleted)")
+    conn.exec_driver_sql(
+        f"DELETE FROM ligne WHERE source = '{SOURCE_CP}' AND id IN (SELECT id FROM cp_deleted)"
+    )
     conn.exec_driver_sql(_insert(scoped=True))
 
 

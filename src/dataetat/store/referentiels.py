@@ -39,7 +39,9 @@ def _update(conn: Connection, table: sa.Table, key: str, frame: pl.DataFrame) ->
     updates = [c for c in frame.columns if c != key]
     if updates:
         assignments = ", ".join(f"{c} = s.{c}" for c in updates)
-        conn.exec_driver_sql(f"UPDATE {table.name} SET {assignments} FROM stg_ref s WHERE {table.name}.{key} = s.{key}")
+        conn.exec_driver_sql(
+            f"UPDATE {table.name} SET {assignments} FROM stg_ref s WHERE {table.name}.{key} = s.{key}"
+        )
     cols = ", ".join(frame.columns)
     conn.exec_driver_sql(
         f"""INSERT INTO {table.name} ({cols}) SELECT {cols} FROM stg_ref s
@@ -49,4 +51,7 @@ def _update(conn: Connection, table: sa.Table, key: str, frame: pl.DataFrame) ->
 
 
 def is_empty(conn: Connection) -> bool:
-    return conn.execute(sa.select(sa.func.count()).select_from(REFERENTIAL_TABLES["programme"])).scalar_one() == 0
+    return (
+        conn.execute(sa.select(sa.func.count()).select_from(REFERENTIAL_TABLES["programme"])).scalar_one()
+        == 0
+    )

@@ -8,8 +8,10 @@ Three groups of tables:
 - the read model `ligne`: one wide flat row per financial line, rebuilt by the importer inside the
   import transaction (see store/readmodel.py).
 
-Unique indexes are created on PostgreSQL only: DuckDB's ART indexes slow bulk loads a lot and the
-importer guarantees uniqueness itself (set-based de-duplication before insert).
+Indexes, and the primary keys of the big tables (engagement, cp, ligne), exist on PostgreSQL only
+(see the migration): DuckDB keeps ART indexes in memory and they slow bulk loads, while its
+columnar scans need no index; the importer guarantees uniqueness itself (one id sequence,
+set-based de-duplication before insert).
 """
 
 from __future__ import annotations
@@ -35,9 +37,7 @@ def _pg_unique(name: str, *cols: str) -> sa.Index:
 
 # --- Referentials ---------------------------------------------------------------------------
 
-ref_region = sa.Table(
-    "ref_region", metadata, _code(primary_key=True), sa.Column("label", sa.String)
-)
+ref_region = sa.Table("ref_region", metadata, _code(primary_key=True), sa.Column("label", sa.String))
 ref_departement = sa.Table(
     "ref_departement",
     metadata,
@@ -178,7 +178,9 @@ beneficiaire = sa.Table(
 import_fichier = sa.Table(
     "import_fichier",
     metadata,
-    sa.Column("id", sa.BigInteger, import_id_seq, server_default=import_id_seq.next_value(), primary_key=True),
+    sa.Column(
+        "id", sa.BigInteger, import_id_seq, server_default=import_id_seq.next_value(), primary_key=True
+    ),
     sa.Column("kind", sa.String, nullable=False),  # chorus-ae, chorus-cp, sirene, referentiel:<kind>
     sa.Column("filename", sa.String, nullable=False),
     sa.Column("sha256", sa.String),
@@ -347,8 +349,6 @@ ligne = sa.Table(
     sa.Column("updated_at", sa.DateTime),
 )
 sa.Index("ix_ligne_region_annee", ligne.c.source_region, ligne.c.annee).ddl_if(dialect="postgresql")
-sa.Index("ix_ligne_key", ligne.c.source_region, ligne.c.n_ej, ligne.c.n_poste_ej).ddl_if(
-    dialect="postgresql"
-)
+sa.Index("ix_ligne_key", ligne.c.source_region, ligne.c.n_ej, ligne.c.n_poste_ej).ddl_if(dialect="postgresql")
 sa.Index("ix_ligne_programme", ligne.c.programme_code).ddl_if(dialect="postgresql")
 sa.Index("ix_ligne_beneficiaire", ligne.c.beneficiaire_code).ddl_if(dialect="postgresql")

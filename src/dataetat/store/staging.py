@@ -24,7 +24,11 @@ REFERENTIAL_CODES = (
     ("centre_couts", "ref_centre_couts", "centres de coûts"),
     ("referentiel_programmation", "ref_referentiel_programmation", "référentiels de programmation"),
     ("groupe_marchandise", "ref_groupe_marchandise", "groupes de marchandises"),
-    ("localisation_interministerielle", "ref_localisation_interministerielle", "localisations interministérielles"),
+    (
+        "localisation_interministerielle",
+        "ref_localisation_interministerielle",
+        "localisations interministérielles",
+    ),
 )
 
 

@@ -76,8 +76,13 @@ def create_app(settings: Settings) -> FastAPI:
                 return search(conn, params)
 
         result = await run_in_threadpool(run)
-        body = {"total": dataclasses.asdict(result.total), "has_next": result.has_next, "page": params.page,
-                "page_size": params.page_size, "filtres": result.description}
+        body = {
+            "total": dataclasses.asdict(result.total),
+            "has_next": result.has_next,
+            "page": params.page,
+            "page_size": params.page_size,
+            "filtres": result.description,
+        }
         body["groupes" if result.groupes is not None else "lignes"] = (
             result.groupes if result.groupes is not None else result.lignes
         )
