@@ -56,3 +56,16 @@ def write_ae(path: Path, rows: list[str], exercice: int | str = 2023) -> Path:
 def write_cp(path: Path, rows: list[str], exercice: int | str = 2023) -> Path:
     path.write_text("\n".join([*preamble(exercice, "Montant payé", 21), REGIONAL_CP_HEADER, *rows]) + "\n", "utf-8")
     return path
+
+
+def snapshot(engine) -> dict:
+    """Counts and sums of every table an import writes (to prove a refused import wrote nothing)."""
+    queries = {
+        "ligne": "SELECT COUNT(*), COALESCE(SUM(montant_ae), 0), COALESCE(SUM(montant_cp), 0), COALESCE(SUM(id), 0) FROM ligne",
+        "ae_annee": "SELECT COUNT(*), COALESCE(SUM(montant), 0) FROM ae_annee",
+        "cp": "SELECT COUNT(*), COALESCE(SUM(montant), 0) FROM cp",
+        "engagement": "SELECT COUNT(*), COALESCE(SUM(id), 0) FROM engagement",
+        "import_fichier": "SELECT COUNT(*) FROM import_fichier",
+    }
+    with engine.connect() as conn:
+        return {name: tuple(conn.exec_driver_sql(sql).one()) for name, sql in queries.items()}

@@ -19,26 +19,13 @@ import sqlalchemy as sa
 from dataetat.model.enums import Kind
 from dataetat.store.chorus_import import ImportOptions, ImportResult, import_chorus
 from tests.conftest import SHARED_DATA, TEST_DATA
-from tests.factories import REGIONAL_AE_HEADER, ae_row, preamble, write_ae
+from tests.factories import REGIONAL_AE_HEADER, ae_row, preamble, snapshot, write_ae
 
 GOLDEN = TEST_DATA / "chorus"
 ROOT = Path(__file__).resolve().parents[2]
 
 # Words that only a French message would hold (accents, typical words), to catch English leaks.
 _FRENCH = re.compile(r"[éèêàùûôç«»]|\b(le|la|les|du|de|des|est|dans|pas|colonne|ligne|fichier)\b", re.IGNORECASE)
-
-
-def snapshot(engine) -> dict:
-    """Counts and sums of every table an import writes."""
-    queries = {
-        "ligne": "SELECT COUNT(*), COALESCE(SUM(montant_ae), 0), COALESCE(SUM(montant_cp), 0), COALESCE(SUM(id), 0) FROM ligne",
-        "ae_annee": "SELECT COUNT(*), COALESCE(SUM(montant), 0) FROM ae_annee",
-        "cp": "SELECT COUNT(*), COALESCE(SUM(montant), 0) FROM cp",
-        "engagement": "SELECT COUNT(*), COALESCE(SUM(id), 0) FROM engagement",
-        "import_fichier": "SELECT COUNT(*) FROM import_fichier",
-    }
-    with engine.connect() as conn:
-        return {name: tuple(conn.exec_driver_sql(sql).one()) for name, sql in queries.items()}
 
 
 @pytest.fixture

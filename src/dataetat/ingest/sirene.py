@@ -33,7 +33,10 @@ def read_sirene(paths: list[Path], sirets: set[str]) -> tuple[pl.DataFrame, list
     for path in paths:
         report = Report(path.name)
         reports.append(report)
-        header = _header(path, report)
+        try:
+            header = _header(path, report)
+        except FileUnreadable:  # empty file: the report says so, the import is refused
+            continue
         scan = pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy")
         if set(ETABLISSEMENT) <= set(header):
             report.format = "SIRENE StockEtablissement"
@@ -54,7 +57,7 @@ def read_sirene(paths: list[Path], sirets: set[str]) -> tuple[pl.DataFrame, list
                 "ni StockUniteLegale (siren, categorieJuridiqueUniteLegale).",
             )
             continue
-        report.lignes_lues = report.lignes_importees = (etablissements or unites)[-1].height
+        report.lignes_lues = report.lignes_importees = (etablissements if report.format.endswith("Etablissement") else unites)[-1].height
     if not etablissements:
         return pl.DataFrame(schema={"siret": pl.String}), reports
     etab = pl.concat(etablissements, how="diagonal_relaxed")

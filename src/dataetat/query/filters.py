@@ -37,7 +37,11 @@ def _geo(niveau: str, codes: list[str]) -> Filter:
 
 def _tags(tags: list[str]) -> Filter:
     padded = sa.literal(" ") + sa.func.coalesce(c.tags, "") + sa.literal(" ")
-    conditions = [padded.like(f"% {t}:%") if ":" not in t else padded.like(f"% {t} %") for t in tags]
+    # "type:value" matches that tag; a bare name matches the tag itself (cp-orphelin) or any value of that type.
+    conditions = [
+        sa.or_(padded.like(f"% {t} %"), padded.like(f"% {t}:%")) if ":" not in t else padded.like(f"% {t} %")
+        for t in tags
+    ]
     return Filter(sa.or_(*conditions), f"étiquettes {', '.join(tags)}")
 
 

@@ -174,12 +174,27 @@ def _replace_ae(conn: Connection) -> None:
     )
 
 
+# A payment brought again (same feed, year, DP, EJ/poste and amount, in the same order) keeps its id,
+# so that re-importing the same file leaves every line id as it was.
+_CP_SAME = "data_source, source_region, annee, n_dp, n_poste_dp, n_ej, n_poste_ej, montant"
+
+
 def _replace_cp(conn: Connection) -> None:
+    same = " AND ".join(f"n.{c} IS NOT DISTINCT FROM o.{c}" for c in _CP_SAME.split(", "))
+    conn.exec_driver_sql(
+        f"""CREATE TEMPORARY TABLE cp_kept AS
+            SELECT n.import_id, n.ligne, o.id FROM
+                (SELECT s.*, ROW_NUMBER() OVER (PARTITION BY {_CP_SAME} ORDER BY import_id, ligne) AS rk FROM stg_cp s) n
+            JOIN (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY {_CP_SAME} ORDER BY ligne_fichier, id) AS rk
+                  FROM cp c WHERE c.id IN (SELECT id FROM cp_deleted)) o
+            ON {same} AND n.rk = o.rk"""
+    )
     conn.exec_driver_sql("DELETE FROM cp WHERE id IN (SELECT id FROM cp_deleted)")
     cols = ", ".join(_CP_COLS)
     conn.exec_driver_sql(
-        f"INSERT INTO cp (id, ligne_fichier, import_id, {cols}) "
-        f"SELECT nextval('line_id_seq'), ligne, import_id, {cols} FROM stg_cp"
+        f"""INSERT INTO cp (id, ligne_fichier, import_id, {cols})
+            SELECT COALESCE(k.id, nextval('line_id_seq')), s.ligne, s.import_id, {", ".join("s." + c for c in _CP_COLS)}
+            FROM stg_cp s LEFT JOIN cp_kept k ON k.import_id = s.import_id AND k.ligne = s.ligne"""
     )
 
 

@@ -15,7 +15,7 @@ from dataetat.store.engine import insert_arrow, is_duckdb
 
 _SA_TYPES = {pl.String: sa.String, pl.Int64: sa.BigInteger, pl.Int32: sa.Integer, pl.Date: sa.Date}
 _TABLES = {Kind.AE: "stg_ae", Kind.CP: "stg_cp"}
-_TEMP = ("stg_ae", "stg_cp", "current_imports", "ae_feeds", "cp_feeds", "cp_deleted", "touched")
+_TEMP = ("stg_ae", "stg_cp", "current_imports", "ae_feeds", "cp_feeds", "cp_deleted", "cp_kept", "touched")
 
 # Referential checked for each code column: (column, table, French name in the report).
 REFERENTIAL_CODES = (
