@@ -31,8 +31,16 @@ def preamble(exercice: int | str, measure: str, width: int) -> list[str]:
     ]
 
 
-def ae_row(n_ej: str, poste: int | str, montant: str, *, programme: str = "103", siret: str = "85129663200017",
-           loc: str = "N5335238", date: str = "10.01.2023") -> str:
+def ae_row(
+    n_ej: str,
+    poste: int | str,
+    montant: str,
+    *,
+    programme: str = "103",
+    siret: str = "85129663200017",
+    loc: str = "N5335238",
+    date: str = "10.01.2023",
+) -> str:
     return (
         f"{programme},0103-01-01,BG00/DREETS0035,BG00/010300000108,{n_ej},{date},{poste},{date},1001465507,"
         f"ATLAS SOUTENIR LES COMPETENCES,{siret},PCE/6522800000,Transferts aux entre,09.02.01,#,Non affecté,{loc},"
@@ -40,8 +48,15 @@ def ae_row(n_ej: str, poste: int | str, montant: str, *, programme: str = "103",
     )
 
 
-def cp_row(n_ej: str, poste: int | str, n_dp: str, montant: str, *, siret: str = "85129663200017",
-           loc: str = "N5335238") -> str:
+def cp_row(
+    n_ej: str,
+    poste: int | str,
+    n_dp: str,
+    montant: str,
+    *,
+    siret: str = "85129663200017",
+    loc: str = "N5335238",
+) -> str:
     return (
         f"103,0103-01-01,BG00/DREETS0035,BG00/010300000108,{n_ej},{poste},{n_dp},31.12.2022,25.01.2023,#,#,"
         f"1001477845,ATLAS,{siret},PCE/6512300000,Transferts aux ménag,#,#,Non affecté,{loc},{montant}"
@@ -49,12 +64,16 @@ def cp_row(n_ej: str, poste: int | str, n_dp: str, montant: str, *, siret: str =
 
 
 def write_ae(path: Path, rows: list[str], exercice: int | str = 2023) -> Path:
-    path.write_text("\n".join([*preamble(exercice, "Engagement", 18), REGIONAL_AE_HEADER, *rows]) + "\n", "utf-8")
+    path.write_text(
+        "\n".join([*preamble(exercice, "Engagement", 18), REGIONAL_AE_HEADER, *rows]) + "\n", "utf-8"
+    )
     return path
 
 
 def write_cp(path: Path, rows: list[str], exercice: int | str = 2023) -> Path:
-    path.write_text("\n".join([*preamble(exercice, "Montant payé", 21), REGIONAL_CP_HEADER, *rows]) + "\n", "utf-8")
+    path.write_text(
+        "\n".join([*preamble(exercice, "Montant payé", 21), REGIONAL_CP_HEADER, *rows]) + "\n", "utf-8"
+    )
     return path
 
 

@@ -15,17 +15,19 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from tests.conftest import SHARED_DATA, TEST_DATA
+from tests.factories import REGIONAL_AE_HEADER, ae_row, preamble, snapshot, write_ae
 
 from dataetat.model.enums import Kind
 from dataetat.store.chorus_import import ImportOptions, ImportResult, import_chorus
-from tests.conftest import SHARED_DATA, TEST_DATA
-from tests.factories import REGIONAL_AE_HEADER, ae_row, preamble, snapshot, write_ae
 
 GOLDEN = TEST_DATA / "chorus"
 ROOT = Path(__file__).resolve().parents[2]
 
 # Words that only a French message would hold (accents, typical words), to catch English leaks.
-_FRENCH = re.compile(r"[éèêàùûôç«»]|\b(le|la|les|du|de|des|est|dans|pas|colonne|ligne|fichier)\b", re.IGNORECASE)
+_FRENCH = re.compile(
+    r"[éèêàùûôç«»]|\b(le|la|les|du|de|des|est|dans|pas|colonne|ligne|fichier)\b", re.IGNORECASE
+)
 
 
 @pytest.fixture
@@ -143,7 +145,9 @@ def _rows(n: int = 3) -> list[list[str]]:
 def test_missing_column(seeded, tmp_path):
     header = REGIONAL_AE_HEADER.split(",")
     drop = header.index("Localisation interministérielle")
-    path = _with_header(tmp_path, header[:drop] + header[drop + 1 :], [r[:drop] + r[drop + 1 :] for r in _rows()])
+    path = _with_header(
+        tmp_path, header[:drop] + header[drop + 1 :], [r[:drop] + r[drop + 1 :] for r in _rows()]
+    )
     report = only_report(refused(seeded, [path], region="53"))
     assert report.triples() == [(8, "Localisation interministérielle", "colonne-manquante")]
     assert report.problems[0].message == "Colonne manquante : « Localisation interministérielle »."
@@ -160,12 +164,15 @@ def test_extra_column(seeded, tmp_path):
 
 def test_renamed_column(seeded):
     report = only_report(refused(seeded, [GOLDEN / "ae_colonne_renommee.csv"], region="53"))
-    assert report.triples() == [(8, None, "colonne-inattendue"), (8, "Compte budgétaire", "colonne-manquante")]
+    assert report.triples() == [
+        (8, None, "colonne-inattendue"),
+        (8, "Compte budgétaire", "colonne-manquante"),
+    ]
     assert "« Budget »" in report.problems[0].message
 
 
 def test_amount_column_matched_by_meaning(engine, tmp_path):
-    """"EUR" renamed "Montant" is the same column: accepted."""
+    """ "EUR" renamed "Montant" is the same column: accepted."""
     header = REGIONAL_AE_HEADER.split(",")
     header[-1] = "Montant engagé - Bascule des EJ non soldés"
     path = _with_header(tmp_path, header, _rows(2))
@@ -205,20 +212,28 @@ def test_unparseable_amounts_and_dates(seeded):
         ]
     )
     by_line = {(p.ligne, p.colonne): p for p in report.problems}
-    assert by_line[(12, "Montant (EUR)")].message == "Montant illisible « 12,3,4 » dans la colonne « Montant (EUR) »."
+    assert (
+        by_line[(12, "Montant (EUR)")].message
+        == "Montant illisible « 12,3,4 » dans la colonne « Montant (EUR) »."
+    )
     assert by_line[(13, "Montant (EUR)")].valeur == "abc"
     assert by_line[(14, "Date de réplication")].message == (
         "Date illisible « 31.02.2023 » dans la colonne « Date de réplication » (attendu jj.mm.aaaa)."
     )
     assert by_line[(15, "Date de réplication")].valeur == "2023/13/45"
-    assert by_line[(12, "Montant (EUR)")].describe().startswith("ae_montants_dates_invalides.csv, ligne 12 : ")
+    assert (
+        by_line[(12, "Montant (EUR)")].describe().startswith("ae_montants_dates_invalides.csv, ligne 12 : ")
+    )
     assert (report.lignes_lues, report.lignes_rejetees) == (7, 4)
 
 
 def test_missing_required_value(seeded, tmp_path):
     path = write_ae(tmp_path / "a.csv", [ae_row("1", 1, "10"), ae_row("#", 1, "10"), ae_row("3", 1, "")])
     report = only_report(refused(seeded, [path], region="53"))
-    assert sorted(report.triples()) == [(10, "N° EJ", "valeur-manquante"), (11, "Montant (EUR)", "valeur-manquante")]
+    assert sorted(report.triples()) == [
+        (10, "N° EJ", "valeur-manquante"),
+        (11, "Montant (EUR)", "valeur-manquante"),
+    ]
     assert "obligatoire" in report.problems[0].message
 
 
@@ -259,8 +274,11 @@ def test_bom_accepted(engine):
 
 def test_crlf_accepted(engine, tmp_path):
     path = tmp_path / "crlf.csv"
-    path.write_bytes(write_ae(tmp_path / "a.csv", [ae_row("1", 1, '"1 234,50"'), ae_row("2", 1, "5")])
-                     .read_bytes().replace(b"\n", b"\r\n"))
+    path.write_bytes(
+        write_ae(tmp_path / "a.csv", [ae_row("1", 1, '"1 234,50"'), ae_row("2", 1, "5")])
+        .read_bytes()
+        .replace(b"\n", b"\r\n")
+    )
     result = import_chorus(engine, [path], ImportOptions(region="53"))
     assert result.written
     with engine.connect() as conn:
@@ -347,8 +365,14 @@ def _import_in_child(engine, path: Path) -> dict:
     """Import in a fresh process, so that its peak memory is the import's own."""
     url = engine.url.render_as_string(hide_password=False)
     engine.dispose()  # a DuckDB file belongs to one process
-    out = subprocess.run([sys.executable, "-c", _CHILD, url, str(path)], capture_output=True, text=True,
-                         timeout=120, cwd=ROOT, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, url, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

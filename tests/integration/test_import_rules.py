@@ -12,12 +12,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from tests.conftest import SHARED_DATA
+from tests.factories import ae_row, cp_row, snapshot, write_ae, write_cp
 
 from dataetat.model.enums import Kind
 from dataetat.store import readmodel
 from dataetat.store.chorus_import import ImportOptions, import_chorus
-from tests.conftest import SHARED_DATA
-from tests.factories import ae_row, cp_row, snapshot, write_ae, write_cp
 
 ROOT = Path(__file__).resolve().parents[2]
 NATIONAL = SHARED_DATA / "chorus" / "national"
@@ -66,7 +66,12 @@ def test_whole_file_checked_before_anything_is_written(engine, tmp_path):
 
 
 def test_rejets_imports_valid_rows_and_writes_rejected_ones(engine, tmp_path):
-    rows = [ae_row("1", 1, "10"), ae_row("2", 1, "abc"), ae_row("3", 1, "30", date="31.02.2023"), ae_row("4", 1, "40")]
+    rows = [
+        ae_row("1", 1, "10"),
+        ae_row("2", 1, "abc"),
+        ae_row("3", 1, "30", date="31.02.2023"),
+        ae_row("4", 1, "40"),
+    ]
     path = write_ae(tmp_path / "ae.csv", rows)
     rejets = tmp_path / "rejets.csv"
     result = import_chorus(engine, [path], ImportOptions(region="53", rejets=rejets))
@@ -102,8 +107,13 @@ def test_ae_business_key_includes_region(engine, tmp_path):
 
 
 def test_same_poste_twice_in_a_file_is_summed_and_zero_sum_dropped(engine, tmp_path):
-    rows = [ae_row("1", 1, "10"), ae_row("1", 1, '"5,50"'), ae_row("2", 1, "100"), ae_row("2", 1, "-100"),
-            ae_row("1", 2, "7")]
+    rows = [
+        ae_row("1", 1, "10"),
+        ae_row("1", 1, '"5,50"'),
+        ae_row("2", 1, "100"),
+        ae_row("2", 1, "-100"),
+        ae_row("1", 2, "7"),
+    ]
     ok(engine, [write_ae(tmp_path / "ae.csv", rows)], region="53")
     assert [(r[3], r[4], r[7]) for r in lines(engine)] == [("1", 1, D("15.50")), ("1", 2, D("7.00"))]
 
@@ -123,7 +133,9 @@ def test_reimport_replaces_exactly_region_and_year(engine, tmp_path):
     def files(region, year, ae_amount, cp_amount, ej):
         return [
             write_ae(tmp_path / f"ae_{region}_{year}.csv", [ae_row(ej, 1, ae_amount)], exercice=year),
-            write_cp(tmp_path / f"cp_{region}_{year}.csv", [cp_row(ej, 1, f"9{year}", cp_amount)], exercice=year),
+            write_cp(
+                tmp_path / f"cp_{region}_{year}.csv", [cp_row(ej, 1, f"9{year}", cp_amount)], exercice=year
+            ),
         ]
 
     ok(engine, files("53", 2022, "1000", "100", "22"), region="53")
@@ -132,26 +144,38 @@ def test_reimport_replaces_exactly_region_and_year(engine, tmp_path):
     untouched = lines(engine, "NOT (source_region = '53' AND annee = 2022)")
     assert len(untouched) == 2
     # 2022 of région 53 again, different content: another EJ, and a CP on the 2023 EJ
-    ok(engine, [
-        write_ae(tmp_path / "ae_53_2022_bis.csv", [ae_row("22", 1, "1500"), ae_row("24", 1, "10")], exercice=2022),
-        write_cp(tmp_path / "cp_53_2022_bis.csv", [cp_row("22", 1, "92022", "150")], exercice=2022),
-    ], region="53")
+    ok(
+        engine,
+        [
+            write_ae(
+                tmp_path / "ae_53_2022_bis.csv",
+                [ae_row("22", 1, "1500"), ae_row("24", 1, "10")],
+                exercice=2022,
+            ),
+            write_cp(tmp_path / "cp_53_2022_bis.csv", [cp_row("22", 1, "92022", "150")], exercice=2022),
+        ],
+        region="53",
+    )
     assert lines(engine, "NOT (source_region = '53' AND annee = 2022)") == untouched  # later CP kept
     assert lines(engine, "source_region = '53' AND annee = 2022") == [
         (AE, "REGION", "53", "22", 1, None, 2022, D("1500.00"), D("150.00"), 1, None),
         (AE, "REGION", "53", "24", 1, None, 2022, D("10.00"), D("0.00"), 0, None),
     ]
     with engine.connect() as conn:
-        assert conn.exec_driver_sql("SELECT annee, SUM(montant) FROM cp GROUP BY annee ORDER BY annee").all() == [
-            (2022, D("150.00")), (2023, D("500.00"))
-        ]
+        assert conn.exec_driver_sql(
+            "SELECT annee, SUM(montant) FROM cp GROUP BY annee ORDER BY annee"
+        ).all() == [(2022, D("150.00")), (2023, D("500.00"))]
 
 
 # --- CP and AE -------------------------------------------------------------------------------------
 
 
 def test_cp_before_its_ae_in_separate_imports(engine, tmp_path):
-    ok(engine, [write_cp(tmp_path / "cp.csv", [cp_row("1", 1, "900", "40"), cp_row("1", 1, "901", "2")])], region="53")
+    ok(
+        engine,
+        [write_cp(tmp_path / "cp.csv", [cp_row("1", 1, "900", "40"), cp_row("1", 1, "901", "2")])],
+        region="53",
+    )
     assert lines(engine) == [
         (CP, "REGION", "53", "1", 1, "900", 2023, D("0.00"), D("40.00"), 1, "cp-orphelin"),
         (CP, "REGION", "53", "1", 1, "901", 2023, D("0.00"), D("2.00"), 1, "cp-orphelin"),
@@ -182,10 +206,35 @@ def test_cp_without_ae_is_its_own_line(engine, tmp_path):
 AIFE_AE_HEADER = NATIONAL.joinpath("aife_ae.csv").read_text("utf-8").splitlines()[0]
 
 
-def aife_ae_row(n_ej: str, poste: int, montant: str, societe: str = "BRET", fournisseur: str = "FOURNISSEUR") -> str:
-    cells = ["0103", "0103-01-01", "DREETS0035", "010300000108", n_ej, "10/01/2023", str(poste), "10/01/2023",
-             "1001465507", fournisseur, "85129663200017", "6522800000", "64", "09.02.01", "", "N5335238", montant,
-             "0103-DR53", "", "", "", "", "", societe]
+def aife_ae_row(
+    n_ej: str, poste: int, montant: str, societe: str = "BRET", fournisseur: str = "FOURNISSEUR"
+) -> str:
+    cells = [
+        "0103",
+        "0103-01-01",
+        "DREETS0035",
+        "010300000108",
+        n_ej,
+        "10/01/2023",
+        str(poste),
+        "10/01/2023",
+        "1001465507",
+        fournisseur,
+        "85129663200017",
+        "6522800000",
+        "64",
+        "09.02.01",
+        "",
+        "N5335238",
+        montant,
+        "0103-DR53",
+        "",
+        "",
+        "",
+        "",
+        "",
+        societe,
+    ]
     assert len(cells) == 24
     return '"' + '";"'.join(cells) + '"'
 
@@ -218,13 +267,17 @@ def test_unknown_codes_kept_and_listed(engine, tmp_path):
     assert [(p.valeur, p.niveau) for p in unknown] == [("999", "avertissement")]
     assert "gardé tel quel" in unknown[0].message
     with engine.connect() as conn:
-        rows = conn.exec_driver_sql("SELECT n_ej, programme_code, programme_label FROM ligne ORDER BY n_ej").all()
+        rows = conn.exec_driver_sql(
+            "SELECT n_ej, programme_code, programme_label FROM ligne ORDER BY n_ej"
+        ).all()
     assert rows[0] == ("1", "999", None)
     assert rows[1][1] == "103" and rows[1][2]  # a known code gets its label
 
 
 def test_report_counts_and_sums(engine, tmp_path):
-    ae = write_ae(tmp_path / "ae.csv", [ae_row("1", 1, '"1 000,25"'), ae_row("1", 1, '"-0,25"'), ae_row("2", 1, "10")])
+    ae = write_ae(
+        tmp_path / "ae.csv", [ae_row("1", 1, '"1 000,25"'), ae_row("1", 1, '"-0,25"'), ae_row("2", 1, "10")]
+    )
     cp = write_cp(tmp_path / "cp.csv", [cp_row("1", 1, "900", '"40,10"'), cp_row("#", "#", "901", '"9,90"')])
     result = ok(engine, [ae, cp], region="53")
     r_ae, r_cp = result.reports
@@ -239,16 +292,24 @@ def test_report_counts_and_sums(engine, tmp_path):
             "SELECT filename, lignes_lues, lignes_importees, somme_ae, somme_cp FROM import_fichier ORDER BY id"
         ).all()
     assert tuple(total) == (D("1010.00"), D("50.00"))
-    assert [tuple(r) for r in recorded] == [("ae.csv", 3, 3, D("1010.00"), D("0.00")),
-                                            ("cp.csv", 2, 2, D("0.00"), D("50.00"))]
+    assert [tuple(r) for r in recorded] == [
+        ("ae.csv", 3, 3, D("1010.00"), D("0.00")),
+        ("cp.csv", 2, 2, D("0.00"), D("50.00")),
+    ]
 
 
 # --- atomicity -------------------------------------------------------------------------------------
 
 
 def test_exception_mid_import_leaves_database_as_it_was(engine, tmp_path, monkeypatch):
-    ok(engine, [write_ae(tmp_path / "avant.csv", [ae_row("1", 1, "10")]),
-                write_cp(tmp_path / "avant_cp.csv", [cp_row("1", 1, "900", "3")])], region="53")
+    ok(
+        engine,
+        [
+            write_ae(tmp_path / "avant.csv", [ae_row("1", 1, "10")]),
+            write_cp(tmp_path / "avant_cp.csv", [cp_row("1", 1, "900", "3")]),
+        ],
+        region="53",
+    )
     before = snapshot(engine)
     real = readmodel.refresh_touched
     calls = []
@@ -267,7 +328,10 @@ def test_exception_mid_import_leaves_database_as_it_was(engine, tmp_path, monkey
     assert snapshot(engine) == before
     monkeypatch.undo()
     ok(engine, [ae, cp], region="53")  # the base is still usable (no leftover staging tables)
-    assert [(r[3], r[7], r[8]) for r in lines(engine)] == [("1", D("500.00"), D("0.00")), ("2", D("20.00"), D("7.00"))]
+    assert [(r[3], r[7], r[8]) for r in lines(engine)] == [
+        ("1", D("500.00"), D("0.00")),
+        ("2", D("20.00"), D("7.00")),
+    ]
 
 
 def _big_file(path: Path, rows: int) -> Path:
@@ -283,8 +347,13 @@ def test_sigkill_mid_import_leaves_database_as_it_was(engine, tmp_path):
     cli = Path(sys.executable).with_name("dataetat")
     command = [str(cli)] if cli.exists() else [sys.executable, "-m", "dataetat.cli"]
     env = os.environ | {"DATAETAT_DATABASE_URL": url}
-    proc = subprocess.Popen([*command, "import", "chorus", str(big), "--region", "53"], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*command, "import", "chorus", str(big), "--region", "53"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         if engine.dialect.name == "postgresql":
             _wait_for_transaction(engine, timeout=20)
@@ -376,9 +445,28 @@ def test_real_national_files(engine):
             "montant_ae, montant_cp FROM ligne ORDER BY n_ej"
         ).all()
     assert [tuple(r) for r in rows] == [
-        ("2104453606", "NATION", "53", 2024, "354", 'XXX ";P BBB"', "13000326200024", D("12615940.52"), D("12615940.52")),
-        ("2104583353", "NATION", "00", 2024, "354", 'AGENCE; NATIONALE "DES TITRES"', "13000326200024",
-         D("9159575.18"), D("9159575.18")),
+        (
+            "2104453606",
+            "NATION",
+            "53",
+            2024,
+            "354",
+            'XXX ";P BBB"',
+            "13000326200024",
+            D("12615940.52"),
+            D("12615940.52"),
+        ),
+        (
+            "2104583353",
+            "NATION",
+            "00",
+            2024,
+            "354",
+            'AGENCE; NATIONALE "DES TITRES"',
+            "13000326200024",
+            D("9159575.18"),
+            D("9159575.18"),
+        ),
     ]
 
 

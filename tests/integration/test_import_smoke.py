@@ -1,10 +1,10 @@
 from decimal import Decimal
 
 import sqlalchemy as sa
-
-from dataetat.store.chorus_import import ImportOptions, import_chorus
 from tests.conftest import SHARED_DATA
 from tests.factories import ae_row, cp_row, write_ae, write_cp
+
+from dataetat.store.chorus_import import ImportOptions, import_chorus
 
 
 def _totals(engine):
@@ -14,7 +14,11 @@ def _totals(engine):
 
 def test_real_regional_files(engine):
     chorus = SHARED_DATA / "chorus" / "regional"
-    result = import_chorus(engine, [chorus / "chorus_ae.csv", chorus / "financial_cp.csv"], ImportOptions(annee=2023, region="53"))
+    result = import_chorus(
+        engine,
+        [chorus / "chorus_ae.csv", chorus / "financial_cp.csv"],
+        ImportOptions(annee=2023, region="53"),
+    )
     assert result.written, [p.describe() for r in result.reports for p in r.errors]
     count, ae, cp = _totals(engine)
     assert (count, Decimal(ae), Decimal(cp)) == (5, Decimal("52500.12"), Decimal("1265.50"))

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-
 import pytest
+from tests.conftest import SHARED_DATA
+from tests.factories import REGIONAL_AE_HEADER, REGIONAL_CP_HEADER, ae_row, write_ae
 
 from dataetat.ingest.columns import LAYOUTS, match_header, normalise_label
 from dataetat.ingest.detect import detect, split_aife
 from dataetat.ingest.problems import FileUnreadable, Report
 from dataetat.model.enums import Kind
-from tests.conftest import SHARED_DATA
-from tests.factories import REGIONAL_AE_HEADER, REGIONAL_CP_HEADER, ae_row, write_ae
 
 CHORUS = SHARED_DATA / "chorus"
 
@@ -58,7 +57,13 @@ def test_expected_kind(relpath, expected, other):
 def test_exercice_from_preamble(tmp_path):
     path = write_ae(tmp_path / "ae.csv", [ae_row("1", 1, "10")], exercice=2021)
     det = detect(path, Report("ae.csv"))
-    assert (det.format, det.kind, det.header_line, det.exercice, det.bom) == ("regional", Kind.AE, 8, 2021, False)
+    assert (det.format, det.kind, det.header_line, det.exercice, det.bom) == (
+        "regional",
+        Kind.AE,
+        8,
+        2021,
+        False,
+    )
 
 
 def test_bom_is_noticed(tmp_path):
@@ -106,9 +111,20 @@ def test_column_matched_by_meaning(label, name):
 
 
 def test_repeated_label_takes_second_name():
-    names = match_header(["Fournisseur payé (DP)", "Fournisseur payé (DP)", "Contrat de projet Etat-Region",
-                          "Contrat de projet Etat-Region"])
-    assert names == ["fournisseur_code", "fournisseur_label", "contrat_etat_region", "contrat_etat_region_label"]
+    names = match_header(
+        [
+            "Fournisseur payé (DP)",
+            "Fournisseur payé (DP)",
+            "Contrat de projet Etat-Region",
+            "Contrat de projet Etat-Region",
+        ]
+    )
+    assert names == [
+        "fournisseur_code",
+        "fournisseur_label",
+        "contrat_etat_region",
+        "contrat_etat_region_label",
+    ]
 
 
 def test_regional_headers_match_layouts():

@@ -28,19 +28,31 @@ N = 3_000
 def _fallback_referentiels() -> dict[str, pl.DataFrame]:
     """A tiny stand-in for the bundled referentials, built from ../shared (tests only)."""
     cog = pl.read_csv(SHARED / "cog" / "2026" / "communes.csv", infer_schema=False).filter(
-        pl.col("TYPECOM") == "COM")
-    commune = cog.select(code="COM", label="LIBELLE", code_departement="DEP", code_region="REG",
-                         code_arrondissement="ARR", code_epci=pl.lit(""))
+        pl.col("TYPECOM") == "COM"
+    )
+    commune = cog.select(
+        code="COM",
+        label="LIBELLE",
+        code_departement="DEP",
+        code_region="REG",
+        code_arrondissement="ARR",
+        code_epci=pl.lit(""),
+    )
     prog = pl.read_csv(SHARED / "chorus" / "referentiels" / "code_programme_theme.csv", infer_schema=False)
-    cats = pl.read_csv(SHARED / "chorus" / "referentiels" / "categorie_juridique_type.csv",
-                       infer_schema=False)
+    cats = pl.read_csv(
+        SHARED / "chorus" / "referentiels" / "categorie_juridique_type.csv", infer_schema=False
+    )
     return {
         "commune": commune,
         "programme": prog.select(code="code_programme", label="titre_programme"),
         "domaine_fonctionnel": pl.DataFrame({"code": ["0103-01-01", "0149-22"]}),
         "referentiel_programmation": pl.DataFrame({"code": ["010300000108"]}),
-        "centre_couts": pl.DataFrame({"code": [f"DREETS00{d}" for d in ("22", "29", "35", "56", "75")],
-                                      "code_departement": ["22", "29", "35", "56", "75"]}),
+        "centre_couts": pl.DataFrame(
+            {
+                "code": [f"DREETS00{d}" for d in ("22", "29", "35", "56", "75")],
+                "code_departement": ["22", "29", "35", "56", "75"],
+            }
+        ),
         "groupe_marchandise": pl.DataFrame({"code": ["09.02.01", "36.01.01"]}),
         "categorie_juridique": cats.select(code="code_categorie_juridique", type="type_beneficiaire"),
     }
@@ -106,7 +118,8 @@ def test_format_matches_the_real_samples(generated):
     ae_header = (SAMPLES / "chorus_ae.csv").read_bytes().split(b"\n")[7]
     cp_header = (SAMPLES / "financial_cp.csv").read_bytes().split(b"\n")[7]
     for kind, paths, header, width, measure in (
-        ("ae", result.ae, ae_header, 18, "Engagement"), ("cp", result.cp, cp_header, 21, "Montant payé"),
+        ("ae", result.ae, ae_header, 18, "Engagement"),
+        ("cp", result.cp, cp_header, 21, "Montant payé"),
     ):
         for year, path in zip(result.exercices, paths, strict=True):
             raw = path.read_bytes().split(b"\n")
@@ -136,7 +149,7 @@ def test_programme_coherence(generated):
             programme = row[0]
             assert len(programme) == 3 and programme.isdigit()
             assert row[1][1:4] == programme
-            assert row[3][len("BG00/") + 1:len("BG00/") + 4] == programme
+            assert row[3][len("BG00/") + 1 : len("BG00/") + 4] == programme
 
 
 def test_realism_features(generated):
@@ -155,7 +168,7 @@ def test_realism_features(generated):
         zero_sum += sum(len(v) > 1 and abs(sum(v)) < 0.005 for v in per_file.values())
         negative += sum(any(a < 0 for a in v) for v in per_file.values())
     assert duplicates and zero_sum and negative
-    assert sum(len(y) > 1 for y in ae_years.values()) > 20          # multi-year postes
+    assert sum(len(y) > 1 for y in ae_years.values()) > 20  # multi-year postes
     postes_per_ej = defaultdict(set)
     for ej, poste in ae_total:
         postes_per_ej[ej].add(poste)
@@ -176,7 +189,7 @@ def test_realism_features(generated):
             cp_years[(row[4], row[5])].add(year)
             cp_negative += _amount(row[20]) < 0
     assert orphans_without_ej and orphans_unknown_ej and cp_negative
-    assert any(len(y) > 1 for y in cp_years.values())                  # DP over several years
+    assert any(len(y) > 1 for y in cp_years.values())  # DP over several years
     partial = [k for k, v in cp_total.items() if k in ae_total and 0 < v < ae_total[k] - 1]
     assert len(partial) > 10
 
@@ -193,8 +206,13 @@ def test_every_siret_is_in_sirene(generated):
     result = generated[0]
     etab = pl.read_csv(result.sirene_etablissements, infer_schema=False)
     ul = pl.read_csv(result.sirene_unites_legales, infer_schema=False)
-    assert etab.columns[:5] == ["siren", "nic", "siret", "statutDiffusionEtablissement",
-                                "dateCreationEtablissement"]
+    assert etab.columns[:5] == [
+        "siren",
+        "nic",
+        "siret",
+        "statutDiffusionEtablissement",
+        "dateCreationEtablissement",
+    ]
     assert ul.columns[:2] == ["siren", "statutDiffusionUniteLegale"]
     known = set(etab["siret"].to_list())
     used: set[str] = set()
@@ -213,10 +231,12 @@ def test_every_siret_is_in_sirene(generated):
 
 def test_every_beneficiary_type_is_present(generated):
     ul = pl.read_csv(generated[0].sirene_unites_legales, infer_schema=False)
-    types = pl.read_csv(SHARED / "chorus" / "referentiels" / "categorie_juridique_type.csv",
-                        infer_schema=False)
-    mapping = dict(zip(types["code_categorie_juridique"], types["type_beneficiaire"].fill_null(""),
-                       strict=True))
+    types = pl.read_csv(
+        SHARED / "chorus" / "referentiels" / "categorie_juridique_type.csv", infer_schema=False
+    )
+    mapping = dict(
+        zip(types["code_categorie_juridique"], types["type_beneficiaire"].fill_null(""), strict=True)
+    )
     present = {mapping.get(c, "") for c in ul["categorieJuridiqueUniteLegale"].to_list()}
     assert {"Entreprise", "Collectivité", "Association", "Etat", ""} <= present
     names = ul["denominationUniteLegale"].drop_nulls().to_list()
@@ -232,8 +252,12 @@ def test_communes_and_localisations_are_of_the_region(generated):
     assert set(etab["codeCommuneEtablissement"].to_list()) <= region
     locs = {row[16] for path in result.ae for row in _data(path)}
     assert "N53" in locs and any(loc.startswith("S") for loc in locs)
-    assert {loc for loc in locs if loc.startswith("N53") and len(loc) == 5} <= {"N5322", "N5329", "N5335",
-                                                                                "N5356"}
+    assert {loc for loc in locs if loc.startswith("N53") and len(loc) == 5} <= {
+        "N5322",
+        "N5329",
+        "N5335",
+        "N5356",
+    }
     communes = {loc[3:] for loc in locs if loc.startswith("N53") and len(loc) == 8}
     assert communes and communes <= region
     cper = {row[14] for path in result.ae for row in _data(path)}

@@ -67,14 +67,25 @@ def test_date_three_forms(raw, expected):
     assert _apply(n.date, [raw]) == [expected]
 
 
-@pytest.mark.parametrize("raw", ["31.02.2023", "2023/13/45", "29.02.2023", "hier", "2023-13-01", "32/01/2023"])
+@pytest.mark.parametrize(
+    "raw", ["31.02.2023", "2023/13/45", "29.02.2023", "hier", "2023-13-01", "32/01/2023"]
+)
 def test_date_invalid_gives_null(raw):
     assert _apply(n.date, [raw]) == [None]
 
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("0000000001", 1), ("00001", 1), ("5", 5), ("5.0", 5), ("002", 2), ("0", 0), ("00", 0), ("123456789", 123456789)],
+    [
+        ("0000000001", 1),
+        ("00001", 1),
+        ("5", 5),
+        ("5.0", 5),
+        ("002", 2),
+        ("0", 0),
+        ("00", 0),
+        ("123456789", 123456789),
+    ],
 )
 def test_entier_leading_zeros(raw, expected):
     assert _apply(n.entier, [raw]) == [expected]
@@ -87,7 +98,15 @@ def test_entier_invalid_gives_null(raw):
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("0103", "103"), ("0354", "354"), ("103", "103"), ("0216", "216"), ("01", "01"), ("ABC", "ABC"), ("01030", "01030")],
+    [
+        ("0103", "103"),
+        ("0354", "354"),
+        ("103", "103"),
+        ("0216", "216"),
+        ("01", "01"),
+        ("ABC", "ABC"),
+        ("01030", "01030"),
+    ],
 )
 def test_programme(raw, expected):
     assert _apply(n.programme, [raw]) == [expected]
@@ -113,7 +132,9 @@ def test_siret_invalid_gives_null(raw):
 
 
 def test_prefixes_removed():
-    assert _apply(lambda c: n.sans_prefixe(c, "BG00/"), ["BG00/DREETS0035", "DREETS0035"]) == ["DREETS0035"] * 2
+    assert (
+        _apply(lambda c: n.sans_prefixe(c, "BG00/"), ["BG00/DREETS0035", "DREETS0035"]) == ["DREETS0035"] * 2
+    )
     assert _apply(lambda c: n.sans_prefixe(c, "PCE/"), ["PCE/6522800000"]) == ["6522800000"]
 
 

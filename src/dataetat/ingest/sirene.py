@@ -57,7 +57,8 @@ def read_sirene(paths: list[Path], sirets: set[str]) -> tuple[pl.DataFrame, list
                 "ni StockUniteLegale (siren, categorieJuridiqueUniteLegale).",
             )
             continue
-        report.lignes_lues = report.lignes_importees = (etablissements if report.format.endswith("Etablissement") else unites)[-1].height
+        kept = etablissements if report.format.endswith("Etablissement") else unites
+        report.lignes_lues = report.lignes_importees = kept[-1].height
     if not etablissements:
         return pl.DataFrame(schema={"siret": pl.String}), reports
     etab = pl.concat(etablissements, how="diagonal_relaxed")
