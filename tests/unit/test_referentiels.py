@@ -264,3 +264,12 @@ def test_load_bundled():
     assert row(tables["region"], "99")["label"] == "Étranger"
     assert row(tables["categorie_juridique"], "0000")["type"] == "Collectivité"  # leading zeros kept
     assert row(tables["centre_couts"], "16GY991")["code_postal"] == "75000"
+
+
+def test_commune_label_is_the_official_libelle_with_its_article():
+    # COG gives NCCENR ("Abergement-Clémenciat") before LIBELLE ("L'Abergement-Clémenciat"):
+    # the official LIBELLE must win whatever the column order.
+    from dataetat.referentiels.bundled import load_bundled_table
+
+    communes = load_bundled_table("commune")
+    assert communes.filter(communes["code"] == "01001")["label"].to_list() == ["L'Abergement-Clémenciat"]

@@ -160,9 +160,11 @@ def find_header_row(rows: list[list[object]], cols: list[Col], where: str) -> in
 
 
 def _column_index(headers: list[str], groups: list[str], col: Col) -> int | None:
-    for index, header in enumerate(headers):
-        if header in col.names and (col.group is None or groups[index].startswith(col.group)):
-            return index
+    """Position of the first of `col.names` (in the order of preference) present in the header."""
+    for name in col.names:
+        for index, header in enumerate(headers):
+            if header == name and (col.group is None or groups[index].startswith(col.group)):
+                return index
     return None
 
 

@@ -46,7 +46,10 @@ def create(conn: Connection) -> None:
     meta = sa.MetaData()
     for kind, name in _TABLES.items():
         columns = [sa.Column(c, _sa_type(t)) for c, t in STAGING[kind].items()]
-        table = sa.Table(name, meta, *columns, sa.Column("import_id", sa.BigInteger), prefixes=["TEMPORARY"])
+        # DuckDB keeps temporary tables in memory; a plain table inside the import transaction spills
+        # to the database file instead (and vanishes with a rollback), which bounds memory on big files.
+        prefixes = [] if is_duckdb(conn) else ["TEMPORARY"]
+        table = sa.Table(name, meta, *columns, sa.Column("import_id", sa.BigInteger), prefixes=prefixes)
         table.create(conn)
 
 
