@@ -88,12 +88,8 @@ def import_chorus(
             help="Fichiers Chorus (AE, CP ; régionaux ou nationaux).", exists=True, dir_okay=False
         ),
     ],
-    annee: Annotated[
-        int | None, typer.Option(help="Exercice comptable (sinon lu dans l'en-tête).")
-    ] = None,
-    region: Annotated[
-        str | None, typer.Option(help="Région INSEE des fichiers régionaux (ex. 53).")
-    ] = None,
+    annee: Annotated[int | None, typer.Option(help="Exercice comptable (sinon lu dans l'en-tête).")] = None,
+    region: Annotated[str | None, typer.Option(help="Région INSEE des fichiers régionaux (ex. 53).")] = None,
     rejets: Annotated[
         Path | None,
         typer.Option(help="Importer les lignes valides et écrire les rejetées dans ce fichier."),

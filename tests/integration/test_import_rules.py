@@ -346,7 +346,9 @@ def test_sigkill_mid_import_leaves_database_as_it_was(engine, tmp_path):
     engine.dispose()  # a DuckDB file belongs to one process
     cli = Path(sys.executable).with_name("dataetat")
     command = [str(cli)] if cli.exists() else [sys.executable, "-m", "dataetat.cli"]
-    env = os.environ | {"DATAETAT_DATABASE_URL": url}
+    scratch = tmp_path / "tmp"  # the import's own temporary folder, watched to kill it mid-staging
+    scratch.mkdir()
+    env = os.environ | {"DATAETAT_DATABASE_URL": url, "TMPDIR": str(scratch)}
     proc = subprocess.Popen(
         [*command, "import", "chorus", str(big), "--region", "53"],
         env=env,
@@ -358,8 +360,10 @@ def test_sigkill_mid_import_leaves_database_as_it_was(engine, tmp_path):
         if engine.dialect.name == "postgresql":
             _wait_for_transaction(engine, timeout=20)
             time.sleep(0.5)
-        else:
-            time.sleep(4)
+        else:  # DuckDB stages into Parquet files: once one is there, the import is under way
+            deadline = time.monotonic() + 30
+            while not list(scratch.glob("dataetat-import-*/*.parquet")) and time.monotonic() < deadline:
+                time.sleep(0.05)
         assert proc.poll() is None, "l'import s'est terminé avant d'être tué : le fichier est trop petit"
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)

@@ -154,13 +154,13 @@ def validate(batch: pa.RecordBatch, ctx: Context, report: Report) -> tuple[pa.Ta
             reasons = pl.select(
                 pl.when(mask).then(pl.lit(f"{code} ({label(col)}) ") + reasons).otherwise(reasons)
             ).to_series()
-    valid = frame.filter(~bad).select("ligne", *(pl.col(f"{c}__v").alias(c) for c in [*names, *_FEED]))
+    valid = frame.filter(~bad).select(_staging_columns(ctx.kind, {*names, *_FEED}))
     rejected = (
         frame.filter(bad)
         .select("ligne", *names)
         .with_columns(reasons.filter(bad).str.strip_chars().alias("motif"))
     )
-    return _to_staging(valid, ctx.kind), rejected
+    return valid.to_arrow(), rejected
 
 
 _FEED = ("data_source", "source_region", "annee")
@@ -207,10 +207,11 @@ def _feed(ctx: Context) -> list[pl.Expr]:
     ]
 
 
-def _to_staging(frame: pl.DataFrame, kind: Kind) -> pa.Table:
-    schema = STAGING[kind]
-    columns = [
-        (frame[name].cast(dtype) if name in frame.columns else pl.Series(name, [None] * frame.height, dtype))
-        for name, dtype in schema.items()
+def _staging_columns(kind: Kind, present: set[str]) -> list[pl.Expr]:
+    """The staging schema of `kind`, from the normalised columns (`__v`); absent ones are null."""
+    return [
+        pl.col("ligne")
+        if name == "ligne"
+        else (pl.col(f"{name}__v") if name in present else pl.lit(None)).cast(dtype).alias(name)
+        for name, dtype in STAGING[kind].items()
     ]
-    return pl.DataFrame(columns).to_arrow()

@@ -17,7 +17,6 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
@@ -77,40 +76,46 @@ def import_chorus(
     result.reports = [f.report for f in files]
     rejects = RejectsWriter(options.rejets) if options.rejets else None
     with engine.begin() as conn:
-        staging.create(conn)
-        with result.timed("lecture et contrôle"):
-            for chorus in files:
-                _stage_file(conn, chorus, rejects, progress)
-        if rejects:
-            rejects.close()
-        if not result.valid and options.rejets is None:
-            conn.rollback()
-            return result
-        _merge(conn, files, result)
-        result.written = True
+        stage = staging.Staging(conn)
+        try:
+            with result.timed("lecture et contrôle"):
+                for chorus in files:
+                    _stage_file(conn, stage, chorus, rejects, progress)
+                stage.close()
+            if rejects:
+                rejects.close()
+            if not result.valid and options.rejets is None:
+                conn.rollback()
+                return result
+            _merge(conn, files, result)
+            result.written = True
+        finally:
+            stage.drop()
     return result
 
 
 def _stage_file(
-    conn: Connection, chorus: ChorusFile, rejects: RejectsWriter | None, progress: Progress | None
+    conn: Connection,
+    stage: staging.Staging,
+    chorus: ChorusFile,
+    rejects: RejectsWriter | None,
+    progress: Progress | None,
 ) -> None:
     import_id = conn.execute(sa.select(sa.func.nextval("import_id_seq"))).scalar_one()
     chorus.import_id = import_id  # type: ignore[attr-defined]
-    table = staging.table_for(chorus.kind)
     try:
-        _stage_batches(conn, chorus, table, import_id, rejects, progress, exact=False)
+        _stage_batches(stage, chorus, import_id, rejects, progress, exact=False)
     except NeedsExactPass:
-        conn.execute(sa.text(f"DELETE FROM {table} WHERE import_id = :i"), {"i": import_id})
+        stage.forget(chorus.kind, import_id)
         chorus.report.restart()
         if rejects:
             rejects.forget(chorus.path.name)
-        _stage_batches(conn, chorus, table, import_id, rejects, progress, exact=True)
+        _stage_batches(stage, chorus, import_id, rejects, progress, exact=True)
 
 
-def _stage_batches(conn, chorus, table, import_id, rejects, progress, exact: bool) -> None:
+def _stage_batches(stage, chorus, import_id, rejects, progress, exact: bool) -> None:
     for valid, rejected in chorus.batches(exact=exact):
-        ids = pa.array([import_id] * valid.num_rows, pa.int64())
-        staging.insert(conn, table, valid.append_column("import_id", ids))
+        stage.add(chorus.kind, import_id, valid)
         if rejects and rejected.height:
             rejects.write(chorus.path.name, rejected)
         if progress:
@@ -132,7 +137,6 @@ def _merge(conn: Connection, files: list[ChorusFile], result: ImportResult) -> N
         totals = staging.totals(conn)
         for chorus in files:
             _record(conn, chorus, unknown, totals)
-        staging.drop(conn)
 
 
 _AE_ATTRS = [

@@ -1,11 +1,14 @@
-"""Staging tables of one import (temporary, per connection) and the set-based steps on them."""
+"""Staging of one import (temporary, per connection) and the set-based steps on it."""
 
 from __future__ import annotations
 
+import tempfile
 from decimal import Decimal
+from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -38,23 +41,79 @@ def _sa_type(dtype: pl.DataType) -> sa.types.TypeEngine:
     return _SA_TYPES[dtype.base_type()]()
 
 
-def table_for(kind: Kind) -> str:
-    return _TABLES[kind]
+class Staging:
+    """Where the validated rows of one import wait for the merge, as tables `stg_ae` and `stg_cp`.
+
+    PostgreSQL: temporary tables filled by COPY. DuckDB: Parquet files in a temporary folder, then
+    views over them: DuckDB would hold rows appended in an open transaction in memory, Parquet
+    streams to disk, so memory stays flat whatever the size of the files."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.duckdb = is_duckdb(conn)
+        self._folder = tempfile.TemporaryDirectory(prefix="dataetat-import-") if self.duckdb else None
+        self._writers: dict[tuple[Kind, int], pq.ParquetWriter] = {}
+        self._views: set[str] = set()
+        if not self.duckdb:
+            for kind in _TABLES:
+                _empty_table(conn, kind)
+
+    def add(self, kind: Kind, import_id: int, data: pa.Table) -> None:
+        data = data.append_column("import_id", pa.array([import_id] * data.num_rows, pa.int64()))
+        if not self.duckdb:
+            insert_arrow(self.conn, _TABLES[kind], data)
+            return
+        writer = self._writers.get((kind, import_id))
+        if writer is None:
+            writer = pq.ParquetWriter(self._path(kind, import_id), data.schema, compression="lz4")
+            self._writers[(kind, import_id)] = writer
+        writer.write_table(data)
+
+    def forget(self, kind: Kind, import_id: int) -> None:
+        """Drop what was staged for one file (before reading it again)."""
+        if not self.duckdb:
+            self.conn.execute(sa.text(f"DELETE FROM {_TABLES[kind]} WHERE import_id = :i"), {"i": import_id})
+        elif (writer := self._writers.pop((kind, import_id), None)) is not None:
+            writer.close()
+            Path(self._path(kind, import_id)).unlink()
+
+    def close(self) -> None:
+        """Every file read: make `stg_ae` and `stg_cp` queryable (DuckDB: views over the files)."""
+        if not self.duckdb:
+            return
+        for writer in self._writers.values():
+            writer.close()
+        for kind, name in _TABLES.items():
+            files = [self._path(k, i) for k, i in self._writers if k == kind]
+            if files:
+                listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+                self.conn.exec_driver_sql(
+                    f"CREATE TEMPORARY VIEW {name} AS SELECT * FROM read_parquet([{listing}])"
+                )
+                self._views.add(name)
+            else:
+                _empty_table(self.conn, kind)
+
+    def drop(self) -> None:
+        """Remove the staging objects (a rollback already did) and the Parquet files."""
+        if self.conn.in_transaction():
+            for name in _TEMP:
+                kind = "VIEW" if name in self._views else "TABLE"
+                self.conn.exec_driver_sql(f"DROP {kind} IF EXISTS {name}")
+        if self._folder is not None:
+            self._folder.cleanup()
+
+    def _path(self, kind: Kind, import_id: int) -> str:
+        assert self._folder is not None
+        return str(Path(self._folder.name) / f"{kind.value}-{import_id}.parquet")
 
 
-def create(conn: Connection) -> None:
-    meta = sa.MetaData()
-    for kind, name in _TABLES.items():
-        columns = [sa.Column(c, _sa_type(t)) for c, t in STAGING[kind].items()]
-        # DuckDB keeps temporary tables in memory; a plain table inside the import transaction spills
-        # to the database file instead (and vanishes with a rollback), which bounds memory on big files.
-        prefixes = [] if is_duckdb(conn) else ["TEMPORARY"]
-        table = sa.Table(name, meta, *columns, sa.Column("import_id", sa.BigInteger), prefixes=prefixes)
-        table.create(conn)
-
-
-def insert(conn: Connection, table: str, data: pa.Table) -> None:
-    insert_arrow(conn, table, data)
+def _empty_table(conn: Connection, kind: Kind) -> None:
+    columns = [sa.Column(c, _sa_type(t)) for c, t in STAGING[kind].items()]
+    table = sa.Table(
+        _TABLES[kind], sa.MetaData(), *columns, sa.Column("import_id", sa.BigInteger), prefixes=["TEMPORARY"]
+    )
+    table.create(conn)
 
 
 _AE_KEY = "data_source, source_region, n_ej, n_poste_ej, annee"
@@ -144,8 +203,3 @@ def feeds_of(conn: Connection, import_id: int) -> list[tuple[str, str, int]]:
         {"i": import_id},
     ).all()
     return [tuple(r) for r in rows]
-
-
-def drop(conn: Connection) -> None:
-    for name in _TEMP:
-        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
