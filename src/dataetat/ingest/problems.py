@@ -123,6 +123,13 @@ class Report:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(problem)
 
+    def count(self, code: str, n: int) -> None:
+        """Count `n` more problems of `code` without detailing them (beyond the detailed ones)."""
+        if CATALOGUE[code][0] == "erreur":
+            self.error_count += n
+        else:
+            self.warning_count += n
+
     def restart(self) -> None:
         """Forget what reading found, to read the file again (detection had found no problem)."""
         self.lignes_lues = self.lignes_rejetees = self.error_count = self.warning_count = 0

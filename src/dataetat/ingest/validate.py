@@ -13,7 +13,7 @@ import polars as pl
 import pyarrow as pa
 
 from dataetat.ingest.columns import label
-from dataetat.ingest.problems import Report
+from dataetat.ingest.problems import MAX_PROBLEMS, Report
 from dataetat.model import normalise as n
 from dataetat.model.enums import DataSource, Kind
 
@@ -130,10 +130,6 @@ def validate(batch: pa.RecordBatch, ctx: Context, report: Report) -> tuple[pa.Ta
         .with_columns(_normalised(c).alias(f"{c}__v") for c in names)
         .with_columns(_feed(ctx))
     )
-    if ctx.format != "regional":
-        checks.append(("societe", "societe-inconnue", pl.col("source_region__v").is_null()))
-        if ctx.annee is None:
-            checks.append(("exercice_comptable", "valeur-manquante", pl.col("annee__v").is_null()))
     plan = plan.with_columns(
         mask.fill_null(False).alias(f"__check{i}") for i, (_, _, mask) in enumerate(checks)
     )
@@ -146,10 +142,12 @@ def validate(batch: pa.RecordBatch, ctx: Context, report: Report) -> tuple[pa.Ta
         if not mask.any():
             continue
         failing = frame.filter(mask)
+        shown = failing.head(MAX_PROBLEMS)  # every problem is counted, the first ones detailed
         for line, value in zip(
-            failing["ligne"], failing[col] if col in frame.columns else [None] * failing.height, strict=True
+            shown["ligne"], shown[col] if col in frame.columns else [None] * shown.height, strict=True
         ):
             report.add(code, ligne=line, colonne=label(col), valeur=value)
+        report.count(code, failing.height - shown.height)
         if code != "siret-invalide":  # a bad SIRET is a warning: the line is kept without beneficiary
             reasons = pl.select(
                 pl.when(mask).then(pl.lit(f"{code} ({label(col)}) ") + reasons).otherwise(reasons)
@@ -178,6 +176,10 @@ def _checks(names: list[str], ctx: Context) -> list[tuple[str, str, pl.Expr]]:
         checks.append(
             ("n_poste_ej", "valeur-manquante", pl.col("n_ej").is_not_null() & pl.col("n_poste_ej").is_null())
         )
+    if ctx.format != "regional":  # national rows carry their région (société) and maybe their year
+        checks.append(("societe", "societe-inconnue", pl.col("source_region__v").is_null()))
+        if ctx.annee is None:
+            checks.append(("exercice_comptable", "valeur-manquante", pl.col("annee__v").is_null()))
     return checks
 
 
