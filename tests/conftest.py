@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,11 +36,12 @@ def bundled_referentiels():
     return load_bundled()
 
 
-@pytest.fixture(params=["duckdb", "postgresql"])
-def settings(request, tmp_path) -> Iterator[Settings]:
-    """Settings pointing at an empty, migrated database with the bundled referentials."""
-    if request.param == "duckdb":
-        yield Settings(database_url=f"duckdb:///{tmp_path / 'test.duckdb'}")
+@contextmanager
+def fresh_database_url(kind: str, folder: Path) -> Iterator[str]:
+    """URL of a new, empty database of `kind` (duckdb: a file in `folder`; postgresql: a database
+    created on the local server, dropped afterwards). On CI a missing PostgreSQL fails the test."""
+    if kind == "duckdb":
+        yield f"duckdb:///{folder / 'test.duckdb'}"
         return
     if not _postgres_available():
         if os.environ.get("CI"):
@@ -49,13 +51,19 @@ def settings(request, tmp_path) -> Iterator[Settings]:
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     try:
-        yield Settings(database_url=url)
+        yield sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def settings(request, tmp_path) -> Iterator[Settings]:
+    """Settings pointing at an empty database (the `engine` fixture migrates it)."""
+    with fresh_database_url(request.param, tmp_path) as url:
+        yield Settings(database_url=url)
 
 
 @pytest.fixture

@@ -5,15 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
 import sys
 import time
-import uuid
 
 import pytest
-import sqlalchemy as sa
-from tests.conftest import PG_ADMIN_URL, SHARED_DATA, TEST_DATA, _postgres_available
+from tests.conftest import SHARED_DATA, TEST_DATA, fresh_database_url
 from tests.factories import ae_row, cp_row, write_ae, write_cp
 from typer.testing import CliRunner
 
@@ -44,20 +41,7 @@ def db(settings, monkeypatch):
 def shared_url(request, tmp_path_factory):
     """One database per backend, created by `db init` and filled by `import chorus`, for read-only tests."""
     tmp = tmp_path_factory.mktemp(f"cli-{request.param}")
-    admin = name = None
-    if request.param == "duckdb":
-        url = f"duckdb:///{tmp / 'cli.duckdb'}"
-    else:
-        if not _postgres_available():
-            if os.environ.get("CI"):
-                pytest.fail("PostgreSQL est requis sur CI.")
-            pytest.skip("PostgreSQL absent")
-        name = f"dataetat_test_{uuid.uuid4().hex[:12]}"
-        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
+    with fresh_database_url(request.param, tmp) as url:
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv("DATAETAT_DATABASE_URL", url)
             assert cli("db", "init").exit_code == 0
@@ -73,11 +57,6 @@ def shared_url(request, tmp_path_factory):
             result = cli("import", "chorus", ae, cp, "--region", "53")
             assert result.exit_code == 0, result.output
         yield url
-    finally:
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.dispose()
 
 
 @pytest.fixture

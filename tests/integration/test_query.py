@@ -3,8 +3,6 @@ scope, on a small dataset imported through the real import path, on DuckDB and o
 
 from __future__ import annotations
 
-import os
-import uuid
 from decimal import Decimal
 
 import pytest
@@ -12,7 +10,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
-from tests.conftest import PG_ADMIN_URL, _postgres_available
+from tests.conftest import fresh_database_url
 from tests.factories import ae_row, cp_row, write_ae, write_cp
 
 from dataetat.query.params import QueryError, SearchParams
@@ -148,30 +146,14 @@ def build_dataset(engine, tmp):
 def db(request, tmp_path_factory):
     """One imported dataset per backend, shared by the read-only tests of this module."""
     tmp = tmp_path_factory.mktemp(f"query-{request.param}")
-    admin = name = None
-    if request.param == "duckdb":
-        url = f"duckdb:///{tmp / 'q.duckdb'}"
-    else:
-        if not _postgres_available():
-            if os.environ.get("CI"):
-                pytest.fail("PostgreSQL est requis sur CI.")
-            pytest.skip("PostgreSQL absent")
-        name = f"dataetat_test_{uuid.uuid4().hex[:12]}"
-        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(Settings(database_url=url))
-    try:
-        database.init(engine)
-        build_dataset(engine, tmp)
-        yield engine
-    finally:
-        engine.dispose()
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.dispose()
+    with fresh_database_url(request.param, tmp) as url:
+        engine = make_engine(Settings(database_url=url))
+        try:
+            database.init(engine)
+            build_dataset(engine, tmp)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def run(engine, region=None, **kw):
