@@ -496,3 +496,15 @@ def test_real_daily_pipe_files_not_doubled(engine):
 def test_expected_kind_accepts_matching_file(engine, tmp_path):
     path = write_cp(tmp_path / "cp.csv", [cp_row("1", 1, "900", "4")])
     assert ok(engine, [path], region="53", expected_kind=Kind.CP).reports[0].kind == "cp"
+
+
+def test_same_file_given_twice_is_refused(engine, tmp_path):
+    ae = write_ae(tmp_path / "ae.csv", [ae_row("1", 1, "100")])
+    copy = tmp_path / "copie.csv"
+    copy.write_bytes(ae.read_bytes())
+    before = snapshot(engine)
+    result = import_chorus(engine, [ae, copy], ImportOptions(region="53"))
+    assert not result.written
+    assert [p.code for r in result.reports for p in r.errors] == ["fichier-en-double"]
+    assert "ae.csv" in result.reports[1].errors[0].message
+    assert snapshot(engine) == before

@@ -7,6 +7,7 @@ for valid, rejected in chorus.batches():     # the report fills up as batches go
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,8 @@ class ChorusFile:
     detected: Detected
     context: Context
     report: Report
+    sha256: str = ""
+    import_id: int | None = None  # given by the store when the import starts
 
     @property
     def kind(self) -> Kind:
@@ -79,4 +82,12 @@ def open_chorus(path: Path, options: ChorusOptions) -> ChorusFile:
         raise FileUnreadable(report)
     region = options.region.zfill(2) if options.region else None
     context = Context(det.format, det.kind, annee, region, options.societes, det.names)
-    return ChorusFile(path, det, context, report)
+    return ChorusFile(path, det, context, report, sha256=_sha256(path))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

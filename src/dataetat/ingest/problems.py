@@ -25,6 +25,7 @@ CATALOGUE: dict[str, tuple[Level, str]] = {
     "colonne-manquante": ("erreur", "Colonne manquante : « {colonne} »."),
     "colonne-inattendue": ("erreur", "Colonne inattendue : « {valeur} »."),
     "type-fichier-inattendu": ("erreur", "{detail}"),
+    "fichier-en-double": ("erreur", "Fichier donné deux fois : {detail} (ses montants compteraient double)."),
     "aucune-ligne": ("erreur", "Le fichier ne contient aucune ligne de données (en-tête seul)."),
     "nombre-colonnes": ("erreur", "La ligne a {detail} (« {valeur} »)."),
     "ligne-trop-longue": (

@@ -7,7 +7,6 @@ update, import history — happens in one transaction: an error or a kill leaves
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -70,7 +69,8 @@ def import_chorus(
             files.append(open_chorus(path, chorus_options))
         except FileUnreadable as e:
             result.reports.append(e.report)
-    if result.reports:  # a file we cannot read: nothing is read further, nothing written
+    _refuse_duplicates(files)
+    if result.reports or any(not f.report.valid for f in files):  # nothing is read further, nothing written
         result.reports += [f.report for f in files]
         return result
     result.reports = [f.report for f in files]
@@ -94,6 +94,15 @@ def import_chorus(
     return result
 
 
+def _refuse_duplicates(files: list[ChorusFile]) -> None:
+    """The same file given twice would count its amounts twice (files of one exercice are summed)."""
+    seen: dict[str, str] = {}
+    for chorus in files:
+        if chorus.sha256 in seen:
+            chorus.report.add("fichier-en-double", detail=f"il est identique à « {seen[chorus.sha256]} »")
+        seen.setdefault(chorus.sha256, chorus.path.name)
+
+
 def _stage_file(
     conn: Connection,
     stage: staging.Staging,
@@ -102,7 +111,7 @@ def _stage_file(
     progress: Progress | None,
 ) -> None:
     import_id = conn.execute(sa.select(sa.func.nextval("import_id_seq"))).scalar_one()
-    chorus.import_id = import_id  # type: ignore[attr-defined]
+    chorus.import_id = import_id
     try:
         _stage_batches(stage, chorus, import_id, rejects, progress, exact=False)
     except NeedsExactPass:
@@ -124,7 +133,7 @@ def _stage_batches(stage, chorus, import_id, rejects, progress, exact: bool) -> 
 
 def _merge(conn: Connection, files: list[ChorusFile], result: ImportResult) -> None:
     with result.timed("dédoublonnage"):
-        replace_ids = [f.import_id for f in files if f.detected.format != "pipe"]  # type: ignore[attr-defined]
+        replace_ids = [f.import_id for f in files if f.detected.format != "pipe"]
         staging.collect_touched(conn, replace_ids)
     with result.timed("remplacement AE"):
         _replace_ae(conn)
@@ -204,7 +213,7 @@ def _replace_cp(conn: Connection) -> None:
 
 def _record(conn: Connection, chorus: ChorusFile, unknown: dict, totals: dict) -> None:
     report = chorus.report
-    import_id = chorus.import_id  # type: ignore[attr-defined]
+    import_id = chorus.import_id
     count, total = totals.get(import_id, (0, Decimal(0)))
     report.lignes_importees = count
     if chorus.kind == Kind.AE:
@@ -223,7 +232,7 @@ def _record(conn: Connection, chorus: ChorusFile, unknown: dict, totals: dict) -
             id=import_id,
             kind=f"chorus-{chorus.kind.value}",
             filename=chorus.path.name,
-            sha256=_sha256(chorus.path),
+            sha256=chorus.sha256,
             format=report.format,
             data_source=",".join(sorted({f[0] for f in feeds})) or None,
             source_region=",".join(sorted({f[1] for f in feeds})) or None,
@@ -237,11 +246,3 @@ def _record(conn: Connection, chorus: ChorusFile, unknown: dict, totals: dict) -
             imported_at=datetime.now(),
         )
     )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
