@@ -41,15 +41,15 @@ def read_sirene(paths: list[Path], sirets: set[str]) -> tuple[pl.DataFrame, list
         if set(ETABLISSEMENT) <= set(header):
             report.format = "SIRENE StockEtablissement"
             names = [c for c in ("denominationUsuelleEtablissement", "enseigne1Etablissement") if c in header]
-            frame = scan.select(*ETABLISSEMENT, *names).filter(pl.col("siret").is_in(wanted)).collect()
+            frame = scan.select(*ETABLISSEMENT, *names).join(pl.LazyFrame({"siret": wanted}), on="siret", how="semi").collect()
             etablissements.append(frame.with_columns(pl.col("siret").str.slice(0, 9).alias("siren")))
         elif set(UNITE_LEGALE) <= set(header):
             report.format = "SIRENE StockUniteLegale"
             names = [
                 c for c in ("denominationUniteLegale", "nomUniteLegale", "prenom1UniteLegale") if c in header
             ]
-            sirens = wanted.str.slice(0, 9).unique()
-            unites.append(scan.select(*UNITE_LEGALE, *names).filter(pl.col("siren").is_in(sirens)).collect())
+            sirens = pl.LazyFrame({"siren": wanted.str.slice(0, 9).unique()})
+            unites.append(scan.select(*UNITE_LEGALE, *names).join(sirens, on="siren", how="semi").collect())
         else:
             report.add(
                 "format-inconnu",
