@@ -30,7 +30,9 @@ class SearchResult:
     description: list[str] = field(default_factory=list)
 
 
-def _where(params: SearchParams, region: str | None) -> tuple[list[sa.ColumnElement[bool]], list[str]]:
+def where(params: SearchParams, region: str | None) -> tuple[list[sa.ColumnElement[bool]], list[str]]:
+    """The WHERE clauses of a search (filters, region scope, opened grouping path) and the French
+    description of its filters: shared by lines, groups, pivots and exports."""
     built = filters.build(params)
     clauses = [f.clause for f in built]
     scope = filters.region_scope(region)
@@ -44,26 +46,26 @@ def _where(params: SearchParams, region: str | None) -> tuple[list[sa.ColumnElem
 
 def search(conn: Connection, params: SearchParams, region: str | None = None) -> SearchResult:
     params.check()
-    where, description = _where(params, region)
+    clauses, description = where(params, region)
     total_row = conn.execute(
         sa.select(
             sa.func.count(),
             sa.func.coalesce(sa.func.sum(ligne.c.montant_ae), 0),
             sa.func.coalesce(sa.func.sum(ligne.c.montant_cp), 0),
-        ).where(*where)
+        ).where(*clauses)
     ).one()
     result = SearchResult(
         Total(total_row[0], float(total_row[1]), float(total_row[2])), description=description
     )
     offset = (params.page - 1) * params.page_size
     if len(params.grouped) < len(params.grouping):
-        result.groupes, result.has_next = _groups(conn, params, where, offset)
+        result.groupes, result.has_next = _groups(conn, params, clauses, offset)
     else:
-        result.lignes, result.has_next = _lines(conn, params, where, offset)
+        result.lignes, result.has_next = _lines(conn, params, clauses, offset)
     return result
 
 
-def _lines(conn, params, where, offset):
+def _lines(conn, params, clauses, offset):
     names = params.colonnes or [col.code for col in COLONNES if col.default]
     columns = [ligne.c.id, *(ligne.c[n] for n in names)]
     for n in names:
@@ -77,7 +79,7 @@ def _lines(conn, params, where, offset):
     order.append(ligne.c.id)
     rows = (
         conn.execute(
-            sa.select(*columns).where(*where).order_by(*order).limit(params.page_size + 1).offset(offset)
+            sa.select(*columns).where(*clauses).order_by(*order).limit(params.page_size + 1).offset(offset)
         )
         .mappings()
         .all()
@@ -86,7 +88,7 @@ def _lines(conn, params, where, offset):
     return lines, len(rows) > params.page_size
 
 
-def _groups(conn, params, where, offset):
+def _groups(conn, params, clauses, offset):
     name = params.grouping[len(params.grouped)]
     col = ligne.c[name]
     label_name = BY_CODE[name].label_column
@@ -94,7 +96,7 @@ def _groups(conn, params, where, offset):
     ae, cp = sa.func.sum(ligne.c.montant_ae), sa.func.sum(ligne.c.montant_cp)
     rows = conn.execute(
         sa.select(col.label("code"), label.label("label"), sa.func.count().label("count"), ae, cp)
-        .where(*where)
+        .where(*clauses)
         .group_by(col)
         .order_by(ae.desc(), col)
         .limit(params.page_size + 1)
