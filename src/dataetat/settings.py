@@ -18,3 +18,7 @@ class Settings(BaseSettings):
         "2GB", description="Mémoire maximale de DuckDB (au-delà, il écrit sur disque)."
     )
     duckdb_threads: int = Field(0, description="Threads de DuckDB (0 = autant que de cœurs).")
+    region_developpement: str | None = Field(
+        None,
+        description="Région de l'identité tant que les comptes n'existent pas (ex. 53) ; vide = nationale.",
+    )

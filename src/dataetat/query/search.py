@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -84,7 +86,7 @@ def _lines(conn, params, clauses, offset):
         .mappings()
         .all()
     )
-    lines = [_jsonable(dict(r)) for r in rows[: params.page_size]]
+    lines = [jsonable(dict(r)) for r in rows[: params.page_size]]
     return lines, len(rows) > params.page_size
 
 
@@ -116,10 +118,8 @@ def _groups(conn, params, clauses, offset):
     return groups, len(rows) > params.page_size
 
 
-def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    from datetime import date, datetime
-    from decimal import Decimal
-
+def jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    """Amounts as numbers, dates as ISO strings (JSON-ready, in place)."""
     for key, value in row.items():
         if isinstance(value, Decimal):
             row[key] = float(value)

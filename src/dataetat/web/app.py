@@ -7,8 +7,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from dataetat.query import details
 from dataetat.query.columns import COLONNES
 from dataetat.query.params import QueryError, SearchParams
 from dataetat.query.search import search
@@ -52,7 +54,23 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.exception_handler(QueryError)
     async def query_error(request: Request, exc: QueryError) -> JSONResponse:
-        return JSONResponse({"erreur": {"code": "parametre-invalide", "message": str(exc)}}, status_code=400)
+        return _error(400, "parametre-invalide", str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        where = ", ".join(".".join(str(p) for p in e.get("loc", ())[1:]) or "requête" for e in exc.errors())
+        return _error(400, "parametre-invalide", f"Valeur invalide : {where}.")
+
+    def region() -> str | None:
+        """The single place where the identity's région is read (accounts will plug in here)."""
+        return settings.region_developpement or None
+
+    async def run(fn, *args):
+        def work():
+            with app.state.engine.connect() as conn:
+                return fn(conn, *args)
+
+        return await run_in_threadpool(work)
 
     @app.get("/", response_class=HTMLResponse)
     async def home() -> str:
@@ -71,11 +89,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def lignes(request: Request) -> dict:
         params = params_from_query(dict(request.query_params))
 
-        def run():
-            with request.app.state.engine.connect() as conn:
-                return search(conn, params)
-
-        result = await run_in_threadpool(run)
+        result = await run(search, params, region())
         body = {
             "total": dataclasses.asdict(result.total),
             "has_next": result.has_next,
@@ -88,4 +102,27 @@ def create_app(settings: Settings) -> FastAPI:
         )
         return body
 
+    @app.get("/api/v1/lignes/{line_id}")
+    async def ligne(line_id: int) -> dict:
+        found = await run(details.line, line_id, region())
+        if found is None:
+            return _error(404, "ligne-introuvable", f"Aucune ligne {line_id} (ou hors de votre région).")
+        return found
+
+    @app.get("/api/v1/lignes/{line_id}/paiements")
+    async def paiements(line_id: int) -> dict:
+        found = await run(details.payments, line_id, region())
+        if found is None:
+            return _error(404, "ligne-introuvable", f"Aucune ligne {line_id} (ou hors de votre région).")
+        return {"ligne": line_id, "paiements": found}
+
+    @app.get("/api/v1/annees")
+    async def annees() -> list[int]:
+        return await run(details.years, region())
+
     return app
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    """The one shape of every error: {"erreur": {"code", "message"}}."""
+    return JSONResponse({"erreur": {"code": code, "message": message}}, status_code=status)

@@ -1,0 +1,68 @@
+"""Line detail, payments and years through the API, region-scoped, with the one error shape."""
+
+import pytest
+from fastapi.testclient import TestClient
+from tests.factories import ae_row, cp_row, write_ae, write_cp
+
+from dataetat.store.chorus_import import ImportOptions, import_chorus
+from dataetat.web.app import create_app
+
+
+@pytest.fixture
+def data(engine, tmp_path):
+    ae = write_ae(tmp_path / "ae53.csv", [ae_row("100", 1, "1000"), ae_row("101", 1, "50")], exercice=2023)
+    cp = write_cp(
+        tmp_path / "cp53.csv",
+        [cp_row("100", 1, "900", "300"), cp_row("100", 1, "901", "200"), cp_row("#", "#", "902", "7")],
+        exercice=2023,
+    )
+    assert import_chorus(engine, [ae, cp], ImportOptions(region="53")).written
+    ae52 = write_ae(tmp_path / "ae52.csv", [ae_row("200", 1, "9")], exercice=2022)
+    assert import_chorus(engine, [ae52], ImportOptions(region="52")).written
+    return engine
+
+
+def client(settings, **changes):
+    return TestClient(create_app(settings.model_copy(update=changes)))
+
+
+def _ids(api) -> dict[str, int]:
+    lines = api.get("/api/v1/lignes", params={"colonnes": "n_ej,montant_ae,montant_cp"}).json()["lignes"]
+    return {(line["n_ej"] or "orphelin"): line["id"] for line in lines}
+
+
+def test_line_detail_and_payments(settings, data):
+    with client(settings) as api:
+        ids = _ids(api)
+        detail = api.get(f"/api/v1/lignes/{ids['100']}").json()
+        assert (detail["n_ej"], detail["montant_ae"], detail["montant_cp"]) == ("100", 1000.0, 500.0)
+        assert detail["programme_code"] == "103" and "localisation_commune_label" in detail
+        paid = api.get(f"/api/v1/lignes/{ids['100']}/paiements").json()["paiements"]
+        assert sorted(p["n_dp"] for p in paid) == ["900", "901"]
+        assert sum(p["montant"] for p in paid) == detail["montant_cp"]
+        orphan = api.get(f"/api/v1/lignes/{ids['orphelin']}/paiements").json()["paiements"]
+        assert [(p["n_dp"], p["montant"]) for p in orphan] == [("902", 7.0)]
+        assert api.get("/api/v1/annees").json() == [2023, 2022]
+
+
+def test_unknown_line_is_a_french_404(settings, data):
+    with client(settings) as api:
+        for url in ("/api/v1/lignes/999999", "/api/v1/lignes/999999/paiements"):
+            response = api.get(url)
+            assert response.status_code == 404
+            assert response.json()["erreur"]["code"] == "ligne-introuvable"
+            assert "Aucune ligne 999999" in response.json()["erreur"]["message"]
+        response = api.get("/api/v1/lignes/abc")
+        assert response.status_code == 400
+        assert response.json()["erreur"]["code"] == "parametre-invalide"
+
+
+def test_region_scope_applies_to_details_payments_years(settings, data):
+    with client(settings) as api:
+        ids = _ids(api)
+    with client(settings, region_developpement="52") as api:
+        assert set(_ids(api)) == {"200"}
+        assert api.get(f"/api/v1/lignes/{ids['100']}").status_code == 404
+        assert api.get(f"/api/v1/lignes/{ids['100']}/paiements").status_code == 404
+        assert api.get(f"/api/v1/lignes/{ids['200']}").json()["source_region"] == "52"
+        assert api.get("/api/v1/annees").json() == [2022]
