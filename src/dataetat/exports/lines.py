@@ -1,0 +1,76 @@
+"""The lines of a search, streamed for the exports: keyset paging on id, constant memory.
+
+Same WHERE as the search page (`query.search.where`); order by id, pages of `page_size` lines
+(`WHERE id > last ORDER BY id LIMIT page_size`), so an export of millions of lines never holds more
+than one page, and never skips or repeats a line the way OFFSET paging can.
+Values keep their type: amounts as Decimal, dates as date, counts as int, codes and labels as str.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from dataetat.query.columns import BY_CODE, COLONNES
+from dataetat.query.params import QueryError, SearchParams
+from dataetat.query.search import where
+from dataetat.store.schema import ligne
+
+PAGE_SIZE = 10_000
+
+
+def chosen_columns(params: SearchParams, columns: list[str] | None = None) -> list[str]:
+    """The columns to export, in order: the chosen ones, else the search's `colonnes`, else every
+    column of the registry. Unknown names are refused."""
+    names = list(columns or params.colonnes or [c.code for c in COLONNES])
+    for name in names:
+        if name not in BY_CODE:
+            raise QueryError(f"Colonne « {name} » inconnue : voir la liste des colonnes.")
+    return names
+
+
+def header(columns: list[str]) -> list[str]:
+    """French labels of the columns, from the registry."""
+    return [BY_CODE[name].label for name in columns]
+
+
+def kinds(columns: list[str]) -> list[str]:
+    """Type of each column: "decimal" (amounts), "date", "int" or "text"; writers use it for typed cells."""
+    result = []
+    for name in columns:
+        typ = ligne.c[name].type
+        if isinstance(typ, sa.Date):
+            result.append("date")
+        elif isinstance(typ, sa.Integer):
+            result.append("int")
+        elif isinstance(typ, sa.Numeric):
+            result.append("decimal")
+        else:
+            result.append("text")
+    return result
+
+
+def rows(
+    conn: Connection,
+    params: SearchParams,
+    region: str | None = None,
+    columns: list[str] | None = None,
+    *,
+    page_size: int = PAGE_SIZE,
+) -> Iterator[list]:
+    """Every line of the search (all pages), as lists of values in the order of `chosen_columns`."""
+    params.check()
+    names = chosen_columns(params, columns)
+    clauses, _ = where(params, region)
+    select = sa.select(ligne.c.id, *(ligne.c[n] for n in names)).where(*clauses)
+    last = None
+    while True:
+        page = select if last is None else select.where(ligne.c.id > last)
+        batch = conn.execute(page.order_by(ligne.c.id).limit(page_size)).all()
+        for row in batch:
+            yield list(row[1:])
+        if len(batch) < page_size:
+            return
+        last = batch[-1][0]
