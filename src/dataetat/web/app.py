@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
+import tempfile
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, StreamingResponse
+from starlette.background import BackgroundTask
 
+from dataetat import exports
 from dataetat.query import details
 from dataetat.query.columns import COLONNES
 from dataetat.query.params import QueryError, SearchParams
+from dataetat.query.pivot import pivot
 from dataetat.query.search import search
 from dataetat.settings import Settings
 from dataetat.store.engine import make_engine
@@ -115,6 +121,52 @@ def create_app(settings: Settings) -> FastAPI:
         if found is None:
             return _error(404, "ligne-introuvable", f"Aucune ligne {line_id} (ou hors de votre région).")
         return {"ligne": line_id, "paiements": found}
+
+    @app.get("/api/v1/pivot")
+    async def tableau_dynamique(request: Request) -> dict:
+        """Rows × columns of a search (`lignes`, `colonnes`: groupable columns; `valeur`:
+        montant_ae, montant_cp or count), with row, column and grand totals."""
+        query = dict(request.query_params)
+        dims = {k: query.pop(k, None) for k in ("lignes", "colonnes", "valeur")}
+        if not dims["lignes"] or not dims["colonnes"]:
+            raise QueryError(
+                "Le tableau dynamique demande lignes et colonnes (ex. lignes=programme_code&colonnes=annee)."
+            )
+        params = params_from_query(query)
+        result = await run(
+            pivot, params, dims["lignes"], dims["colonnes"], dims["valeur"] or "montant_ae", region()
+        )
+        return result.as_dict()
+
+    @app.get("/api/v1/exports/lignes.{fmt}")
+    async def export_lignes(fmt: str, request: Request):
+        """Every line of a search (no cap), chosen columns in their order (`colonnes`), French headers.
+        CSV streams at once; XLSX, ODS and Parquet are written to a temporary file, then sent."""
+        params = params_from_query(dict(request.query_params))
+        if fmt not in exports.FORMATS:
+            raise QueryError(f"Format « {fmt} » inconnu : formats possibles {', '.join(exports.FORMATS)}.")
+        names = exports.chosen_columns(params)
+        disposition = {"Content-Disposition": f'attachment; filename="lignes.{fmt}"'}
+        media_type = exports.FORMATS[fmt].media_type
+        scope = region()
+        if fmt == "csv":
+
+            def stream():
+                with app.state.engine.connect() as conn:
+                    yield from exports.write_csv(
+                        exports.header(names), exports.rows(conn, params, scope, names)
+                    )
+
+            return StreamingResponse(stream(), media_type=media_type, headers=disposition)
+        folder = tempfile.mkdtemp(prefix="dataetat-export-")
+        target = Path(folder) / f"lignes.{fmt}"
+        await run(lambda conn: exports.export(conn, fmt, target, params, scope, names))
+        return FileResponse(
+            target,
+            media_type=media_type,
+            headers=disposition,
+            background=BackgroundTask(shutil.rmtree, folder),
+        )
 
     @app.get("/api/v1/annees")
     async def annees() -> list[int]:

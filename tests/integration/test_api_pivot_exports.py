@@ -1,0 +1,76 @@
+"""Pivot and exports through the API: same totals as the search, region scope, French errors."""
+
+import csv
+import io
+
+import pyarrow.parquet as pq
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from tests.factories import ae_row, cp_row, write_ae, write_cp
+
+from dataetat.store.chorus_import import ImportOptions, import_chorus
+from dataetat.web.app import create_app
+
+
+@pytest.fixture
+def api(settings, engine, tmp_path):
+    rows = [
+        ae_row(str(i), 1, f"{10 * i}", programme=p) for i, p in enumerate(["103", "103", "113", "119"], 1)
+    ]
+    ae = write_ae(tmp_path / "ae.csv", rows, exercice=2023)
+    cp = write_cp(tmp_path / "cp.csv", [cp_row("1", 1, "900", "4")], exercice=2023)
+    assert import_chorus(engine, [ae, cp], ImportOptions(region="53")).written
+    ae22 = write_ae(tmp_path / "ae22.csv", [ae_row("9", 1, "1000", programme="113")], exercice=2022)
+    assert import_chorus(engine, [ae22], ImportOptions(region="52")).written
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def test_pivot_matches_search_totals(api):
+    body = api.get("/api/v1/pivot", params={"lignes": "programme_code", "colonnes": "annee"}).json()
+    total = api.get("/api/v1/lignes").json()["total"]
+    assert body["total"] == pytest.approx(total["montant_ae"])
+    by_programme = {r["code"]: r["total"] for r in body["rangs"]}
+    assert by_programme == {"103": 30.0, "113": 1030.0, "119": 40.0}
+    filtered = api.get(
+        "/api/v1/pivot", params={"lignes": "programme_code", "colonnes": "annee", "annee": "2022"}
+    ).json()
+    assert filtered["total"] == 1000.0
+
+
+def test_pivot_errors_are_french_400(api):
+    for params in (
+        {"lignes": "programme_code"},
+        {"lignes": "annee", "colonnes": "annee"},
+        {"lignes": "x", "colonnes": "annee"},
+    ):
+        response = api.get("/api/v1/pivot", params=params)
+        assert response.status_code == 400
+        assert response.json()["erreur"]["code"] == "parametre-invalide"
+
+
+def test_exports_in_every_format_equal_the_search(api):
+    total = api.get("/api/v1/lignes", params={"annee": "2023"}).json()["total"]
+    params = {"annee": "2023", "colonnes": "n_ej,programme_code,montant_ae,montant_cp"}
+    text = api.get("/api/v1/exports/lignes.csv", params=params).content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[0] == ["N° EJ", "Programme", "Montant engagé (AE)", "Montant payé (CP)"]
+    assert len(rows) - 1 == total["count"]
+    assert sum(float(r[2].replace(",", ".")) for r in rows[1:]) == pytest.approx(total["montant_ae"])
+    xlsx = load_workbook(io.BytesIO(api.get("/api/v1/exports/lignes.xlsx", params=params).content))
+    values = list(xlsx.active.iter_rows(values_only=True))
+    assert sum(v[2] for v in values[1:]) == pytest.approx(total["montant_ae"])
+    table = pq.read_table(io.BytesIO(api.get("/api/v1/exports/lignes.parquet", params=params).content))
+    assert float(sum(table.column("Montant payé (CP)").to_pylist())) == pytest.approx(total["montant_cp"])
+    ods = api.get("/api/v1/exports/lignes.ods", params=params)
+    assert ods.status_code == 200 and ods.content[:2] == b"PK"
+    assert api.get("/api/v1/exports/lignes.pdf").status_code == 400
+
+
+def test_export_is_region_scoped(settings, api):
+    with TestClient(create_app(settings.model_copy(update={"region_developpement": "52"}))) as scoped:
+        text = scoped.get("/api/v1/exports/lignes.csv", params={"colonnes": "n_ej"}).content.decode(
+            "utf-8-sig"
+        )
+    assert text.split() == ["N°", "EJ", "9"]
