@@ -1,10 +1,30 @@
-"""The column registry: what a user can see, group by and sort on, with French labels."""
+"""The column registry: what a user can see, group by and sort on, with French labels.
+
+Source: the reference front's 28 display columns (reference/data-etat-front.md §3 "Table columns,
+defaults, grouping, totals") and the back's 18 grouping columns (reference/data-etat-back.md §4.2,
+`GET /colonnes/grouping`). A display column of the reference may span several back fields (code +
+label); here each entry is one column of the read model `ligne`, and `label_column` carries the label
+that goes with a code. The default set is every `ligne` column behind a default display column of the
+reference (Bénéficiaire = SIRET + dénomination, …), plus `programme_code` and `source` (AE or CP line),
+which a mixed AE/CP table needs to be read.
+
+Deliberate differences with the reference:
+- CRTE (#7) and QPV (#20) of the SIRET are not in `ligne` (no CRTE/QPV referential yet): not listed.
+- `annee` and `date_dernier_paiement` keep the shorter labels "Année" and "Date du dernier paiement"
+  that exports already publish.
+- Columns that are groupable here but not in the reference (`data_source`, `source_region`, the
+  localisation's commune/département/région) stay groupable: they are plain codes and useful.
+- `tags` is groupable like in the reference: it groups by the stored tag set (space-separated list).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from dataetat.store.schema import ligne
+
+# Columns that cannot be sorted on (reference front §3: "Tags — Sortable: no").
+_NOT_SORTABLE = frozenset({"tags"})
 
 
 @dataclass(frozen=True)
@@ -15,45 +35,59 @@ class Colonne:
     groupable: bool = False
     label_column: str | None = None  # column holding the label of a code column
 
+    @property
+    def sortable(self) -> bool:
+        """A property, not a field, so that the serialised column keeps its published shape."""
+        return self.code not in _NOT_SORTABLE and self.code in ligne.c
 
-def _c(code: str, label: str, default: bool = False, groupable: bool = False) -> Colonne:
-    label_column = code.removesuffix("_code") + "_label" if code.endswith("_code") else None
+
+def _c(
+    code: str, label: str, default: bool = False, groupable: bool = False, label_column: str | None = None
+) -> Colonne:
+    if label_column is None and code.endswith("_code"):
+        label_column = code.removesuffix("_code") + "_label"
     if label_column is not None and label_column not in ligne.c:
         label_column = None
     return Colonne(code, label, default, groupable, label_column)
 
 
+DEFAULT, GROUP = True, True
+
 COLONNES: tuple[Colonne, ...] = (
-    _c("source", "Source"),
-    _c("n_ej", "N° EJ", True),
-    _c("n_poste_ej", "N° poste EJ", True),
-    _c("annee", "Année", True, True),
-    _c("montant_ae", "Montant engagé (AE)", True),
-    _c("montant_cp", "Montant payé (CP)", True),
-    _c("programme_code", "Programme", True, True),
-    _c("programme_theme", "Thème", False, True),
-    _c("domaine_fonctionnel_code", "Domaine fonctionnel", True, True),
-    _c("referentiel_programmation_code", "Référentiel de programmation", True, True),
-    _c("centre_couts_code", "Centre de coûts", False, True),
-    _c("groupe_marchandise_code", "Groupe de marchandises", False, True),
-    _c("compte_budgetaire", "Compte budgétaire", False, True),
-    _c("contrat_etat_region", "Contrat de plan État-région", False, True),
-    _c("beneficiaire_code", "SIRET du bénéficiaire", True, True),
-    _c("beneficiaire_denomination", "Bénéficiaire", True),
-    _c("beneficiaire_categorie_juridique_type", "Type de bénéficiaire", True, True),
-    _c("beneficiaire_commune_code", "Commune du bénéficiaire", True, True),
-    _c("beneficiaire_departement_code", "Département du bénéficiaire", False, True),
-    _c("beneficiaire_region_code", "Région du bénéficiaire", False, True),
-    _c("beneficiaire_epci_code", "EPCI du bénéficiaire", False, True),
-    _c("localisation_code", "Localisation interministérielle", False, True),
-    _c("localisation_commune_code", "Commune de la localisation", False, True),
-    _c("localisation_departement_code", "Département de la localisation", False, True),
-    _c("localisation_region_code", "Région de la localisation", False, True),
-    _c("date_creation", "Date de création", True),
-    _c("date_modification", "Date de modification"),
-    _c("date_dernier_paiement", "Date du dernier paiement", True),
-    _c("data_source", "Origine des données", False, True),
-    _c("source_region", "Région de l'import", False, True),
-    _c("tags", "Étiquettes", True),
+    # The reference's display columns, in its order (front §3, # in comments).
+    _c("beneficiaire_denomination", "Bénéficiaire", DEFAULT),  # 1 (name)
+    _c("montant_ae", "Montant engagé (AE)", DEFAULT),  # 2
+    _c("montant_cp", "Montant payé (CP)", DEFAULT),  # 3
+    _c("annee", "Année", DEFAULT, GROUP),  # 4 "Année Exercice comptable"
+    _c("domaine_fonctionnel_code", "Domaine fonctionnel", DEFAULT, GROUP),  # 5
+    _c("beneficiaire_commune_code", "Commune du SIRET", DEFAULT, GROUP),  # 6
+    _c("beneficiaire_epci_code", "EPCI du SIRET", False, GROUP),  # 8
+    _c("beneficiaire_arrondissement_code", "Arrondissement du SIRET"),  # 9
+    _c("beneficiaire_departement_code", "Département du SIRET", False, GROUP),  # 10
+    _c("beneficiaire_region_code", "Région du SIRET", False, GROUP),  # 11
+    _c("localisation_code", "Localisation interministérielle", DEFAULT, GROUP),  # 12
+    _c("n_ej", "N° EJ", DEFAULT),  # 13
+    _c("tags", "Tags", DEFAULT, GROUP),  # 14
+    _c("programme_theme", "Thème", False, GROUP),  # 15
+    _c("programme_code", "Programme", DEFAULT, GROUP),  # 16 (default here, not in the reference)
+    _c("referentiel_programmation_code", "Ref Programmation", DEFAULT, GROUP),  # 17
+    _c("centre_couts_code", "Centre coûts", False, GROUP),  # 18
+    # 19 "SIRET": also the code half of "Bénéficiaire" (#1, default), grouped on like the reference.
+    _c("beneficiaire_code", "SIRET", DEFAULT, GROUP, "beneficiaire_denomination"),
+    _c("beneficiaire_categorie_juridique_type", "Type d'établissement", False, GROUP),  # 21
+    _c("compte_budgetaire", "Compte budgétaire", False, GROUP),  # 22
+    _c("contrat_etat_region", "CPER"),  # 23
+    _c("groupe_marchandise_code", "Groupe marchandise", False, GROUP),  # 24
+    _c("date_dernier_paiement", "Date du dernier paiement"),  # 25 "Date dernier paiement"
+    _c("date_creation", "Date création EJ"),  # 26
+    _c("date_modification", "Date modification EJ"),  # 27
+    _c("data_source", "Source Chorus", False, GROUP),  # 28
+    # Beyond the reference's table: its export-only labels, then columns of this project.
+    _c("source", "Source de données", DEFAULT),
+    _c("n_poste_ej", "N° Poste EJ"),
+    _c("source_region", "Région de l'import", False, GROUP),
+    _c("localisation_commune_code", "Commune de la localisation", False, GROUP),
+    _c("localisation_departement_code", "Département de la localisation", False, GROUP),
+    _c("localisation_region_code", "Région de la localisation", False, GROUP),
 )
 BY_CODE = {c.code: c for c in COLONNES}

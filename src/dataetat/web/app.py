@@ -172,6 +172,45 @@ def create_app(settings: Settings) -> FastAPI:
     async def annees() -> list[int]:
         return await run(details.years, region())
 
+    # --- Look-ups for the search form (referentials, beneficiaries, tags) -------------------------
+    from fastapi import Query
+
+    from dataetat.query import lookups
+
+    @app.get("/api/v1/referentiels/programmes")
+    async def lookup_programmes(q: str | None = None, limite: int | None = None) -> list[dict]:
+        return await run(lookups.programmes, q, limite)
+
+    @app.get("/api/v1/referentiels/referentiels-programmation")
+    async def lookup_referentiels_programmation(
+        q: str | None = None, code_programme: str | None = None, limite: int | None = None
+    ) -> list[dict]:
+        """Activities; `code_programme` (comma-separated) keeps those of these programmes."""
+        wanted = [p for p in (code_programme or "").split(",") if p.strip()]
+        return await run(lookups.referentiels_programmation, q, wanted, limite)
+
+    @app.get("/api/v1/referentiels/zones/{niveau}")
+    async def lookup_zones(niveau: str, q: str | None = None, limite: int | None = None) -> list[dict]:
+        """region, departement, arrondissement, epci or commune, by code prefix or name (no postal code)."""
+        return await run(lookups.zones, niveau, q, limite)
+
+    @app.get("/api/v1/referentiels/beneficiaires")
+    async def lookup_beneficiaires(q: str = Query(""), limite: int | None = None) -> list[dict]:
+        """Beneficiaries of the lines you may see, by SIRET prefix or name (3 characters at least)."""
+        return await run(lookups.beneficiaires, q, region(), limite)
+
+    @app.get("/api/v1/referentiels/tags")
+    async def lookup_tags(q: str | None = None, limite: int | None = None) -> list[dict]:
+        return await run(lookups.tags, q, region(), limite)
+
+    @app.get("/api/v1/referentiels/centres-couts")
+    async def lookup_centres_couts(q: str | None = None, limite: int | None = None) -> list[dict]:
+        return await run(lookups.centres_couts, q, limite)
+
+    @app.get("/api/v1/referentiels/domaines-fonctionnels")
+    async def lookup_domaines_fonctionnels(q: str | None = None, limite: int | None = None) -> list[dict]:
+        return await run(lookups.domaines_fonctionnels, q, limite)
+
     return app
 
 

@@ -1,0 +1,188 @@
+"""Look-ups for the search form: referential codes matching what the user types.
+
+Every function takes a connection and returns at most `limite` items `{"code", "label"}`, exact code
+first, then codes starting with the text, then labels starting with it, then labels containing it.
+
+Text matching is case- and accent-insensitive through a normalisation written in portable SQL
+(`lower(translate(...))`, the same on DuckDB and PostgreSQL, no `unaccent` extension needed) mirrored
+by `normalise()` in Python. Limits: only the Latin accented letters of French are folded (not
+ligatures such as œ/æ), and hyphens and apostrophes count as spaces ("saint malo" finds Saint-Malo).
+The COG has no postal codes, so a commune is found by its INSEE code prefix or its name, never by
+its postal code (35000 finds nothing for Rennes, 35238 does).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from dataetat.query import filters
+from dataetat.query.params import QueryError
+from dataetat.store.schema import (
+    ligne,
+    ref_arrondissement,
+    ref_centre_couts,
+    ref_commune,
+    ref_departement,
+    ref_domaine_fonctionnel,
+    ref_epci,
+    ref_programme,
+    ref_referentiel_programmation,
+    ref_region,
+)
+
+LIMITE = 50
+LIMITE_MAX = 500
+BENEFICIAIRE_MIN = 3
+
+_FROM = "àáâãäåçèéêëìíîïñòóôõöùúûüýÿÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝ-'’"
+_TO = "aaaaaaceeeeiiiinooooouuuuyyaaaaaaceeeeiiiinooooouuuuy   "
+assert len(_FROM) == len(_TO)
+
+ZONES = {
+    "region": ref_region,
+    "departement": ref_departement,
+    "arrondissement": ref_arrondissement,
+    "epci": ref_epci,
+    "commune": ref_commune,
+}
+
+Item = dict[str, str]
+
+
+def normalise(text: str) -> str:
+    """Python twin of `_norm`: accents folded, lower case, hyphens and apostrophes as spaces."""
+    text = text.translate(str.maketrans(_FROM, _TO))
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return " ".join(text.lower().split()) if text.strip() else ""
+
+
+def _norm(column: sa.ColumnElement) -> sa.ColumnElement[str]:
+    return sa.func.lower(sa.func.translate(sa.func.coalesce(column, ""), _FROM, _TO))
+
+
+def check_limite(limite: int | None) -> int:
+    if limite is None:
+        return LIMITE
+    if not 1 <= limite <= LIMITE_MAX:
+        raise QueryError(f"limite doit être entre 1 et {LIMITE_MAX}.")
+    return limite
+
+
+def _label(code: str | None, label: str | None) -> str:
+    return f"{code} - {label}" if label else str(code)
+
+
+def _match(
+    conn: Connection,
+    code: sa.ColumnElement,
+    label: sa.ColumnElement,
+    q: str | None,
+    limite: int | None,
+    *,
+    codes: list[str] | None = None,
+    also: tuple[sa.ColumnElement, ...] = (),
+    where: Sequence[sa.ColumnElement[bool]] = (),
+    group: bool = False,
+) -> list[Item]:
+    """The shared look-up: `codes` are the code forms of `q` to try as prefixes; `also` are more text
+    columns to search. With `group`, rows are grouped by code (label = max)."""
+    limite = check_limite(limite)
+    q = (q or "").strip()
+    label_expr = sa.func.max(label) if group else label
+    clauses = [code.is_not(None), *where]
+    rank: sa.ColumnElement | None = None
+    if q:
+        forms = codes if codes is not None else [q]
+        text = normalise(q)
+        prefix = sa.or_(*(code.startswith(f, autoescape=True) for f in forms))
+        found = [prefix]
+        if text:
+            found += [_norm(c).contains(text, autoescape=True) for c in (label, *also)]
+        clauses.append(sa.or_(*found))
+        starts = _norm(label_expr).startswith(text, autoescape=True) if text else sa.false()
+        rank = sa.case((code.in_(forms), 0), (prefix, 1), (starts, 2), else_=3)
+    query = sa.select(code.label("code"), label_expr.label("label")).where(*clauses)
+    if group:
+        query = query.group_by(code)
+    order = [rank, code] if q else [code]
+    rows = conn.execute(query.order_by(*order).limit(limite)).all()
+    return [{"code": str(c), "label": _label(c, lab)} for c, lab in rows]
+
+
+def _programme_forms(q: str) -> list[str]:
+    """Programme 0103 is programme 103 (Chorus writes programmes on 4 digits)."""
+    q = q.strip()
+    return list(dict.fromkeys([q, q.lstrip("0")] if len(q) == 4 and q.startswith("0") else [q]))
+
+
+def programmes(conn: Connection, q: str | None = None, limite: int | None = None) -> list[Item]:
+    t = ref_programme
+    return _match(conn, t.c.code, t.c.label, q, limite, codes=_programme_forms(q or ""), also=(t.c.theme,))
+
+
+def referentiels_programmation(
+    conn: Connection, q: str | None = None, programmes: list[str] | None = None, limite: int | None = None
+) -> list[Item]:
+    """Activities; narrowed by programmes: characters 2 to 4 of an activity code are its programme."""
+    t = ref_referentiel_programmation
+    where = []
+    if programmes:
+        wanted = []
+        for p in programmes:
+            p = p.strip()
+            if not p.isdigit() or len(p) > 4:
+                raise QueryError(f"code_programme : « {p} » n'est pas un code de programme.")
+            wanted.append(p.lstrip("0").zfill(3)[-3:])
+        where.append(sa.func.substr(t.c.code, 2, 3).in_(wanted))
+    return _match(conn, t.c.code, t.c.label, q, limite, where=where)
+
+
+def zones(conn: Connection, niveau: str, q: str | None = None, limite: int | None = None) -> list[Item]:
+    """Régions, départements, arrondissements, EPCI or communes by code prefix or name."""
+    table = ZONES.get(niveau.lower())
+    if table is None:
+        raise QueryError(f"Niveau « {niveau} » inconnu : niveaux possibles {', '.join(ZONES)}.")
+    return _match(conn, table.c.code, table.c.label, q, limite)
+
+
+def beneficiaires(
+    conn: Connection, q: str | None, region: str | None = None, limite: int | None = None
+) -> list[Item]:
+    """Beneficiaries seen in the lines the user may see, by SIRET prefix or name (≥ 3 characters)."""
+    if len((q or "").strip()) < BENEFICIAIRE_MIN:
+        raise QueryError(f"Tapez au moins {BENEFICIAIRE_MIN} caractères pour chercher un bénéficiaire.")
+    scope = filters.region_scope(region)
+    c = ligne.c
+    where = [scope] if scope is not None else []
+    return _match(conn, c.beneficiaire_code, c.beneficiaire_denomination, q, limite, where=where, group=True)
+
+
+def tags(
+    conn: Connection, q: str | None = None, region: str | None = None, limite: int | None = None
+) -> list[Item]:
+    """The tags found on the lines the user may see (a line's `tags` is a space-separated list)."""
+    limite = check_limite(limite)
+    scope = filters.region_scope(region)
+    query = sa.select(ligne.c.tags).where(ligne.c.tags.is_not(None)).distinct()
+    if scope is not None:
+        query = query.where(scope)
+    found = {t for (value,) in conn.execute(query) for t in value.split()}
+    text = normalise(q or "")
+    chosen = sorted(t for t in found if text in normalise(t))
+    chosen.sort(key=lambda t: (normalise(t) != text, not normalise(t).startswith(text)))
+    return [{"code": t, "label": t} for t in chosen[:limite]]
+
+
+def centres_couts(conn: Connection, q: str | None = None, limite: int | None = None) -> list[Item]:
+    t = ref_centre_couts
+    label = sa.func.coalesce(t.c.label, t.c.description)
+    return _match(conn, t.c.code, label, q, limite, also=(t.c.description, t.c.ville))
+
+
+def domaines_fonctionnels(conn: Connection, q: str | None = None, limite: int | None = None) -> list[Item]:
+    t = ref_domaine_fonctionnel
+    return _match(conn, t.c.code, t.c.label, q, limite)
