@@ -60,17 +60,16 @@ def rows(
     *,
     page_size: int = PAGE_SIZE,
 ) -> Iterator[list]:
-    """Every line of the search (all pages), as lists of values in the order of `chosen_columns`."""
+    """Every line of the search, as lists of values in the order of `chosen_columns`.
+
+    One query ordered by id, streamed `page_size` rows at a time (a server-side cursor on
+    PostgreSQL, DuckDB's streaming result): constant memory, and no re-scan per page — keyset paging
+    (`id > last`) cost DuckDB a scan of the whole table for each page (0.6 s per 10,000 lines)."""
     params.check()
     names = chosen_columns(params, columns)
     clauses, _ = where(params, region)
-    select = sa.select(ligne.c.id, *(ligne.c[n] for n in names)).where(*clauses)
-    last = None
-    while True:
-        page = select if last is None else select.where(ligne.c.id > last)
-        batch = conn.execute(page.order_by(ligne.c.id).limit(page_size)).all()
-        for row in batch:
-            yield list(row[1:])
-        if len(batch) < page_size:
-            return
-        last = batch[-1][0]
+    select = sa.select(*(ligne.c[n] for n in names)).where(*clauses).order_by(ligne.c.id)
+    result = conn.execution_options(stream_results=True, yield_per=page_size).execute(select)
+    for partition in result.partitions():
+        for row in partition:
+            yield list(row)

@@ -25,7 +25,12 @@ def make_engine(settings: Settings) -> Engine:
         config = {"memory_limit": settings.duckdb_memory_limit, "preserve_insertion_order": "false"}
         if settings.duckdb_threads:
             config["threads"] = str(settings.duckdb_threads)
-        engine = sa.create_engine(url, connect_args={"config": config}, poolclass=sa.pool.SingletonThreadPool)
+        # One connection per thread to the same in-process database. The pool must hold at least as
+        # many connections as the web server has worker threads (AnyIO: 40), or it closes
+        # connections that are still in use.
+        engine = sa.create_engine(
+            url, connect_args={"config": config}, poolclass=sa.pool.SingletonThreadPool, pool_size=64
+        )
     else:
         engine = sa.create_engine(url, pool_pre_ping=True)
     try:
