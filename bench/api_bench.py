@@ -260,7 +260,7 @@ with engine.connect() as conn:
     t = time.perf_counter()
     n = 0
     with open('/dev/null', 'wb') as out:
-        for chunk in exports.write_csv(exports.header(names), exports.rows(conn, params, {region!r}, names)):
+        for chunk in exports.write_csv(exports.header(names), exports.frames(conn, params, {region!r}, names)):
             out.write(chunk)
             n += 1
     seconds = time.perf_counter() - t

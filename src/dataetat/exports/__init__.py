@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from dataetat.exports.cells import neutralise
 from dataetat.exports.csv_format import write_csv
-from dataetat.exports.lines import PAGE_SIZE, chosen_columns, header, kinds, rows
+from dataetat.exports.lines import PAGE_SIZE, chosen_columns, frames, header, kinds, rows
 from dataetat.exports.ods_format import write_ods
 from dataetat.exports.parquet_format import write_parquet
 from dataetat.exports.xlsx_format import write_xlsx
@@ -65,11 +65,12 @@ def export(
     labels = header(names)
     lines = rows(conn, params, region, names, page_size=page_size)
     if fmt == "csv":
+        chunks = write_csv(labels, frames(conn, params, region, names, page_size=page_size))
         if isinstance(target, str | Path):
             with open(target, "wb") as out:
-                out.writelines(write_csv(labels, lines))
+                out.writelines(chunks)
         else:
-            target.writelines(write_csv(labels, lines))
+            target.writelines(chunks)
     elif fmt == "xlsx":
         write_xlsx(labels, lines, target)
     elif fmt == "ods":
@@ -84,6 +85,7 @@ __all__ = [
     "Format",
     "chosen_columns",
     "export",
+    "frames",
     "header",
     "kinds",
     "neutralise",

@@ -154,7 +154,7 @@ def create_app(settings: Settings) -> FastAPI:
             def stream():
                 with app.state.engine.connect() as conn:
                     yield from exports.write_csv(
-                        exports.header(names), exports.rows(conn, params, scope, names)
+                        exports.header(names), exports.frames(conn, params, scope, names)
                     )
 
             return StreamingResponse(stream(), media_type=media_type, headers=disposition)
