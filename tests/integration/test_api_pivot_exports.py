@@ -74,3 +74,28 @@ def test_export_is_region_scoped(settings, api):
             "utf-8-sig"
         )
     assert text.split() == ["N°", "EJ", "9"]
+
+
+def test_pivot_and_groups_exports(api):
+    pivot = api.get("/api/v1/pivot", params={"lignes": "programme_code", "colonnes": "annee"}).json()
+    response = api.get("/api/v1/exports/pivot.csv", params={"lignes": "programme_code", "colonnes": "annee"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][0] == "Programme \\ Année" and rows[0][-1] == "Total"
+    assert rows[-1][0] == "Total" and float(rows[-1][-1].replace(",", ".")) == pytest.approx(pivot["total"])
+    xlsx = load_workbook(
+        io.BytesIO(
+            api.get(
+                "/api/v1/exports/pivot.xlsx", params={"lignes": "programme_code", "colonnes": "annee"}
+            ).content
+        )
+    )
+    assert list(xlsx.active.iter_rows(values_only=True))[-1][-1] == pytest.approx(pivot["total"])
+    groups = api.get("/api/v1/lignes", params={"grouping": "programme_code"}).json()
+    table = pq.read_table(
+        io.BytesIO(api.get("/api/v1/exports/groupes.parquet", params={"grouping": "programme_code"}).content)
+    )
+    assert table.num_rows == len(groups["groupes"])
+    assert float(sum(table.column("Montant engagé (AE)").to_pylist())) == pytest.approx(
+        groups["total"]["montant_ae"]
+    )
+    assert api.get("/api/v1/exports/groupes.csv").status_code == 400

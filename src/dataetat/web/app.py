@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Streamin
 from starlette.background import BackgroundTask
 
 from dataetat import exports
+from dataetat.exports import tables
 from dataetat.query import details
 from dataetat.query.columns import COLONNES
 from dataetat.query.params import QueryError, SearchParams
@@ -165,6 +166,46 @@ def create_app(settings: Settings) -> FastAPI:
             target,
             media_type=media_type,
             headers=disposition,
+            background=BackgroundTask(shutil.rmtree, folder),
+        )
+
+    @app.get("/api/v1/exports/groupes.{fmt}")
+    async def export_groupes(fmt: str, request: Request):
+        """The groups of the opened drill-down level (every group, not a page), in a file."""
+        params = params_from_query(dict(request.query_params))
+        if len(params.grouped) >= len(params.grouping):
+            raise QueryError(
+                "Précisez grouping (et grouped pour descendre d'un niveau) pour exporter des groupes."
+            )
+        params.page, params.page_size = 1, 100_000
+        result = await run(search, params, region())
+        return await _send_table(fmt, "groupes", tables.groups_table(result.groupes or []))
+
+    @app.get("/api/v1/exports/pivot.{fmt}")
+    async def export_pivot(fmt: str, request: Request):
+        """The tableau dynamique of a search, with its totals, in a file."""
+        query = dict(request.query_params)
+        dims = {k: query.pop(k, None) for k in ("lignes", "colonnes", "valeur")}
+        if not dims["lignes"] or not dims["colonnes"]:
+            raise QueryError(
+                "Le tableau dynamique demande lignes et colonnes (ex. lignes=programme_code&colonnes=annee)."
+            )
+        params = params_from_query(query)
+        result = await run(
+            pivot, params, dims["lignes"], dims["colonnes"], dims["valeur"] or "montant_ae", region()
+        )
+        return await _send_table(fmt, "tableau", tables.pivot_table(result))
+
+    async def _send_table(fmt: str, name: str, table) -> FileResponse:
+        if fmt not in exports.FORMATS:
+            raise QueryError(f"Format « {fmt} » inconnu : formats possibles {', '.join(exports.FORMATS)}.")
+        folder = tempfile.mkdtemp(prefix="dataetat-export-")
+        target = Path(folder) / f"{name}.{fmt}"
+        await run_in_threadpool(tables.write_table, fmt, table, target)
+        return FileResponse(
+            target,
+            media_type=exports.FORMATS[fmt].media_type,
+            headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
             background=BackgroundTask(shutil.rmtree, folder),
         )
 
