@@ -66,3 +66,17 @@ def test_region_scope_applies_to_details_payments_years(settings, data):
         assert api.get(f"/api/v1/lignes/{ids['100']}/paiements").status_code == 404
         assert api.get(f"/api/v1/lignes/{ids['200']}").json()["source_region"] == "52"
         assert api.get("/api/v1/annees").json() == [2022]
+
+
+def test_hostile_inputs_are_400_not_server_errors(settings, data):
+    # Found by fuzzing: PostgreSQL refuses NUL characters and integers beyond BIGINT with a server error.
+    with client(settings) as api:
+        for url in (
+            "/api/v1/lignes/99999999999999999999",
+            "/api/v1/lignes?n_ej=%00",
+            "/api/v1/referentiels/zones/commune?q=%00",
+            "/api/v1/referentiels/beneficiaires?q=ab%00c",
+        ):
+            response = api.get(url)
+            assert response.status_code == 400, url
+            assert response.json()["erreur"]["code"] == "parametre-invalide"

@@ -7,8 +7,10 @@ import shutil
 import tempfile
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import FastAPI, Request
+from fastapi import Path as FastAPIPath
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, StreamingResponse
@@ -63,6 +65,19 @@ def create_app(settings: Settings) -> FastAPI:
     async def query_error(request: Request, exc: QueryError) -> JSONResponse:
         return _error(400, "parametre-invalide", str(exc))
 
+    @app.middleware("http")
+    async def refuse_control_characters(request: Request, call_next):
+        """A NUL or control character in a parameter is no code nor name: 400 (PostgreSQL would
+        refuse it with a server error)."""
+        values = [*request.query_params.values(), request.url.path]
+        if any(ch in v for v in values for ch in _CONTROL):
+            return _error(400, "parametre-invalide", "Un paramètre contient un caractère de contrôle.")
+        return await call_next(request)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> JSONResponse:
+        return _error(500, "erreur-interne", "Erreur interne du serveur ; elle a été journalisée.")
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         where = ", ".join(".".join(str(p) for p in e.get("loc", ())[1:]) or "requête" for e in exc.errors())
@@ -110,14 +125,14 @@ def create_app(settings: Settings) -> FastAPI:
         return body
 
     @app.get("/api/v1/lignes/{line_id}")
-    async def ligne(line_id: int) -> dict:
+    async def ligne(line_id: LineId) -> dict:
         found = await run(details.line, line_id, region())
         if found is None:
             return _error(404, "ligne-introuvable", f"Aucune ligne {line_id} (ou hors de votre région).")
         return found
 
     @app.get("/api/v1/lignes/{line_id}/paiements")
-    async def paiements(line_id: int) -> dict:
+    async def paiements(line_id: LineId) -> dict:
         found = await run(details.payments, line_id, region())
         if found is None:
             return _error(404, "ligne-introuvable", f"Aucune ligne {line_id} (ou hors de votre région).")
@@ -253,6 +268,10 @@ def create_app(settings: Settings) -> FastAPI:
         return await run(lookups.domaines_fonctionnels, q, limite)
 
     return app
+
+
+_CONTROL = tuple(chr(c) for c in range(32) if chr(c) not in "\t")
+LineId = Annotated[int, FastAPIPath(ge=0, le=2**63 - 1)]
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
