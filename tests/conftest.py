@@ -72,3 +72,17 @@ def engine(settings) -> Iterator[sa.engine.Engine]:
     database.init(engine)
     yield engine
     engine.dispose()
+
+
+@contextmanager
+def imported_database(kind: str, folder: Path, build) -> Iterator[sa.engine.Engine]:
+    """A fresh database of `kind`, migrated, filled by `build(engine, folder)`: for module-scoped
+    fixtures shared by read-only tests."""
+    with fresh_database_url(kind, folder) as url:
+        engine = make_engine(Settings(database_url=url))
+        try:
+            database.init(engine)
+            build(engine, folder)
+            yield engine
+        finally:
+            engine.dispose()

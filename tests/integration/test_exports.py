@@ -14,17 +14,14 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 from python_calamine import CalamineWorkbook
-from tests.conftest import fresh_database_url
+from tests.conftest import imported_database
 from tests.factories import ae_row, cp_row, write_ae, write_cp
 
 from dataetat import exports
 from dataetat.query.columns import COLONNES
 from dataetat.query.params import QueryError, SearchParams
 from dataetat.query.search import search
-from dataetat.settings import Settings
-from dataetat.store import database
 from dataetat.store.chorus_import import ImportOptions, import_chorus
-from dataetat.store.engine import make_engine
 
 INJECTION = '=HYPERLINK("x")'
 COLUMNS = ["n_ej", "beneficiaire_denomination", "montant_ae", "montant_cp", "annee", "date_dernier_paiement"]
@@ -66,14 +63,8 @@ def build_dataset(engine, tmp):
 @pytest.fixture(scope="module", params=["duckdb", "postgresql"])
 def db(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp(f"exports-{request.param}")
-    with fresh_database_url(request.param, tmp) as url:
-        engine = make_engine(Settings(database_url=url))
-        try:
-            database.init(engine)
-            build_dataset(engine, tmp)
-            yield engine
-        finally:
-            engine.dispose()
+    with imported_database(request.param, tmp, build_dataset) as engine:
+        yield engine
 
 
 def read_csv(path) -> list[list]:

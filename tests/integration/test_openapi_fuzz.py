@@ -17,7 +17,9 @@ def test_no_server_error_on_generated_requests(settings, engine):
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @hypothesis_settings(max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @hypothesis_settings(
+            max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         def no_server_error(case):
             response = case.call()
             assert response.status_code < 500, (case.method, case.formatted_path, response.text[:300])

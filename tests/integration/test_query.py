@@ -10,16 +10,13 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
-from tests.conftest import fresh_database_url
+from tests.conftest import imported_database
 from tests.factories import ae_row, cp_row, write_ae, write_cp
 
 from dataetat.query.params import QueryError, SearchParams
 from dataetat.query.search import search
-from dataetat.settings import Settings
-from dataetat.store import database
 from dataetat.store.beneficiaires import import_sirene
 from dataetat.store.chorus_import import ImportOptions, import_chorus
-from dataetat.store.engine import make_engine
 
 AE = "FINANCIAL_DATA_AE"
 CP = "FINANCIAL_DATA_CP"
@@ -146,14 +143,8 @@ def build_dataset(engine, tmp):
 def db(request, tmp_path_factory):
     """One imported dataset per backend, shared by the read-only tests of this module."""
     tmp = tmp_path_factory.mktemp(f"query-{request.param}")
-    with fresh_database_url(request.param, tmp) as url:
-        engine = make_engine(Settings(database_url=url))
-        try:
-            database.init(engine)
-            build_dataset(engine, tmp)
-            yield engine
-        finally:
-            engine.dispose()
+    with imported_database(request.param, tmp, build_dataset) as engine:
+        yield engine
 
 
 def run(engine, region=None, **kw):

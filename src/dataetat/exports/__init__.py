@@ -16,7 +16,7 @@ from typing import IO
 from sqlalchemy.engine import Connection
 
 from dataetat.exports.cells import neutralise
-from dataetat.exports.csv_format import write_csv
+from dataetat.exports.csv_format import save, write_csv
 from dataetat.exports.lines import PAGE_SIZE, chosen_columns, frames, header, kinds, rows
 from dataetat.exports.ods_format import write_ods
 from dataetat.exports.parquet_format import write_parquet
@@ -65,12 +65,7 @@ def export(
     labels = header(names)
     lines = rows(conn, params, region, names, page_size=page_size)
     if fmt == "csv":
-        chunks = write_csv(labels, frames(conn, params, region, names, page_size=page_size))
-        if isinstance(target, str | Path):
-            with open(target, "wb") as out:
-                out.writelines(chunks)
-        else:
-            target.writelines(chunks)
+        save(write_csv(labels, frames(conn, params, region, names, page_size=page_size)), target)
     elif fmt == "xlsx":
         write_xlsx(labels, lines, target)
     elif fmt == "ods":

@@ -13,6 +13,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO
 
 import polars as pl
 
@@ -41,3 +43,12 @@ def write_csv(header: list[str], frames: Iterable[pl.DataFrame]) -> Iterator[byt
             separator=";", decimal_comma=True, include_header=False, line_terminator="\r\n"
         )
         yield text.encode("utf-8")
+
+
+def save(chunks: Iterable[bytes], target: str | Path | IO[bytes]) -> None:
+    """Write the chunks to a path or to a binary file."""
+    if isinstance(target, str | Path):
+        with open(target, "wb") as out:
+            out.writelines(chunks)
+    else:
+        target.writelines(chunks)

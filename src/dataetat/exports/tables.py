@@ -5,14 +5,13 @@ same writers as the lines."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
 import polars as pl
 
-from dataetat.exports.csv_format import write_csv
+from dataetat.exports.csv_format import save, write_csv
 from dataetat.exports.ods_format import write_ods
 from dataetat.exports.parquet_format import write_parquet
 from dataetat.exports.xlsx_format import write_xlsx
@@ -49,12 +48,7 @@ def write_table(fmt: str, table: Table, target: str | Path | IO[bytes]) -> None:
         frame = pl.DataFrame(
             rows, schema=[f"c{i}" for i in range(len(header))], orient="row", infer_schema_length=None
         )
-        chunks: Iterable[bytes] = write_csv(header, [frame])
-        if isinstance(target, str | Path):
-            with open(target, "wb") as out:
-                out.writelines(chunks)
-        else:
-            target.writelines(chunks)
+        save(write_csv(header, [frame]), target)
     elif fmt == "xlsx":
         write_xlsx(header, rows, target)
     elif fmt == "ods":

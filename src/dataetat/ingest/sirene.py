@@ -41,7 +41,11 @@ def read_sirene(paths: list[Path], sirets: set[str]) -> tuple[pl.DataFrame, list
         if set(ETABLISSEMENT) <= set(header):
             report.format = "SIRENE StockEtablissement"
             names = [c for c in ("denominationUsuelleEtablissement", "enseigne1Etablissement") if c in header]
-            frame = scan.select(*ETABLISSEMENT, *names).join(pl.LazyFrame({"siret": wanted}), on="siret", how="semi").collect()
+            frame = (
+                scan.select(*ETABLISSEMENT, *names)
+                .join(pl.LazyFrame({"siret": wanted}), on="siret", how="semi")
+                .collect()
+            )
             etablissements.append(frame.with_columns(pl.col("siret").str.slice(0, 9).alias("siren")))
         elif set(UNITE_LEGALE) <= set(header):
             report.format = "SIRENE StockUniteLegale"

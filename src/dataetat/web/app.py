@@ -138,10 +138,7 @@ def create_app(settings: Settings) -> FastAPI:
             return _error(404, "ligne-introuvable", f"Aucune ligne {line_id} (ou hors de votre région).")
         return {"ligne": line_id, "paiements": found}
 
-    @app.get("/api/v1/pivot")
-    async def tableau_dynamique(request: Request) -> dict:
-        """Rows × columns of a search (`lignes`, `colonnes`: groupable columns; `valeur`:
-        montant_ae, montant_cp or count), with row, column and grand totals."""
+    async def pivot_of(request: Request):
         query = dict(request.query_params)
         dims = {k: query.pop(k, None) for k in ("lignes", "colonnes", "valeur")}
         if not dims["lignes"] or not dims["colonnes"]:
@@ -149,10 +146,15 @@ def create_app(settings: Settings) -> FastAPI:
                 "Le tableau dynamique demande lignes et colonnes (ex. lignes=programme_code&colonnes=annee)."
             )
         params = params_from_query(query)
-        result = await run(
+        return await run(
             pivot, params, dims["lignes"], dims["colonnes"], dims["valeur"] or "montant_ae", region()
         )
-        return result.as_dict()
+
+    @app.get("/api/v1/pivot")
+    async def tableau_dynamique(request: Request) -> dict:
+        """Rows × columns of a search (`lignes`, `colonnes`: groupable columns; `valeur`:
+        montant_ae, montant_cp or count), with row, column and grand totals."""
+        return (await pivot_of(request)).as_dict()
 
     @app.get("/api/v1/exports/lignes.{fmt}")
     async def export_lignes(fmt: str, request: Request):
@@ -199,17 +201,7 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/api/v1/exports/pivot.{fmt}")
     async def export_pivot(fmt: str, request: Request):
         """The tableau dynamique of a search, with its totals, in a file."""
-        query = dict(request.query_params)
-        dims = {k: query.pop(k, None) for k in ("lignes", "colonnes", "valeur")}
-        if not dims["lignes"] or not dims["colonnes"]:
-            raise QueryError(
-                "Le tableau dynamique demande lignes et colonnes (ex. lignes=programme_code&colonnes=annee)."
-            )
-        params = params_from_query(query)
-        result = await run(
-            pivot, params, dims["lignes"], dims["colonnes"], dims["valeur"] or "montant_ae", region()
-        )
-        return await _send_table(fmt, "tableau", tables.pivot_table(result))
+        return await _send_table(fmt, "tableau", tables.pivot_table(await pivot_of(request)))
 
     async def _send_table(fmt: str, name: str, table) -> FileResponse:
         if fmt not in exports.FORMATS:
