@@ -74,6 +74,7 @@ BAD_PARAMETERS = [
     ({"page": "-1"}, "n'est pas un nombre entier"),
     ({"niveau_geo": "region"}, "niveau_geo et code_geo"),
     ({"colonnes": "rien"}, "Colonne « rien » inconnue"),
+    ({"sort_by": "tags", "sort_order": "asc"}, "On ne peut pas trier par « tags »"),
     ({"grouping": "montant_ae"}, "grouper par « montant_ae »"),
 ]
 
@@ -99,7 +100,9 @@ def test_colonnes_home_page_and_openapi(client):
         "default": True,
         "groupable": True,
         "label_column": "programme_label",
+        "sortable": True,
     }
+    assert colonnes["tags"]["sortable"] is False
     assert (
         colonnes["montant_ae"]["label"] == "Montant engagé (AE)" and not colonnes["montant_ae"]["groupable"]
     )

@@ -54,6 +54,8 @@ class SearchParams:
         for name in [*self.colonnes, *([self.sort_by] if self.sort_by else [])]:
             if name not in BY_CODE:
                 raise QueryError(f"Colonne « {name} » inconnue : voir la liste des colonnes.")
+        if self.sort_by is not None and not BY_CODE[self.sort_by].sortable:
+            raise QueryError(f"On ne peut pas trier par « {self.sort_by} ».")
         for name in self.grouping:
             if name not in BY_CODE or not BY_CODE[name].groupable:
                 raise QueryError(f"On ne peut pas grouper par « {name} ».")

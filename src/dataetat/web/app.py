@@ -105,7 +105,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/api/v1/colonnes")
     async def colonnes() -> list[dict]:
-        return [dataclasses.asdict(c) for c in COLONNES]
+        return [dataclasses.asdict(c) | {"sortable": c.sortable} for c in COLONNES]
 
     @app.get("/api/v1/lignes")
     async def lignes(request: Request) -> dict:
