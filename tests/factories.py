@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-REGIONAL_AE_HEADER = (
-    "Programme,Domaine fonctionnel,Centre de coûts,Référentiel de programmation,N° EJ,Date de réplication,"
-    "N° poste EJ,Date de dernière modif. de l'EJ,Fournisseur titulaire principal (EJ),"
-    "Fournisseur titulaire principal (EJ),Code taxe 1,Compte général,Compte budgétaire,Groupe de marchandises,"
-    "Contrat de projet Etat-Region,Contrat de projet Etat-Region,Localisation interministérielle,EUR"
-)
-REGIONAL_CP_HEADER = (
-    "Programme,Domaine fonctionnel,Centre de coûts,Référentiel de programmation,N° EJ,N° poste EJ,N° DP,"
-    "Date de base de la DP,Date de dernière opération sur la DP,N° SF,Date comptable du SF,Fournisseur payé (DP),"
-    "Fournisseur payé (DP),Code taxe 1,Compte général,Compte budgétaire,Groupe de marchandises,"
-    "Contrat de projet Etat-Region,Contrat de projet Etat-Region,Localisation interministérielle,EUR"
-)
+from dataetat.demo.chorus_format import AE_HEADER, CP_HEADER
+
+# The INF-BUD-53 header lines, as the demo generator writes them (checked against the real samples
+# in tests/unit/test_generator.py).
+REGIONAL_AE_HEADER = ",".join(AE_HEADER)
+REGIONAL_CP_HEADER = ",".join(CP_HEADER)
 
 
 def preamble(exercice: int | str, measure: str, width: int) -> list[str]:

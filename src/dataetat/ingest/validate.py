@@ -33,15 +33,19 @@ DATES = (
 )
 INTEGERS = ("n_poste_ej", "n_poste_dp", "exercice_comptable")
 
+# Columns every staged row starts with: its file line, its feed and year, its EJ/poste.
+_LINE_KEY: dict[str, pl.DataType] = {
+    "ligne": pl.Int64,
+    "data_source": pl.String,
+    "source_region": pl.String,
+    "annee": pl.Int32,
+    "n_ej": pl.String,
+    "n_poste_ej": pl.Int32,
+}
 # Staging schema of each kind: the columns of ae_annee / cp, less ids.
 STAGING: dict[Kind, dict[str, pl.DataType]] = {
     Kind.AE: {
-        "ligne": pl.Int64,
-        "data_source": pl.String,
-        "source_region": pl.String,
-        "annee": pl.Int32,
-        "n_ej": pl.String,
-        "n_poste_ej": pl.Int32,
+        **_LINE_KEY,
         **{c: pl.String for c in COMMON},
         "axe_ministeriel_1": pl.String,
         "axe_ministeriel_2": pl.String,
@@ -50,12 +54,7 @@ STAGING: dict[Kind, dict[str, pl.DataType]] = {
         "montant": pl.Decimal(18, 2),
     },
     Kind.CP: {
-        "ligne": pl.Int64,
-        "data_source": pl.String,
-        "source_region": pl.String,
-        "annee": pl.Int32,
-        "n_ej": pl.String,
-        "n_poste_ej": pl.Int32,
+        **_LINE_KEY,
         "n_dp": pl.String,
         "n_poste_dp": pl.Int32,
         **{c: pl.String for c in COMMON},
