@@ -63,7 +63,7 @@ def fresh_database_url(kind: str, folder: Path) -> Iterator[str]:
 def settings(request, tmp_path) -> Iterator[Settings]:
     """Settings pointing at an empty database (the `engine` fixture migrates it)."""
     with fresh_database_url(request.param, tmp_path) as url:
-        yield Settings(database_url=url)
+        yield Settings(database_url=url, dossier_exports=tmp_path / "exports")
 
 
 @pytest.fixture

@@ -230,6 +230,33 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     uvicorn.run(create_app(Settings()), host=host, port=port, log_level="warning")
 
 
+@app.command("worker")
+def worker(
+    une_fois: Annotated[
+        bool, typer.Option("--une-fois", help="Exécuter les tâches en attente puis s'arrêter.")
+    ] = False,
+) -> None:
+    """Exécuter les tâches (exports) en file d'attente : en mode serveur (PostgreSQL), à côté de
+    `dataetat serve` lancé avec DATAETAT_TACHES_DANS_LE_SERVEUR=false ; plusieurs workers peuvent tourner."""
+    import time
+
+    from dataetat.jobs.worker import Worker, run_pending
+
+    settings = Settings()
+    engine = _engine()
+    if une_fois:
+        console.print(f"{run_pending(engine, settings.dossier_exports)} tâche(s) exécutée(s).")
+        return
+    runner = Worker(engine, settings.dossier_exports, embedded=engine.dialect.name == "duckdb")
+    runner.start()
+    console.print("Worker démarré (Ctrl+C pour arrêter).")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        runner.stop()
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("{task.description}"),

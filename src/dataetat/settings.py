@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -21,4 +23,12 @@ class Settings(BaseSettings):
     region_developpement: str | None = Field(
         None,
         description="Région de l'identité tant que les comptes n'existent pas (ex. 53) ; vide = nationale.",
+    )
+    dossier_exports: Path = Field(
+        Path("var/exports"), description="Dossier des fichiers d'export préparés en tâche (« Mes exports »)."
+    )
+    taches_dans_le_serveur: bool = Field(
+        True,
+        description="Exécuter les tâches (exports) dans le processus du serveur ; false en mode serveur "
+        "quand des processus `dataetat worker` séparés s'en chargent (PostgreSQL).",
     )

@@ -36,7 +36,7 @@ def test_lignes_totals_and_lines(client):
     by_ej = {line["n_ej"]: line for line in body["lignes"]}
     assert set(by_ej) == {"1", "2", "3", "7"}
     assert by_ej["2"]["montant_ae"] == 1234.56
-    assert by_ej["7"]["tags"] == "cp-orphelin"
+    assert by_ej["7"]["tags"] == [{"code": "cp-orphelin", "label": "CP sans engagement"}]
     assert sum(line["montant_ae"] for line in body["lignes"]) == pytest.approx(body["total"]["montant_ae"])
 
     # the reference's parameters

@@ -9,10 +9,12 @@ written to a file (or a spooled temporary file) first.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import polars as pl
 from sqlalchemy.engine import Connection
 
 from dataetat.exports.cells import neutralise
@@ -57,21 +59,50 @@ def export(
     columns: list[str] | None = None,
     *,
     page_size: int = PAGE_SIZE,
-) -> None:
-    """Write every line of the search in format `fmt` to a path or a binary file."""
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write every line of the search in format `fmt` to a path or a binary file; returns the number
+    of lines written. `progress(lines_done)` is called after each page."""
     if fmt not in FORMATS:
         raise QueryError(f"Format « {fmt} » inconnu : formats possibles {', '.join(FORMATS)}.")
     names = chosen_columns(params, columns)
     labels = header(names)
-    lines = rows(conn, params, region, names, page_size=page_size)
+    counter = _Counter(progress, page_size)
     if fmt == "csv":
-        save(write_csv(labels, frames(conn, params, region, names, page_size=page_size)), target)
-    elif fmt == "xlsx":
+        pages = frames(conn, params, region, names, page_size=page_size)
+        save(write_csv(labels, counter.frames(pages)), target)
+        return counter.done
+    lines = counter.rows(rows(conn, params, region, names, page_size=page_size))
+    if fmt == "xlsx":
         write_xlsx(labels, lines, target)
     elif fmt == "ods":
         write_ods(labels, lines, target)
     else:
         write_parquet(labels, lines, target, kinds(names))
+    return counter.done
+
+
+class _Counter:
+    """Counts the lines going through an export and reports every page."""
+
+    def __init__(self, report: Callable[[int], None] | None, page_size: int) -> None:
+        self.report, self.page_size, self.done = report, page_size, 0
+
+    def frames(self, pages: Iterable[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+        for page in pages:
+            yield page
+            self.done += page.height
+            if self.report:
+                self.report(self.done)
+
+    def rows(self, lines: Iterable[list]) -> Iterator[list]:
+        for line in lines:
+            yield line
+            self.done += 1
+            if self.report and self.done % self.page_size == 0:
+                self.report(self.done)
+        if self.report:
+            self.report(self.done)
 
 
 __all__ = [

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from dataetat.model.tags import label as tag_label
 from dataetat.query import filters
 from dataetat.query.params import QueryError
 from dataetat.store.schema import (
@@ -172,9 +173,9 @@ def tags(
         query = query.where(scope)
     found = {t for (value,) in conn.execute(query) for t in value.split()}
     text = normalise(q or "")
-    chosen = sorted(t for t in found if text in normalise(t))
+    chosen = sorted(t for t in found if text in normalise(t) or text in normalise(tag_label(t)))
     chosen.sort(key=lambda t: (normalise(t) != text, not normalise(t).startswith(text)))
-    return [{"code": t, "label": t} for t in chosen[:limite]]
+    return [{"code": t, "label": tag_label(t)} for t in chosen[:limite]]
 
 
 def centres_couts(conn: Connection, q: str | None = None, limite: int | None = None) -> list[Item]:

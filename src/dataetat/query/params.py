@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+
+import sqlalchemy as sa
 
 from dataetat.model.enums import NiveauGeo
 
@@ -38,6 +41,7 @@ class SearchParams:
 
     def check(self) -> SearchParams:
         from dataetat.query.columns import BY_CODE
+        from dataetat.store.schema import ligne
 
         if (self.niveau_geo is None) != (not self.code_geo):
             raise QueryError("niveau_geo et code_geo vont ensemble : précisez les deux ou aucun.")
@@ -51,18 +55,64 @@ class SearchParams:
             raise QueryError("sort_by et sort_order vont ensemble : précisez les deux ou aucun.")
         if self.sort_order is not None and self.sort_order not in ("asc", "desc"):
             raise QueryError(f"sort_order « {self.sort_order} » : valeurs possibles asc ou desc.")
-        for name in [*self.colonnes, *([self.sort_by] if self.sort_by else [])]:
-            if name not in BY_CODE:
-                raise QueryError(f"Colonne « {name} » inconnue : voir la liste des colonnes.")
+        for param, names in (
+            ("colonnes", self.colonnes),
+            ("sort_by", [self.sort_by] if self.sort_by else []),
+        ):
+            for name in names:
+                if name not in BY_CODE:
+                    raise QueryError(f"Colonne « {name} » inconnue ({param}) : voir la liste des colonnes.")
         if self.sort_by is not None and not BY_CODE[self.sort_by].sortable:
-            raise QueryError(f"On ne peut pas trier par « {self.sort_by} ».")
+            raise QueryError(f"On ne peut pas trier par « {self.sort_by} » (sort_by).")
         for name in self.grouping:
             if name not in BY_CODE or not BY_CODE[name].groupable:
-                raise QueryError(f"On ne peut pas grouper par « {name} ».")
+                raise QueryError(f"On ne peut pas grouper par « {name} » (grouping).")
         if len(self.grouping) > 6:
             raise QueryError("Six niveaux de regroupement au plus.")
         if len(self.grouped) > len(self.grouping):
             raise QueryError("grouped a plus de valeurs que grouping n'a de colonnes.")
+        for name, value in zip(self.grouping, self.grouped, strict=False):
+            if value != "None" and isinstance(ligne.c[name].type, sa.Integer) and not _is_int32(value):
+                raise QueryError(f"grouped : « {value} » n'est pas un nombre entier ({name}).")
         if self.page < 1 or not 1 <= self.page_size <= 100_000:
             raise QueryError("page doit être ≥ 1 et page_size entre 1 et 100 000.")
+        if (self.page - 1) * self.page_size >= 2**63:
+            raise QueryError(f"page : {self.page} est au-delà de la dernière page possible.")
+        for year in self.annee:
+            if not _is_int32(year):
+                raise QueryError(f"annee : {year} n'est pas une année.")
         return self
+
+
+_LISTS = {f.name for f in dataclasses.fields(SearchParams) if f.type.startswith("list")}
+_INTS = {"page", "page_size"}
+
+
+def params_from_query(query: dict[str, str]) -> SearchParams:
+    """Reference-compatible query string → SearchParams; an unknown parameter is refused, never ignored."""
+    known = {f.name for f in dataclasses.fields(SearchParams)}
+    values: dict[str, object] = {}
+    for name, raw in query.items():
+        if name not in known:
+            raise QueryError(f"Paramètre « {name} » inconnu.")
+        if name in _LISTS:
+            parts = [v.strip() for v in raw.split("|" if name == "theme" else ",") if v.strip()]
+            try:
+                values[name] = [int(v) for v in parts] if name == "annee" else parts
+            except ValueError as e:
+                raise QueryError(f"annee : « {raw} » n'est pas une liste d'années.") from e
+        elif name in _INTS:
+            if not raw.isdigit():
+                raise QueryError(f"{name} : « {raw} » n'est pas un nombre entier.")
+            values[name] = int(raw)
+        else:
+            values[name] = raw
+    return SearchParams(**values)  # type: ignore[arg-type]
+
+
+def _is_int32(value: int | str) -> bool:
+    """A value an INTEGER column can be compared with (beyond it, PostgreSQL fails with a server error)."""
+    try:
+        return -(2**31) <= int(value) < 2**31
+    except ValueError:
+        return False

@@ -46,6 +46,13 @@ def where(params: SearchParams, region: str | None) -> tuple[list[sa.ColumnEleme
     return clauses, [f.description for f in built]
 
 
+def count(conn: Connection, params: SearchParams, region: str | None = None) -> int:
+    """Number of lines of a search (to choose between a direct download and a job)."""
+    params.check()
+    clauses, _ = where(params, region)
+    return conn.execute(sa.select(sa.func.count()).select_from(ligne).where(*clauses)).scalar_one()
+
+
 def search(conn: Connection, params: SearchParams, region: str | None = None) -> SearchResult:
     params.check()
     clauses, description = where(params, region)
@@ -68,7 +75,7 @@ def search(conn: Connection, params: SearchParams, region: str | None = None) ->
 
 
 def _lines(conn, params, clauses, offset):
-    names = params.colonnes or [col.code for col in COLONNES if col.default]
+    names = list(dict.fromkeys(params.colonnes)) or [col.code for col in COLONNES if col.default]
     columns = [ligne.c.id, *(ligne.c[n] for n in names)]
     for n in names:
         label = BY_CODE[n].label_column

@@ -352,3 +352,29 @@ sa.Index("ix_ligne_region_annee", ligne.c.source_region, ligne.c.annee).ddl_if(d
 sa.Index("ix_ligne_key", ligne.c.source_region, ligne.c.n_ej, ligne.c.n_poste_ej).ddl_if(dialect="postgresql")
 sa.Index("ix_ligne_programme", ligne.c.programme_code).ddl_if(dialect="postgresql")
 sa.Index("ix_ligne_beneficiaire", ligne.c.beneficiaire_code).ddl_if(dialect="postgresql")
+
+# --- Jobs (exports now; imports and enrichments later) ----------------------------------------
+
+tache_id_seq = sa.Sequence("tache_id_seq", metadata=metadata)
+
+tache = sa.Table(
+    "tache",
+    metadata,
+    sa.Column("id", sa.BigInteger, tache_id_seq, server_default=tache_id_seq.next_value(), primary_key=True),
+    sa.Column("type", sa.String, nullable=False),  # export
+    sa.Column("statut", sa.String, nullable=False),  # en-attente, en-cours, terminee, echec
+    sa.Column("proprietaire", sa.String, nullable=False),  # who asked (identity), sees it in "Mes exports"
+    sa.Column("region", sa.String),  # the identity's région scope when asked (None: national)
+    sa.Column("parametres", sa.Text, nullable=False),  # JSON: what to do
+    sa.Column("libelle", sa.String, nullable=False),  # French one-line description for the lists
+    sa.Column("progression", sa.BigInteger, nullable=False, server_default="0"),  # lines done
+    sa.Column("total", sa.BigInteger),  # lines expected, when known
+    sa.Column("resultat", sa.Text),  # JSON: file name, size, lines
+    sa.Column("erreur", sa.Text),
+    sa.Column("cree_le", sa.DateTime, nullable=False),
+    sa.Column("debute_le", sa.DateTime),
+    sa.Column("termine_le", sa.DateTime),
+    sa.Column("battement", sa.DateTime),  # last sign of life of the worker running it
+)
+sa.Index("ix_tache_proprietaire", tache.c.proprietaire, tache.c.id).ddl_if(dialect="postgresql")
+sa.Index("ix_tache_statut", tache.c.statut, tache.c.id).ddl_if(dialect="postgresql")

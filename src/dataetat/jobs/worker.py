@@ -1,0 +1,132 @@
+"""The worker: claims waiting jobs one at a time and runs them, beating while they run.
+
+worker = Worker(engine, folder); worker.start()   # a thread inside `dataetat serve`
+run_pending(engine, folder)                       # tests, `dataetat worker --une-fois`
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from dataetat.jobs import exports as export_jobs
+from dataetat.store import taches
+from dataetat.store.taches import Tache
+
+log = logging.getLogger("dataetat.jobs")
+RUNNERS = {export_jobs.TYPE: export_jobs.run}
+BEAT_SECONDS = 1.0
+
+
+def run_one(engine: Engine, folder: Path) -> Tache | None:
+    """Claim and run the oldest waiting job; returns it (None when there was none)."""
+    with engine.begin() as conn:
+        job = taches.claim(conn)
+    if job is None:
+        return None
+    beat = _Beat(engine, job.id)
+    beat.start()
+    try:
+        with engine.connect() as conn:
+            result = RUNNERS[job.type](conn, job, folder, beat.report)
+    except Exception as exc:  # noqa: BLE001 - any failure is the job's, reported in French
+        beat.stop()
+        log.exception("tâche %s en échec", job.id)
+        with engine.begin() as conn:
+            taches.fail(conn, job.id, _french(exc))
+        return job
+    beat.stop()
+    with engine.begin() as conn:
+        taches.finish(conn, job.id, result, beat.done)
+    return job
+
+
+def run_pending(engine: Engine, folder: Path) -> int:
+    """Run every waiting job, one after the other; returns how many ran."""
+    ran = 0
+    while run_one(engine, folder) is not None:
+        ran += 1
+    return ran
+
+
+def _french(exc: Exception) -> str:
+    from dataetat.query.params import QueryError
+
+    if isinstance(exc, QueryError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"Écriture du fichier impossible : {exc.strerror or exc}."
+    return "Erreur interne pendant la tâche ; elle a été journalisée."
+
+
+class _Beat:
+    """Persists the progress of a running job every second from its own thread (hence its own
+    connection): the export's connection is busy streaming its result."""
+
+    def __init__(self, engine: Engine, job_id: int) -> None:
+        self.engine, self.job_id, self.done = engine, job_id, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"tache-{job_id}", daemon=True)
+
+    def report(self, done: int) -> None:
+        self.done = done
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(BEAT_SECONDS):
+            try:
+                with self.engine.begin() as conn:
+                    taches.progress(conn, self.job_id, self.done)
+            except Exception:  # noqa: BLE001 - a missed beat must not kill the job
+                log.warning("battement de la tâche %s manqué", self.job_id, exc_info=True)
+
+
+class Worker:
+    """A thread that runs jobs as they come (polling the queue), until stopped."""
+
+    def __init__(
+        self, engine: Engine, folder: Path, *, poll_seconds: float = 0.5, embedded: bool = True
+    ) -> None:
+        self.engine, self.folder, self.poll_seconds = engine, folder, poll_seconds
+        self.embedded = embedded
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="dataetat-worker", daemon=True)
+
+    def start(self) -> None:
+        with self.engine.begin() as conn:
+            # Embedded: this process owns the database, so a running job is from a dead process.
+            failed = taches.fail_stale(conn, timedelta(0) if self.embedded else taches.STALE_AFTER)
+        if failed:
+            log.warning("%s tâche(s) interrompue(s) par un arrêt marquée(s) en échec", failed)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """A job was just submitted: look now rather than at the next poll."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                ran = run_one(self.engine, self.folder)
+            except Exception:  # noqa: BLE001 - the queue itself failed (database down): retry later
+                log.exception("file des tâches indisponible")
+                ran = None
+            if ran is None:
+                self._wake.wait(self.poll_seconds)
+                self._wake.clear()

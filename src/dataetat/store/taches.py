@@ -1,0 +1,170 @@
+"""The jobs table: submit, claim, report progress, finish, list — the only SQL of the job queue.
+
+A job goes en-attente → en-cours → terminee | echec. A worker claims the oldest waiting job in one
+statement (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several workers never take the same job;
+DuckDB has one process, whose worker runs one job at a time). A running job beats (`battement`)
+at each progress report; a worker starting up fails the running jobs that stopped beating: their
+process died, they will not finish.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from dataetat.store.schema import tache
+
+EN_ATTENTE, EN_COURS, TERMINEE, ECHEC = "en-attente", "en-cours", "terminee", "echec"
+STALE_AFTER = timedelta(minutes=10)
+
+
+@dataclass
+class Tache:
+    id: int
+    type: str
+    statut: str
+    proprietaire: str
+    region: str | None
+    parametres: dict[str, Any]
+    libelle: str
+    progression: int
+    total: int | None
+    resultat: dict[str, Any] | None
+    erreur: str | None
+    cree_le: datetime
+    debute_le: datetime | None
+    termine_le: datetime | None
+
+    @classmethod
+    def of(cls, row) -> Tache:
+        values = {k: row[k] for k in cls.__dataclass_fields__}
+        values["parametres"] = json.loads(row["parametres"])
+        values["resultat"] = json.loads(row["resultat"]) if row["resultat"] else None
+        return cls(**values)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            k: v.isoformat() if isinstance(v, datetime) else v
+            for k, v in self.__dict__.items()
+            if k not in ("proprietaire", "region")
+        }
+
+
+def _now() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+def submit(
+    conn: Connection,
+    type_: str,
+    proprietaire: str,
+    region: str | None,
+    parametres: dict[str, Any],
+    libelle: str,
+    total: int | None = None,
+) -> int:
+    return conn.execute(
+        tache.insert()
+        .values(
+            type=type_,
+            statut=EN_ATTENTE,
+            proprietaire=proprietaire,
+            region=region,
+            parametres=json.dumps(parametres, ensure_ascii=False),
+            libelle=libelle,
+            total=total,
+            cree_le=_now(),
+        )
+        .returning(tache.c.id)
+    ).scalar_one()
+
+
+def claim(conn: Connection) -> Tache | None:
+    """Take the oldest waiting job and mark it running; None when there is none."""
+    oldest = sa.select(tache.c.id).where(tache.c.statut == EN_ATTENTE).order_by(tache.c.id).limit(1)
+    if conn.dialect.name == "postgresql":
+        oldest = oldest.with_for_update(skip_locked=True)
+    now = _now()
+    row = (
+        conn.execute(
+            tache.update()
+            .where(tache.c.id == oldest.scalar_subquery(), tache.c.statut == EN_ATTENTE)
+            .values(statut=EN_COURS, debute_le=now, battement=now)
+            .returning(*tache.c)
+        )
+        .mappings()
+        .first()
+    )
+    return Tache.of(row) if row else None
+
+
+def progress(conn: Connection, job_id: int, done: int) -> None:
+    conn.execute(tache.update().where(tache.c.id == job_id).values(progression=done, battement=_now()))
+
+
+def finish(conn: Connection, job_id: int, resultat: dict[str, Any], done: int) -> None:
+    conn.execute(
+        tache.update()
+        .where(tache.c.id == job_id)
+        .values(
+            statut=TERMINEE,
+            progression=done,
+            resultat=json.dumps(resultat, ensure_ascii=False),
+            termine_le=_now(),
+        )
+    )
+
+
+def fail(conn: Connection, job_id: int, erreur: str) -> None:
+    conn.execute(
+        tache.update().where(tache.c.id == job_id).values(statut=ECHEC, erreur=erreur, termine_le=_now())
+    )
+
+
+def fail_stale(conn: Connection, stale_after: timedelta = STALE_AFTER) -> int:
+    """Fail the running jobs whose worker stopped beating (its process died)."""
+    return conn.execute(
+        tache.update()
+        .where(tache.c.statut == EN_COURS, tache.c.battement < _now() - stale_after)
+        .values(
+            statut=ECHEC,
+            erreur="Interrompue : le serveur s'est arrêté pendant la tâche. Relancez-la.",
+            termine_le=_now(),
+        )
+    ).rowcount
+
+
+def get(conn: Connection, job_id: int, proprietaire: str) -> Tache | None:
+    row = (
+        conn.execute(sa.select(tache).where(tache.c.id == job_id, tache.c.proprietaire == proprietaire))
+        .mappings()
+        .first()
+    )
+    return Tache.of(row) if row else None
+
+
+def list_of(conn: Connection, proprietaire: str, type_: str, limit: int = 100) -> list[Tache]:
+    rows = conn.execute(
+        sa.select(tache)
+        .where(tache.c.proprietaire == proprietaire, tache.c.type == type_)
+        .order_by(tache.c.id.desc())
+        .limit(limit)
+    ).mappings()
+    return [Tache.of(r) for r in rows]
+
+
+def delete(conn: Connection, job_id: int, proprietaire: str) -> bool:
+    """Remove a job that is not running (its file is the caller's to remove)."""
+    return (
+        conn.execute(
+            tache.delete().where(
+                tache.c.id == job_id, tache.c.proprietaire == proprietaire, tache.c.statut != EN_COURS
+            )
+        ).rowcount
+        > 0
+    )

@@ -1,0 +1,178 @@
+"""Exports: direct downloads of a search (lines, groups, pivot) and export jobs ("Mes exports").
+
+CSV streams at once whatever the size; XLSX and ODS of more than 50,000 lines are refused as direct
+downloads and run as jobs instead (POST), listed by GET /api/v1/exports, downloaded when done.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from fastapi import Path as FastAPIPath
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from starlette.background import BackgroundTask
+
+from dataetat import exports
+from dataetat.exports import tables
+from dataetat.jobs import exports as export_jobs
+from dataetat.query.params import QueryError, params_from_query
+from dataetat.query.search import count, search
+from dataetat.store import taches
+from dataetat.web.api.lignes import pivot_of
+from dataetat.web.deps import CurrentIdentity, Db
+from dataetat.web.errors import Conflict, NotFound
+
+router = APIRouter(prefix="/api/v1/exports")
+JobId = Annotated[int, FastAPIPath(ge=0, le=2**63 - 1)]
+
+
+def _format(fmt: str) -> exports.Format:
+    if fmt not in exports.FORMATS:
+        raise QueryError(f"Format « {fmt} » inconnu : formats possibles {', '.join(exports.FORMATS)}.")
+    return exports.FORMATS[fmt]
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
+@router.get("/lignes.{fmt}")
+async def export_lignes(fmt: str, request: Request, me: CurrentIdentity, db: Db):
+    """Every line of a search, chosen columns in their order (`colonnes`), French headers. CSV
+    streams at once; XLSX, ODS and Parquet are written to a temporary file, then sent; XLSX and
+    ODS beyond 50,000 lines: ask for a job (POST on the same address)."""
+    media_type = _format(fmt).media_type
+    params = params_from_query(dict(request.query_params))
+    names = exports.chosen_columns(params)
+    if fmt == "csv":
+        engine = db.engine
+
+        def stream():
+            with engine.connect() as conn:
+                yield from exports.write_csv(
+                    exports.header(names), exports.frames(conn, params, me.region, names)
+                )
+
+        return StreamingResponse(stream(), media_type=media_type, headers=_attachment(f"lignes.{fmt}"))
+    if fmt in ("xlsx", "ods"):
+        lines = await db.read(count, params, me.region)
+        if lines > export_jobs.DIRECT_MAX_LINES:
+            raise Conflict(
+                "export-en-tache",
+                f"{lines:,} lignes : au-delà de {export_jobs.DIRECT_MAX_LINES:,} lignes, un export {fmt.upper()} "
+                "se prépare en tâche (POST sur cette adresse) puis se télécharge depuis « Mes exports ».".replace(
+                    ",", "\u202f"
+                ),
+            )
+    folder = tempfile.mkdtemp(prefix="dataetat-export-")
+    target = Path(folder) / f"lignes.{fmt}"
+    await db.read(lambda conn: exports.export(conn, fmt, target, params, me.region, names))
+    return FileResponse(
+        target,
+        media_type=media_type,
+        headers=_attachment(target.name),
+        background=BackgroundTask(shutil.rmtree, folder),
+    )
+
+
+@router.post("/lignes.{fmt}", status_code=202)
+async def export_lignes_en_tache(fmt: str, request: Request, me: CurrentIdentity, db: Db) -> JSONResponse:
+    """Queue the export of a search as a job (any format, any size); answers 202 with the job,
+    whose `Location` is polled until `statut` is `terminee`, then `…/fichier` downloads it."""
+    _format(fmt)
+    query = dict(request.query_params)
+    job_id = await db.write(export_jobs.submit, fmt, query, me.user, me.region)
+    worker = getattr(request.app.state, "worker", None)
+    if worker is not None:
+        worker.wake()
+    job = await db.read(taches.get, job_id, me.user)
+    return JSONResponse(job.as_dict(), status_code=202, headers={"Location": f"/api/v1/exports/{job_id}"})
+
+
+@router.get("/groupes.{fmt}")
+async def export_groupes(fmt: str, request: Request, me: CurrentIdentity, db: Db) -> FileResponse:
+    """The groups of the opened drill-down level (every group, not a page), in a file."""
+    _format(fmt)
+    params = params_from_query(dict(request.query_params))
+    if len(params.grouped) >= len(params.grouping):
+        raise QueryError(
+            "Précisez grouping (et grouped pour descendre d'un niveau) pour exporter des groupes."
+        )
+    params.page, params.page_size = 1, 100_000
+    result = await db.read(search, params, me.region)
+    return await _send_table(fmt, "groupes", tables.groups_table(result.groupes or []))
+
+
+@router.get("/pivot.{fmt}")
+async def export_pivot(fmt: str, request: Request, me: CurrentIdentity, db: Db) -> FileResponse:
+    """The tableau dynamique of a search, with its totals, in a file."""
+    _format(fmt)
+    return await _send_table(fmt, "tableau", tables.pivot_table(await pivot_of(request, me, db)))
+
+
+async def _send_table(fmt: str, name: str, table) -> FileResponse:
+    folder = tempfile.mkdtemp(prefix="dataetat-export-")
+    target = Path(folder) / f"{name}.{fmt}"
+    await run_in_threadpool(tables.write_table, fmt, table, target)
+    return FileResponse(
+        target,
+        media_type=exports.FORMATS[fmt].media_type,
+        headers=_attachment(target.name),
+        background=BackgroundTask(shutil.rmtree, folder),
+    )
+
+
+# --- Mes exports ------------------------------------------------------------------------------
+
+
+@router.get("")
+async def mes_exports(me: CurrentIdentity, db: Db) -> list[dict]:
+    """Your export jobs, newest first: status, progress, size, link to the file when done."""
+    return [_public(job) for job in await db.read(taches.list_of, me.user, export_jobs.TYPE)]
+
+
+@router.get("/{job_id}")
+async def un_export(job_id: JobId, me: CurrentIdentity, db: Db) -> dict:
+    return _public(await _job(db, job_id, me.user))
+
+
+@router.get("/{job_id}/fichier")
+async def fichier(job_id: JobId, request: Request, me: CurrentIdentity, db: Db) -> FileResponse:
+    job = await _job(db, job_id, me.user)
+    if job.statut != taches.TERMINEE:
+        raise Conflict("export-pas-pret", f"L'export {job_id} n'est pas prêt (statut : {job.statut}).")
+    path = export_jobs.file_of(request.app.state.settings.dossier_exports, job)
+    if not path.exists():
+        raise NotFound("export-introuvable", f"Le fichier de l'export {job_id} n'existe plus.")
+    fmt = job.parametres["format"]
+    return FileResponse(
+        path, media_type=exports.FORMATS[fmt].media_type, headers=_attachment(job.resultat["fichier"])
+    )
+
+
+@router.delete("/{job_id}", status_code=204)
+async def supprimer(job_id: JobId, request: Request, me: CurrentIdentity, db: Db) -> None:
+    job = await _job(db, job_id, me.user)
+    if not await db.write(taches.delete, job_id, me.user):
+        raise Conflict(
+            "export-en-cours", f"L'export {job_id} est en cours : attendez sa fin pour le supprimer."
+        )
+    export_jobs.remove_file(request.app.state.settings.dossier_exports, job)
+
+
+async def _job(db: Db, job_id: int, user: str) -> taches.Tache:
+    job = await db.read(taches.get, job_id, user)
+    if job is None or job.type != export_jobs.TYPE:
+        raise NotFound("export-introuvable", f"Aucun export {job_id} parmi les vôtres.")
+    return job
+
+
+def _public(job: taches.Tache) -> dict:
+    body = job.as_dict()
+    body["lien"] = f"/api/v1/exports/{job.id}/fichier" if job.statut == taches.TERMINEE else None
+    return body
