@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_LIGNES ?= 200000
 export DATAETAT_DATABASE_URL ?= duckdb:///var/dataetat.duckdb
+VENDOR := src/dataetat/web/static/vendor
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: install demo test lint fmt bench clean
 
@@ -13,13 +15,29 @@ $(BIN)/dataetat: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
-install: $(BIN)/dataetat
+# Front-end files (DSFR, htmx, MapLibre, ECharts, axe-core) from frontend/package-lock.json, copied into
+# static/vendor/ (gitignored); redone only when the lock file or the copy script changes.
+$(VENDOR)/versions.json: frontend/package-lock.json frontend/build.mjs
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	node frontend/build.mjs
+
+# The browser tests drive Debian's Chromium (never a downloaded one): installed here when we are root.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	elif [ -n "$$CI" ]; then \
+	  echo "Chromium manque ($(CHROMIUM)) : apt-get install chromium (root requis)." >&2; exit 1; \
+	else \
+	  echo "Chromium manque ($(CHROMIUM)) : les tests navigateur seront ignorés (sudo apt-get install chromium)." >&2; \
+	fi
+
+install: $(BIN)/dataetat $(VENDOR)/versions.json
 
 demo: install
 	$(BIN)/dataetat db init
 	$(BIN)/dataetat demo --lignes $(DEMO_LIGNES) --out demo-data
 
-test: install
+test: install $(CHROMIUM)
 	$(BIN)/python -m pytest -q
 
 lint: install

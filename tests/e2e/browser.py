@@ -1,0 +1,100 @@
+"""Helpers of the browser tests: serve the real app on a loopback port, check a page with axe-core,
+save screenshots. The fixtures that use them are in conftest.py beside this file."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import uvicorn
+from playwright.sync_api import Page
+
+import dataetat.web
+from dataetat.settings import Settings
+from dataetat.web.app import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package `chromium`, never a browser downloaded by Playwright
+# Flags for a closed network: without them Chromium keeps trying to reach Google's hosts.
+CHROMIUM_ARGS = [
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+STATIC = Path(dataetat.web.__file__).resolve().parent / "static"
+AXE = STATIC / "vendor" / "axe-core" / "axe.min.js"
+AXE_FR = STATIC / "vendor" / "axe-core" / "fr.json"
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+SERIOUS = ("serious", "critical")
+_IMPACT_FR = {"minor": "mineure", "moderate": "modérée", "serious": "grave", "critical": "critique"}
+
+
+@contextmanager
+def running_app(settings: Settings, *, timeout: float = 30) -> Iterator[str]:
+    """Serve `create_app(settings)` with uvicorn in a background thread on a free loopback port;
+    yield its base URL ("http://127.0.0.1:PORT"); stop the server on exit."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn-e2e", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"Le serveur de test n'a pas démarré sur le port {port}.")
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def check_accessibility(page: Page, *, exclude: Sequence[str] = ()) -> None:
+    """Run axe-core (French messages) on the page as it is now; fail on any violation of impact
+    serious or critical, listed in French. `exclude`: CSS selectors of parts to leave out (for
+    example a map canvas drawn by a third-party library)."""
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        """async ([locale, exclude]) => {
+            axe.configure({ locale });
+            const context = exclude.length ? { include: [document], exclude: exclude.map((s) => [s]) } : document;
+            const result = await axe.run(context, { resultTypes: ["violations"] });
+            return result.violations;
+        }""",
+        [json.loads(AXE_FR.read_text(encoding="utf-8")), list(exclude)],
+    )
+    serious = [v for v in violations if v.get("impact") in SERIOUS]
+    assert not serious, describe_violations(page.url, serious)
+
+
+def describe_violations(url: str, violations: list[dict]) -> str:
+    """axe-core's violations as a French list: rule, impact, help, then each element and what to fix."""
+    lines = [f"Accessibilité : {len(violations)} règle(s) non respectée(s), graves ou critiques, sur {url}"]
+    for v in violations:
+        impact = _IMPACT_FR.get(v.get("impact") or "", v.get("impact"))
+        lines.append(f"- [{impact}] {v['id']} : {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"][:10]:
+            lines.append(f"    élément {' '.join(map(str, node['target']))}")
+            lines.append(f"      {node['html'][:200]}")
+            for summary in (node.get("failureSummary") or "").splitlines():
+                lines.append(f"      {summary.strip()}")
+        if len(v["nodes"]) > 10:
+            lines.append(f"    … et {len(v['nodes']) - 10} autre(s) élément(s).")
+    return "\n".join(lines)
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save the whole page as tests/e2e/screenshots/NAME.png (gitignored); return the path."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name).strip('-')}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
