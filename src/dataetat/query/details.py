@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from dataetat.query.filters import region_scope
 from dataetat.query.search import jsonable
-from dataetat.store.schema import SOURCE_CP, cp, ligne
+from dataetat.store.schema import SOURCE_CP, cp, import_fichier, ligne
 
 
 def _scoped(region: str | None) -> list[sa.ColumnElement[bool]]:
@@ -62,3 +62,13 @@ def years(conn: Connection, region: str | None = None) -> list[int]:
         .order_by(ligne.c.annee.desc())
     )
     return [r[0] for r in rows]
+
+
+def freshness(conn: Connection) -> str:
+    """The data-freshness notice of the pages, in French."""
+    last = conn.execute(
+        sa.select(sa.func.max(import_fichier.c.imported_at)).where(import_fichier.c.kind.like("chorus%"))
+    ).scalar()
+    if last is None:
+        return "Aucune donnée financière n'est encore chargée."
+    return f"Données financières chargées jusqu'au {last:%d/%m/%Y} (dernier import Chorus)."

@@ -23,6 +23,7 @@ from dataetat.model.tags import label as tag_label
 from dataetat.query import filters
 from dataetat.query.params import QueryError
 from dataetat.store.schema import (
+    beneficiaire,
     ligne,
     ref_arrondissement,
     ref_centre_couts,
@@ -187,3 +188,31 @@ def centres_couts(conn: Connection, q: str | None = None, limite: int | None = N
 def domaines_fonctionnels(conn: Connection, q: str | None = None, limite: int | None = None) -> list[Item]:
     t = ref_domaine_fonctionnel
     return _match(conn, t.c.code, t.c.label, q, limite)
+
+
+_CHOSEN = {
+    "programmes": (ref_programme.c.code, ref_programme.c.label),
+    "referentiels-programmation": (
+        ref_referentiel_programmation.c.code,
+        ref_referentiel_programmation.c.label,
+    ),
+    "domaines-fonctionnels": (ref_domaine_fonctionnel.c.code, ref_domaine_fonctionnel.c.label),
+    "centres-couts": (
+        ref_centre_couts.c.code,
+        sa.func.coalesce(ref_centre_couts.c.label, ref_centre_couts.c.description),
+    ),
+    "beneficiaires": (beneficiaire.c.siret, beneficiaire.c.denomination),
+    **{f"zones/{niveau}": (table.c.code, table.c.label) for niveau, table in ZONES.items()},
+}
+
+
+def chosen(conn: Connection, kind: str, codes: Sequence[str]) -> list[Item]:
+    """The codes a search holds, with their labels, in the given order (to show a search's choices);
+    a code absent from its referential keeps its code as label."""
+    if not codes:
+        return []
+    if kind == "tags":
+        return [{"code": c, "label": tag_label(c)} for c in codes]
+    code, label = _CHOSEN[kind]
+    found = dict(conn.execute(sa.select(code, label).where(code.in_(list(codes)))).all())
+    return [{"code": c, "label": _label(c, found.get(c))} for c in codes]

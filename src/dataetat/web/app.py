@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from dataetat.jobs.worker import Worker
@@ -15,6 +14,7 @@ from dataetat.settings import Settings
 from dataetat.store.engine import make_engine
 from dataetat.web import errors
 from dataetat.web.api import exports, lignes, referentiels
+from dataetat.web.pages import recherche
 
 STATIC = (
     Path(__file__).resolve().parent / "static"
@@ -42,16 +42,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (lignes, exports, referentiels):
+    for module in (lignes, exports, referentiels, recherche):
         app.include_router(module.router)
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def home() -> str:
-        return (
-            '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Data-État</title></head>'
-            "<body><main><h1>Data-État</h1><p>Toutes les aides publiques sur un territoire.</p>"
-            '<p><a href="/api/v1/lignes">Lignes financières (JSON)</a> · '
-            '<a href="/docs">Documentation de l\'API</a></p></main></body></html>'
-        )
-
     return app

@@ -1,0 +1,1 @@
+"""HTML pages (Jinja2 + DSFR + htmx): one router per page."""

@@ -1,0 +1,110 @@
+"""The search page: the form, and the results of the search in the URL (table, groups, pivot, map,
+charts). One route renders the whole page; htmx swaps `#resultats` and pushes the URL, so the URL
+always mirrors the search."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.engine import Connection
+
+from dataetat.query import details, lookups
+from dataetat.query.columns import BY_CODE, COLONNES
+from dataetat.query.params import QueryError
+from dataetat.query.pivot import pivot
+from dataetat.query.search import search
+from dataetat.web.deps import CurrentIdentity, Db
+from dataetat.web.pages.formulaire import TYPES_BENEFICIAIRES, VUES, Recherche
+from dataetat.web.pages.templating import templates
+
+router = APIRouter(include_in_schema=False)
+
+NIVEAUX = [
+    ("region", "Région"),
+    ("departement", "Département"),
+    ("arrondissement", "Arrondissement"),
+    ("epci", "EPCI"),
+    ("commune", "Commune"),
+]
+TYPES = sorted({(v, v if v != "Etat" else "État") for v in TYPES_BENEFICIAIRES.values()}, key=lambda t: t[1])
+GROUPABLES = [(c.code, c.label) for c in COLONNES if c.groupable]
+VALEURS = [
+    ("montant_ae", "Montant engagé (AE)"),
+    ("montant_cp", "Montant payé (CP)"),
+    ("count", "Nombre de lignes"),
+]
+
+
+def _page_data(conn: Connection, r: Recherche, region: str | None, show: bool) -> dict:
+    """Everything the page shows, read in one connection: choices' labels, years, freshness, results."""
+    data = {
+        "choisis": {
+            "programmes": lookups.chosen(conn, "programmes", r.programmes),
+            "referentiels_programmation": lookups.chosen(
+                conn, "referentiels-programmation", r.referentiels_programmation
+            ),
+            "code_geo": lookups.chosen(conn, f"zones/{r.niveau_geo}", r.code_geo) if r.niveau_geo else [],
+            "beneficiaires": lookups.chosen(conn, "beneficiaires", r.beneficiaires),
+            "tags": lookups.chosen(conn, "tags", r.tags),
+            "domaines_fonctionnels": lookups.chosen(conn, "domaines-fonctionnels", r.domaines_fonctionnels),
+            "centres_couts": lookups.chosen(conn, "centres-couts", r.centres_couts),
+        },
+        "annees": sorted(details.years(conn, region), reverse=True),
+        "fraicheur": details.freshness(conn),
+        "resultat": None,
+        "pivot": None,
+    }
+    if not show:
+        return data
+    params = r.to_params()
+    if r.vue == "tableau":
+        data["resultat"] = search(conn, _totals_only(params), region)
+        data["pivot"] = pivot(
+            conn, r.to_params(grouped=False), r.pivot_lignes, r.pivot_colonnes, r.valeur, region
+        )
+    elif r.vue in ("carte", "graphiques"):
+        data["resultat"] = search(conn, _totals_only(params), region)
+    else:
+        data["resultat"] = search(conn, params, region)
+    return data
+
+
+def _totals_only(params):
+    params.grouping, params.grouped, params.page_size = [], [], 1
+    return params
+
+
+@router.get("/", response_class=HTMLResponse)
+async def page_recherche(request: Request, me: CurrentIdentity, db: Db):
+    r, erreurs = Recherche.from_query(
+        {k: request.query_params.getlist(k) for k in request.query_params.keys()}
+    )
+    show = bool(request.query_params)
+    try:
+        data = await db.read(_page_data, r, me.region, show)
+    except QueryError as e:
+        erreurs.append(str(e))
+        data = await db.read(_page_data, Recherche(), me.region, False)
+    columns = r.colonnes or [c.code for c in COLONNES if c.default]
+    return templates.TemplateResponse(
+        request,
+        "recherche.html",
+        {
+            "r": r,
+            "erreurs": erreurs,
+            "affiche": show and not erreurs,
+            "niveaux": NIVEAUX,
+            "types_beneficiaires": TYPES,
+            "colonnes": [BY_CODE[c] for c in columns],
+            "toutes_colonnes": COLONNES,
+            "groupables": GROUPABLES,
+            "valeurs": VALEURS,
+            "vues": VUES,
+            "plein_ecran": r.plein_ecran,
+            "plus_de_filtres": bool(
+                r.domaines_fonctionnels or r.centres_couts or r.source or r.data_source or r.source_region
+            ),
+            "page_active": "/",
+            **data,
+        },
+    )
