@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.conftest import SHARED_DATA
+
 from dataetat.demo.chorus_format import AE_HEADER, CP_HEADER
 
 # The INF-BUD-53 header lines, as the demo generator writes them (checked against the real samples
@@ -34,9 +36,12 @@ def ae_row(
     siret: str = "85129663200017",
     loc: str = "N5335238",
     date: str = "10.01.2023",
+    domaine: str = "0103-01-01",
+    centre: str = "DREETS0035",
+    ref_prog: str = "010300000108",
 ) -> str:
     return (
-        f"{programme},0103-01-01,BG00/DREETS0035,BG00/010300000108,{n_ej},{date},{poste},{date},1001465507,"
+        f"{programme},{domaine},BG00/{centre},BG00/{ref_prog},{n_ej},{date},{poste},{date},1001465507,"
         f"ATLAS SOUTENIR LES COMPETENCES,{siret},PCE/6522800000,Transferts aux entre,09.02.01,#,Non affecté,{loc},"
         f"{montant}"
     )
@@ -68,6 +73,48 @@ def write_cp(path: Path, rows: list[str], exercice: int | str = 2023) -> Path:
     path.write_text(
         "\n".join([*preamble(exercice, "Montant payé", 21), REGIONAL_CP_HEADER, *rows]) + "\n", "utf-8"
     )
+    return path
+
+
+AIFE_AE_HEADER = (SHARED_DATA / "chorus" / "national" / "aife_ae.csv").read_text("utf-8").splitlines()[0]
+
+
+def aife_ae_row(
+    n_ej: str, poste: int, montant: str, societe: str = "BRET", fournisseur: str = "FOURNISSEUR"
+) -> str:
+    """A line of the national AIFE engagements extract (24 columns, `";"`-separated)."""
+    cells = [
+        "0103",
+        "0103-01-01",
+        "DREETS0035",
+        "010300000108",
+        n_ej,
+        "10/01/2023",
+        str(poste),
+        "10/01/2023",
+        "1001465507",
+        fournisseur,
+        "85129663200017",
+        "6522800000",
+        "64",
+        "09.02.01",
+        "",
+        "N5335238",
+        montant,
+        "0103-DR53",
+        "",
+        "",
+        "",
+        "",
+        "",
+        societe,
+    ]
+    assert len(cells) == 24
+    return '"' + '";"'.join(cells) + '"'
+
+
+def write_aife_ae(path: Path, rows: list[str]) -> Path:
+    path.write_text("\n".join([AIFE_AE_HEADER, *rows]) + "\n", "utf-8")
     return path
 
 

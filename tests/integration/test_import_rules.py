@@ -13,7 +13,16 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import SHARED_DATA
-from tests.factories import ae_row, cp_row, snapshot, write_ae, write_cp
+from tests.factories import (
+    AIFE_AE_HEADER,
+    ae_row,
+    aife_ae_row,
+    cp_row,
+    snapshot,
+    write_ae,
+    write_aife_ae,
+    write_cp,
+)
 
 from dataetat.model.enums import Kind
 from dataetat.store import readmodel
@@ -202,46 +211,6 @@ def test_cp_without_ae_is_its_own_line(engine, tmp_path):
 
 
 # --- NATION and REGION -----------------------------------------------------------------------------
-
-AIFE_AE_HEADER = NATIONAL.joinpath("aife_ae.csv").read_text("utf-8").splitlines()[0]
-
-
-def aife_ae_row(
-    n_ej: str, poste: int, montant: str, societe: str = "BRET", fournisseur: str = "FOURNISSEUR"
-) -> str:
-    cells = [
-        "0103",
-        "0103-01-01",
-        "DREETS0035",
-        "010300000108",
-        n_ej,
-        "10/01/2023",
-        str(poste),
-        "10/01/2023",
-        "1001465507",
-        fournisseur,
-        "85129663200017",
-        "6522800000",
-        "64",
-        "09.02.01",
-        "",
-        "N5335238",
-        montant,
-        "0103-DR53",
-        "",
-        "",
-        "",
-        "",
-        "",
-        societe,
-    ]
-    assert len(cells) == 24
-    return '"' + '";"'.join(cells) + '"'
-
-
-def write_aife_ae(path: Path, rows: list[str]) -> Path:
-    path.write_text("\n".join([AIFE_AE_HEADER, *rows]) + "\n", "utf-8")
-    return path
 
 
 @pytest.mark.parametrize("nation_first", [True, False])

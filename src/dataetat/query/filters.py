@@ -38,8 +38,11 @@ def _geo(niveau: str, codes: list[str]) -> Filter:
 def _tags(tags: list[str]) -> Filter:
     padded = sa.literal(" ") + sa.func.coalesce(c.tags, "") + sa.literal(" ")
     # "type:value" matches that tag; a bare name matches the tag itself (cp-orphelin) or any value of that type.
+    # autoescape: % and _ in a tag are literal, not LIKE wildcards.
     conditions = [
-        sa.or_(padded.like(f"% {t} %"), padded.like(f"% {t}:%")) if ":" not in t else padded.like(f"% {t} %")
+        sa.or_(padded.contains(f" {t} ", autoescape=True), padded.contains(f" {t}:", autoescape=True))
+        if ":" not in t
+        else padded.contains(f" {t} ", autoescape=True)
         for t in tags
     ]
     return Filter(sa.or_(*conditions), f"étiquettes {', '.join(tags)}")
