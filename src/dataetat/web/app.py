@@ -13,7 +13,7 @@ from dataetat.jobs.worker import Worker
 from dataetat.settings import Settings
 from dataetat.store.engine import make_engine
 from dataetat.web import errors
-from dataetat.web.api import exports, lignes, referentiels
+from dataetat.web.api import carte, exports, lignes, referentiels
 from dataetat.web.pages import recherche
 
 STATIC = (
@@ -42,6 +42,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (lignes, exports, referentiels, recherche):
+    for module in (lignes, exports, referentiels, carte, recherche):
         app.include_router(module.router)
     return app

@@ -1,0 +1,25 @@
+"""The map of a search: Σ AE, Σ CP and line count per zone of a level (query/carte.py)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from dataetat.query.carte import carte as carte_of_search
+from dataetat.query.params import params_from_query
+from dataetat.web.deps import CurrentIdentity, Db
+
+router = APIRouter(prefix="/api/v1")
+
+
+@router.get("/carte")
+async def carte(request: Request, me: CurrentIdentity, db: Db) -> dict:
+    """Zones of a search at one level. `niveau`: region, departement (default), epci or commune;
+    `valeur`: montant_ae (default) or montant_cp (the order of the zones); every other parameter:
+    the search, as /api/v1/lignes. A line is in the zone of its beneficiary, else of its
+    localisation interministérielle; lines with neither at that level are counted in `sans_zone`,
+    so that zones + sans_zone = total = the search's total."""
+    query = dict(request.query_params)
+    niveau, valeur = query.pop("niveau", None), query.pop("valeur", None)
+    params = params_from_query(query)
+    result = await db.read(carte_of_search, params, niveau, valeur, me.region)
+    return result.as_dict()
