@@ -110,7 +110,7 @@ def test_colonnes_home_page_and_openapi(client):
     response = client.get("/")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert '<html lang="fr">' in response.text
+    assert '<html lang="fr"' in response.text
     assert "Data-État" in response.text
 
     response = client.get("/openapi.json")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -116,3 +117,18 @@ def _is_int32(value: int | str) -> bool:
         return -(2**31) <= int(value) < 2**31
     except ValueError:
         return False
+
+
+def merged_query(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """A query string's (name, value) pairs as one value per name: a repeated list parameter
+    (`annee=2022&annee=2023`) is joined like its comma-separated form; a repeated single-value
+    parameter is refused (which one would apply?)."""
+    merged: dict[str, list[str]] = {}
+    for name, value in pairs:
+        merged.setdefault(name, []).append(value)
+    result = {}
+    for name, values in merged.items():
+        if len(values) > 1 and name not in _LISTS:
+            raise QueryError(f"Paramètre « {name} » répété : il n'accepte qu'une valeur.")
+        result[name] = ("|" if name == "theme" else ",").join(values)
+    return result

@@ -115,7 +115,7 @@ def _groups(conn, params, clauses, offset):
         {
             "colonne": name,
             "code": code,
-            "label": f"{code} - {lab}" if lab else (str(code) if code is not None else "Non renseigné"),
+            "label": "Non renseigné" if code is None else f"{code} - {lab}" if lab else str(code),
             "count": count,
             "montant_ae": float(s_ae or 0),
             "montant_cp": float(s_cp or 0),

@@ -8,17 +8,29 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from dataetat.jobs.worker import Worker
 from dataetat.settings import Settings
 from dataetat.store.engine import make_engine
 from dataetat.web import errors
 from dataetat.web.api import carte, exports, lignes, referentiels
-from dataetat.web.pages import recherche
+from dataetat.web.pages import aide, detail, erreurs, mes_exports, recherche, televersement
 
 STATIC = (
     Path(__file__).resolve().parent / "static"
 )  # vendor/ is filled by `make install` (frontend/build.mjs)
+
+
+class CompressExceptExports(GZipMiddleware):
+    """Gzip pages, JSON and static files (the DSFR stylesheet: 728 KB → 94 KB), not the exports:
+    they stream large files that spreadsheets open, and compressing them costs the server's CPU."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/api/v1/exports"):
+            await self.app(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -41,7 +53,9 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="Data-État", lifespan=lifespan, docs_url="/docs")
     app.state.settings = settings
     errors.install(app)
+    app.add_middleware(CompressExceptExports, minimum_size=1024)
+    erreurs.install(app)  # HTML 404 for pages, JSON for /api
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (lignes, exports, referentiels, carte, recherche):
+    for module in (lignes, exports, referentiels, carte, recherche, detail, mes_exports, aide, televersement):
         app.include_router(module.router)
     return app

@@ -16,6 +16,8 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Connection, Engine
 
+from dataetat.query.params import merged_query
+
 T = TypeVar("T")
 
 DEVELOPMENT_USER = "developpement"
@@ -66,3 +68,11 @@ def database(request: Request) -> Database:
 CurrentIdentity = Annotated[Identity, Depends(identity)]
 Db = Annotated[Database, Depends(database)]
 __all__ = ["Connection", "CurrentIdentity", "Database", "Db", "Identity", "identity"]
+
+
+def search_query(request: Request) -> dict[str, str]:
+    """The query string, one value per name (repeated lists joined, repeated single values refused)."""
+    return merged_query(request.query_params.multi_items())
+
+
+SearchQuery = Annotated[dict[str, str], Depends(search_query)]

@@ -24,7 +24,7 @@ from dataetat.query.params import QueryError, params_from_query
 from dataetat.query.search import count, search
 from dataetat.store import taches
 from dataetat.web.api.lignes import pivot_of
-from dataetat.web.deps import CurrentIdentity, Db
+from dataetat.web.deps import CurrentIdentity, Db, SearchQuery
 from dataetat.web.errors import Conflict, NotFound
 
 router = APIRouter(prefix="/api/v1/exports")
@@ -42,12 +42,12 @@ def _attachment(name: str) -> dict[str, str]:
 
 
 @router.get("/lignes.{fmt}")
-async def export_lignes(fmt: str, request: Request, me: CurrentIdentity, db: Db):
+async def export_lignes(fmt: str, query: SearchQuery, me: CurrentIdentity, db: Db):
     """Every line of a search, chosen columns in their order (`colonnes`), French headers. CSV
     streams at once; XLSX, ODS and Parquet are written to a temporary file, then sent; XLSX and
     ODS beyond 50,000 lines: ask for a job (POST on the same address)."""
     media_type = _format(fmt).media_type
-    params = params_from_query(dict(request.query_params))
+    params = params_from_query(query)
     names = exports.chosen_columns(params)
     if fmt == "csv":
         engine = db.engine
@@ -81,11 +81,12 @@ async def export_lignes(fmt: str, request: Request, me: CurrentIdentity, db: Db)
 
 
 @router.post("/lignes.{fmt}", status_code=202)
-async def export_lignes_en_tache(fmt: str, request: Request, me: CurrentIdentity, db: Db) -> JSONResponse:
+async def export_lignes_en_tache(
+    fmt: str, request: Request, query: SearchQuery, me: CurrentIdentity, db: Db
+) -> JSONResponse:
     """Queue the export of a search as a job (any format, any size); answers 202 with the job,
     whose `Location` is polled until `statut` is `terminee`, then `…/fichier` downloads it."""
     _format(fmt)
-    query = dict(request.query_params)
     job_id = await db.write(export_jobs.submit, fmt, query, me.user, me.region)
     worker = getattr(request.app.state, "worker", None)
     if worker is not None:
@@ -95,10 +96,10 @@ async def export_lignes_en_tache(fmt: str, request: Request, me: CurrentIdentity
 
 
 @router.get("/groupes.{fmt}")
-async def export_groupes(fmt: str, request: Request, me: CurrentIdentity, db: Db) -> FileResponse:
+async def export_groupes(fmt: str, query: SearchQuery, me: CurrentIdentity, db: Db) -> FileResponse:
     """The groups of the opened drill-down level (every group, not a page), in a file."""
     _format(fmt)
-    params = params_from_query(dict(request.query_params))
+    params = params_from_query(query)
     if len(params.grouped) >= len(params.grouping):
         raise QueryError(
             "Précisez grouping (et grouped pour descendre d'un niveau) pour exporter des groupes."
@@ -109,10 +110,10 @@ async def export_groupes(fmt: str, request: Request, me: CurrentIdentity, db: Db
 
 
 @router.get("/pivot.{fmt}")
-async def export_pivot(fmt: str, request: Request, me: CurrentIdentity, db: Db) -> FileResponse:
+async def export_pivot(fmt: str, query: SearchQuery, me: CurrentIdentity, db: Db) -> FileResponse:
     """The tableau dynamique of a search, with its totals, in a file."""
     _format(fmt)
-    return await _send_table(fmt, "tableau", tables.pivot_table(await pivot_of(request, me, db)))
+    return await _send_table(fmt, "tableau", tables.pivot_table(await pivot_of(query, me, db)))
 
 
 async def _send_table(fmt: str, name: str, table) -> FileResponse:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi import Path as FastAPIPath
 
 from dataetat.model.tags import with_labels
@@ -14,7 +14,7 @@ from dataetat.query.columns import COLONNES
 from dataetat.query.params import QueryError, params_from_query
 from dataetat.query.pivot import PivotResult, pivot
 from dataetat.query.search import search
-from dataetat.web.deps import CurrentIdentity, Database, Db, Identity
+from dataetat.web.deps import CurrentIdentity, Database, Db, Identity, SearchQuery
 from dataetat.web.errors import NotFound
 
 router = APIRouter(prefix="/api/v1")
@@ -28,10 +28,10 @@ async def colonnes() -> list[dict]:
 
 
 @router.get("/lignes")
-async def lignes(request: Request, me: CurrentIdentity, db: Db) -> dict:
+async def lignes(query: SearchQuery, me: CurrentIdentity, db: Db) -> dict:
     """Lines of a search (or the groups of the opened drill-down level), with the totals of the
     whole result. Parameters: the query contract (docs/api.md)."""
-    params = params_from_query(dict(request.query_params))
+    params = params_from_query(query)
     result = await db.read(search, params, me.region)
     body = {
         "total": dataclasses.asdict(result.total),
@@ -78,8 +78,8 @@ async def annees(me: CurrentIdentity, db: Db) -> list[int]:
     return await db.read(details.years, me.region)
 
 
-async def pivot_of(request: Request, me: Identity, db: Database) -> PivotResult:
-    query = dict(request.query_params)
+async def pivot_of(query: dict[str, str], me: Identity, db: Database) -> PivotResult:
+    query = dict(query)
     dims = {k: query.pop(k, None) for k in ("lignes", "colonnes", "valeur")}
     if not dims["lignes"] or not dims["colonnes"]:
         raise QueryError(
@@ -92,7 +92,7 @@ async def pivot_of(request: Request, me: Identity, db: Database) -> PivotResult:
 
 
 @router.get("/pivot")
-async def tableau_dynamique(request: Request, me: CurrentIdentity, db: Db) -> dict:
+async def tableau_dynamique(query: SearchQuery, me: CurrentIdentity, db: Db) -> dict:
     """Rows × columns of a search (`lignes`, `colonnes`: groupable columns; `valeur`:
     montant_ae, montant_cp or count), with row, column and grand totals."""
-    return (await pivot_of(request, me, db)).as_dict()
+    return (await pivot_of(query, me, db)).as_dict()

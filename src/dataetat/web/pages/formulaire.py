@@ -96,7 +96,7 @@ class Recherche:
     tri: str = ""
     ordre: str = ""
     page: int = 1
-    vue: str = "lignes"
+    vue: str = ""  # empty: groups when grouper_par is given (the reference's deep links), else lines
     plein_ecran: bool = False
     pivot_lignes: str = "programme_code"
     pivot_colonnes: str = "annee"
@@ -169,7 +169,7 @@ class Recherche:
             self.tri = ""
         self.ordre = self.ordre if self.ordre in ("asc", "desc") else ("asc" if self.tri else "")
         if self.vue not in VUES:
-            self.vue = "groupes" if self.grouper_par else "lignes"
+            self.vue = "groupes" if self.grouper_par else "lignes"  # unknown or not given
         if self.vue == "groupes" and not self.grouper_par:
             self.vue = "lignes"
         self.page = max(1, self.page)

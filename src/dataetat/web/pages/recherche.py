@@ -92,7 +92,7 @@ async def page_recherche(request: Request, me: CurrentIdentity, db: Db):
         {
             "r": r,
             "erreurs": erreurs,
-            "affiche": show and not erreurs,
+            "affiche": show,
             "niveaux": NIVEAUX,
             "types_beneficiaires": TYPES,
             "colonnes": [BY_CODE[c] for c in columns],
