@@ -173,6 +173,7 @@ FILTERS = [
     ({"source": "FINANCIAL_DATA_CP"}, {"9999"}),
     ({"source": "FINANCIAL_DATA_AE"}, ALL - {"9999"}),
     ({"data_source": "NATION"}, {"7001"}),
+    ({"data_source": "nation"}, {"7001"}),
     ({"data_source": "REGION"}, ALL - {"7001"}),
     ({"source_region": "52"}, {"5201"}),
     ({"source_region": "53,52"}, ALL),
@@ -306,6 +307,8 @@ ERRORS = [
     ({"grouping": "annee", "grouped": "99999999999"}, ["grouped"]),
     ({"annee": "99999999999"}, ["annee"]),
     ({"page": "99999999999999999999"}, ["page"]),
+    ({"data_source": "ADEME"}, ["data_source", "« ADEME »", "REGION"]),
+    ({"source": "AE"}, ["source", "« AE »", "FINANCIAL_DATA_AE"]),
 ]
 
 

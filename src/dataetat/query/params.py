@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from dataetat.model.enums import NiveauGeo
+from dataetat.model.enums import DataSource, NiveauGeo, Source
 
 
 class QueryError(ValueError):
@@ -44,6 +44,14 @@ class SearchParams:
         from dataetat.query.columns import BY_CODE
         from dataetat.store.schema import ligne
 
+        for name, enum in (("source", Source), ("data_source", DataSource)):
+            value = getattr(self, name)
+            if value is not None:
+                if value.upper() not in {e.value for e in enum}:
+                    raise QueryError(
+                        f"{name} « {value} » inconnu : valeurs possibles {', '.join(e.value for e in enum)}."
+                    )
+                setattr(self, name, value.upper())
         if (self.niveau_geo is None) != (not self.code_geo):
             raise QueryError("niveau_geo et code_geo vont ensemble : précisez les deux ou aucun.")
         if self.niveau_geo is not None and self.niveau_geo.lower() not in {n.value for n in NiveauGeo}:
