@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import os
 import random
@@ -332,19 +333,16 @@ async def _clients(base: str, searches: list[dict], seconds: float, clients: int
     return lat, errors
 
 
-def concurrency_bench(url: str, args) -> None:
+@contextlib.contextmanager
+def served(url: str, region: str | None, log_path: Path):
+    """`dataetat serve` on a free loopback port over `url` (jobs off); yields its base URL."""
     import httpx
 
-    engine = make(url, args.region)
-    rng = random.Random(args.seed + 1)
-    with engine.connect() as conn:
-        p = pools(conn, args.region)
-    engine.dispose()  # the server must be the only process holding the DuckDB file
-    searches = [random_filters(rng, p) for _ in range(500)]
     port = free_port()
-    env = dict(os.environ, DATAETAT_DATABASE_URL=url, DATAETAT_REGION_DEVELOPPEMENT=args.region)
-    log_path = OUT / "api_bench_serve.log"  # a file, never a pipe: a full pipe would block the server
-    log = open(log_path, "w")  # noqa: SIM115 - closed in finally
+    env = dict(os.environ, DATAETAT_DATABASE_URL=url, DATAETAT_TACHES_DANS_LE_SERVEUR="false")
+    if region:
+        env["DATAETAT_REGION_DEVELOPPEMENT"] = region
+    log = open(log_path, "w")  # noqa: SIM115 - a file, never a pipe: a full pipe would block the server
     server = subprocess.Popen(
         [BIN, "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
@@ -364,10 +362,7 @@ def concurrency_bench(url: str, args) -> None:
             time.sleep(0.1)
         else:
             raise RuntimeError("le serveur ne répond pas")
-        httpx.get(base + "/api/v1/lignes", timeout=60)  # warm-up
-        t = time.perf_counter()
-        lat, errors = asyncio.run(_clients(base, searches, args.seconds, args.clients, args.seed))
-        elapsed = time.perf_counter() - t
+        yield base
     finally:
         server.terminate()
         try:
@@ -376,6 +371,22 @@ def concurrency_bench(url: str, args) -> None:
             server.kill()
             server.wait()
         log.close()
+
+
+def concurrency_bench(url: str, args) -> None:
+    import httpx
+
+    engine = make(url, args.region)
+    rng = random.Random(args.seed + 1)
+    with engine.connect() as conn:
+        p = pools(conn, args.region)
+    engine.dispose()  # the server must be the only process holding the DuckDB file
+    searches = [random_filters(rng, p) for _ in range(500)]
+    with served(url, args.region, OUT / "api_bench_serve.log") as base:
+        httpx.get(base + "/api/v1/lignes", timeout=60)  # warm-up
+        t = time.perf_counter()
+        lat, errors = asyncio.run(_clients(base, searches, args.seconds, args.clients, args.seed))
+        elapsed = time.perf_counter() - t
     p50, p95 = statistics.median(lat), pct(lat, 95)
     verdict = "ok" if not errors else "NOT MET"
     RESULTS.append(
@@ -391,7 +402,7 @@ def concurrency_bench(url: str, args) -> None:
     for e in errors[:5]:
         print(f"    erreur : {e}")
     if errors:
-        print(f"    journal du serveur : {log_path}")
+        print(f"    journal du serveur : {OUT / 'api_bench_serve.log'}")
 
 
 # --- PostgreSQL ----------------------------------------------------------------------------------

@@ -1,0 +1,170 @@
+"""Web benchmark (issue 4), in a real browser (Playwright driving Debian's Chromium) against
+`dataetat serve` over the DuckDB bench file (10 M generated lines, see bench/import_bench.py):
+
+- from a click on « Rechercher » to the table and its totals painted, over varied realistic searches
+  (the random filters of bench/api_bench.py, typed into the form as its choices);
+- the map redrawn after a filter change (page of the search in the map view → map painted);
+- the weight of the JavaScript and CSS of the search page (as sent, gzip, and uncompressed).
+
+    python bench/web_bench.py [--duckdb-url duckdb:///bench/out/bench.duckdb] [--searches 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from api_bench import OUT, make, pct, pools, random_filters, served  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+
+# SearchParams names (the API's) → the page's form fields.
+FORM_LISTS = {
+    "code_programme": "programmes",
+    "code_geo": "code_geo",
+    "beneficiaire_categorieJuridique_type": "types_beneficiaires",
+    "centres_couts": "centres_couts",
+    "tags": "tags",
+    "domaine_fonctionnel": "domaines_fonctionnels",
+}
+
+# Sets the form's choices as a user would have (hidden inputs of the chosen tags, selects, boxes),
+# then clicks « Rechercher » and resolves when htmx has swapped the results and the browser painted.
+SEARCH_JS = """async (spec) => {
+  const form = document.getElementById("recherche");
+  for (const input of form.querySelectorAll("input[type=hidden]")) input.remove();
+  for (const box of form.querySelectorAll("input[type=checkbox]")) box.checked = false;
+  for (const select of form.querySelectorAll("select")) select.value = "";
+  for (const [name, values] of Object.entries(spec.lists)) {
+    for (const value of values) {
+      if (name === "types_beneficiaires") {
+        const box = form.querySelector(`input[name=types_beneficiaires][value="${value}"]`);
+        if (box) box.checked = true;
+        continue;
+      }
+      const input = document.createElement("input");
+      Object.assign(input, { type: "hidden", name, value });
+      form.append(input);
+    }
+  }
+  for (const [name, value] of Object.entries(spec.selects)) form.elements[name].value = value;
+  const painted = new Promise((resolve) =>
+    document.body.addEventListener("htmx:afterSettle",
+      () => requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now()))),
+      { once: true }));
+  const start = performance.now();
+  document.getElementById("bouton-rechercher").click();
+  return (await painted) - start;
+}"""
+
+
+def form_spec(f: dict) -> dict:
+    lists = {FORM_LISTS[k]: [str(v) for v in f[k]] for k in FORM_LISTS if k in f}
+    selects = {}
+    if "niveau_geo" in f:
+        selects["niveau_geo"] = f["niveau_geo"]
+    if "annee" in f:
+        selects["annee_min"], selects["annee_max"] = str(min(f["annee"])), str(max(f["annee"]))
+    return {"lists": lists, "selects": selects}
+
+
+def page_query(f: dict) -> str:
+    spec = form_spec(f)
+    items = [(k, ",".join(v)) for k, v in spec["lists"].items()] + list(spec["selects"].items())
+    return urlencode(items)
+
+
+def bench_searches(page, base: str, searches: list[dict]) -> list[float]:
+    page.goto(base + "/")
+    page.evaluate(SEARCH_JS, form_spec({}))  # warm-up
+    times = []
+    for f in searches:
+        times.append(page.evaluate(SEARCH_JS, form_spec(f)))
+        assert page.locator("#totaux").count() == 1, page.url
+    return times
+
+
+def bench_map(page, base: str, searches: list[dict]) -> list[float]:
+    """Page of a search in the map view → map painted with its data (carte.js sets data-etat)."""
+    times = []
+    for f in searches:
+        start = time.perf_counter()
+        page.goto(f"{base}/?vue=carte&{page_query(f)}")
+        page.wait_for_selector("[data-vue=carte][data-etat=dessinee]", timeout=30_000)
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def page_weight(page, base: str) -> tuple[int, int]:
+    """(uncompressed, gzip) bytes of the JavaScript and CSS the search page loads."""
+    bodies: list[bytes] = []
+
+    def keep(response) -> None:
+        if response.request.resource_type in ("script", "stylesheet"):
+            bodies.append(response.body())
+
+    page.on("response", keep)
+    page.goto(base + "/", wait_until="networkidle")
+    page.remove_listener("response", keep)
+    return sum(map(len, bodies)), sum(len(gzip.compress(b)) for b in bodies)
+
+
+def report(label: str, ms: list[float], target: float) -> None:
+    p50, p95 = statistics.median(ms), pct(ms, 95)
+    verdict = "ok" if p95 <= target else "NOT MET"
+    print(
+        f"  {label}: p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {max(ms):.0f} ms (n={len(ms)}) — cible p95 ≤ {target:.0f} ms {verdict}"
+    )
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--duckdb-url", default=f"duckdb:///{OUT / 'bench.duckdb'}")
+    parser.add_argument("--searches", type=int, default=100)
+    parser.add_argument("--maps", type=int, default=20)
+    parser.add_argument("--region", default="53")
+    parser.add_argument("--seed", type=int, default=53)
+    args = parser.parse_args()
+    engine = make(args.duckdb_url, args.region)
+    with engine.connect() as conn:
+        p = pools(conn, args.region)
+        total = conn.exec_driver_sql("SELECT count(*) FROM ligne").scalar_one()
+    engine.dispose()
+    rng = random.Random(args.seed)
+    searches = [f for f in (random_filters(rng, p) for _ in range(args.searches * 2)) if "theme" not in f]
+    searches = [{k: v for k, v in f.items() if k not in ("sort_by", "sort_order")} for f in searches]
+    print(f"Web, {total:,} lignes (DuckDB), navigateur Chromium (Playwright)".replace(",", " "))
+    with served(args.duckdb_url, args.region, OUT / "web_bench_serve.log") as base:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            raw, packed = page_weight(page, base)
+            print(
+                f"  poids JS + CSS de la page de recherche : {raw / 1e6:.2f} Mo ({packed / 1e6:.2f} Mo compressé gzip) — cible ≤ 1 Mo {'ok' if raw <= 1e6 else 'compressé seulement' if packed <= 1e6 else 'NOT MET'}"
+            )
+            report(
+                "« Rechercher » → tableau et totaux affichés",
+                bench_searches(page, base, searches[: args.searches]),
+                1000,
+            )
+            report(
+                "carte redessinée après un changement de filtre",
+                bench_map(page, base, searches[: args.maps]),
+                1000,
+            )
+            browser.close()
+
+
+if __name__ == "__main__":
+    main()
