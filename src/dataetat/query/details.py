@@ -1,4 +1,5 @@
-"""One line with every field, the payments (CP) of a line, the years present — region-scoped."""
+"""One line with every field, the payments (CP) and the imported files behind a line, the years
+present — region-scoped."""
 
 from __future__ import annotations
 
@@ -9,12 +10,21 @@ from sqlalchemy.engine import Connection
 
 from dataetat.query.filters import region_scope
 from dataetat.query.search import jsonable
-from dataetat.store.schema import SOURCE_CP, cp, import_fichier, ligne
+from dataetat.store.schema import SOURCE_CP, ae_annee, cp, import_fichier, ligne
 
 
 def _scoped(region: str | None) -> list[sa.ColumnElement[bool]]:
     scope = region_scope(region)
     return [] if scope is None else [scope]
+
+
+def _key(conn: Connection, line_id: int, region: str | None):
+    """(source, n_ej, n_poste_ej) of a line in scope, or None."""
+    return conn.execute(
+        sa.select(ligne.c.source, ligne.c.n_ej, ligne.c.n_poste_ej).where(
+            ligne.c.id == line_id, *_scoped(region)
+        )
+    ).first()
 
 
 def line(conn: Connection, line_id: int, region: str | None = None) -> dict[str, Any] | None:
@@ -25,14 +35,9 @@ def line(conn: Connection, line_id: int, region: str | None = None) -> dict[str,
 def payments(conn: Connection, line_id: int, region: str | None = None) -> list[dict[str, Any]] | None:
     """The CP counted in the line's montant CP (same rule as the read model: its EJ/poste, NATION's
     payments when there are any); an orphan CP line is its own payment. None: no such line."""
-    found = conn.execute(
-        sa.select(ligne.c.source, ligne.c.n_ej, ligne.c.n_poste_ej).where(
-            ligne.c.id == line_id, *_scoped(region)
-        )
-    ).first()
+    found = _key(conn, line_id, region)
     if found is None:
         return None
-    source, n_ej, poste = found
     columns = [
         cp.c.id,
         cp.c.n_dp,
@@ -42,15 +47,43 @@ def payments(conn: Connection, line_id: int, region: str | None = None) -> list[
         cp.c.annee,
         cp.c.data_source,
     ]
+    condition = _payments_of(line_id, *found)
+    rows = conn.execute(sa.select(*columns).where(condition).order_by(cp.c.date_base_dp, cp.c.id)).mappings()
+    return [jsonable(dict(r)) for r in rows]
+
+
+def _payments_of(line_id: int, source: str, n_ej: str | None, poste: int | None) -> sa.ColumnElement[bool]:
+    """The `cp` rows counted in a line's montant CP."""
     if source == SOURCE_CP:
-        condition = cp.c.id == line_id
-    else:
+        return cp.c.id == line_id
+    has_nation = sa.exists().where(cp.c.n_ej == n_ej, cp.c.n_poste_ej == poste, cp.c.data_source == "NATION")
+    feed = sa.case((has_nation, "NATION"), else_="REGION")
+    return sa.and_(cp.c.n_ej == n_ej, cp.c.n_poste_ej == poste, cp.c.data_source == feed)
+
+
+def sources(conn: Connection, line_id: int, region: str | None = None) -> list[dict[str, Any]] | None:
+    """The imported files behind a line, oldest import first: those of its AE rows (the feed that
+    wins, NATION over REGION, as in the read model) and those of its payments. None: no such line."""
+    found = _key(conn, line_id, region)
+    if found is None:
+        return None
+    used = sa.select(cp.c.import_id).where(_payments_of(line_id, *found))
+    if found[0] != SOURCE_CP:
         has_nation = sa.exists().where(
-            cp.c.n_ej == n_ej, cp.c.n_poste_ej == poste, cp.c.data_source == "NATION"
+            ae_annee.c.engagement_id == line_id, ae_annee.c.data_source == "NATION"
         )
         feed = sa.case((has_nation, "NATION"), else_="REGION")
-        condition = sa.and_(cp.c.n_ej == n_ej, cp.c.n_poste_ej == poste, cp.c.data_source == feed)
-    rows = conn.execute(sa.select(*columns).where(condition).order_by(cp.c.date_base_dp, cp.c.id)).mappings()
+        used = used.union(
+            sa.select(ae_annee.c.import_id).where(
+                ae_annee.c.engagement_id == line_id, ae_annee.c.data_source == feed
+            )
+        )
+    f = import_fichier.c
+    rows = conn.execute(
+        sa.select(f.id, f.kind, f.filename, f.sha256, f.data_source, f.source_region, f.annee, f.imported_at)
+        .where(f.id.in_(used))
+        .order_by(f.imported_at, f.id)
+    ).mappings()
     return [jsonable(dict(r)) for r in rows]
 
 

@@ -1,0 +1,190 @@
+"""The detail of one financial line: a page of its own (`/lignes/{id}`, a stable URL) and the same
+content without the layout (`?fragment=1`) that the search table loads into a dialog. Every field
+with its French label, grouped in sections; tags; the payments (CP); the imported files behind it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi import Path as FastAPIPath
+from fastapi.responses import HTMLResponse
+from sqlalchemy.engine import Connection
+
+from dataetat.model.tags import BY_TYPE, with_labels
+from dataetat.query import details
+from dataetat.query.columns import BY_CODE
+from dataetat.store.schema import SOURCE_CP, ligne
+from dataetat.web.deps import CurrentIdentity, Db
+from dataetat.web.pages.templating import date_fr, euros, templates, valeur
+
+router = APIRouter(include_in_schema=False)
+LineId = Annotated[int, FastAPIPath(ge=0, le=2**63 - 1)]
+
+# Labels of the fields the column registry does not list (or lists under a table-header label too
+# short for a detail view).
+_LABELS = {
+    "id": "Identifiant de la ligne",
+    "n_dp": "N° DP (demande de paiement)",
+    "nombre_cp": "Nombre de paiements (CP)",
+    "ministere_code": "Ministère",
+    "compte_general": "Compte général",
+    "fournisseur_code": "Fournisseur",
+    "centre_couts_departement_code": "Département du centre de coûts",
+    "beneficiaire_denomination": "Dénomination",
+    "beneficiaire_categorie_juridique": "Catégorie juridique",
+    "localisation_arrondissement_code": "Arrondissement de la localisation",
+    "localisation_epci_code": "EPCI de la localisation",
+    "updated_at": "Mise à jour de la ligne",
+}
+_AMOUNTS = {"montant_ae", "montant_cp"}
+
+SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "engagement",
+        "Engagement",
+        ("source", "n_ej", "n_poste_ej", "n_dp", "annee", "montant_ae", "montant_cp", "nombre_cp",
+         "compte_budgetaire", "compte_general", "groupe_marchandise_code", "contrat_etat_region",
+         "fournisseur_code"),
+    ),
+    (
+        "programme",
+        "Programme et imputation",
+        ("ministere_code", "programme_code", "programme_theme", "domaine_fonctionnel_code",
+         "referentiel_programmation_code", "centre_couts_code", "centre_couts_departement_code"),
+    ),
+    (
+        "beneficiaire",
+        "Bénéficiaire",
+        ("beneficiaire_code", "beneficiaire_denomination", "beneficiaire_categorie_juridique",
+         "beneficiaire_categorie_juridique_type", "beneficiaire_commune_code",
+         "beneficiaire_arrondissement_code", "beneficiaire_epci_code", "beneficiaire_departement_code",
+         "beneficiaire_region_code"),
+    ),
+    (
+        "localisation",
+        "Localisation",
+        ("localisation_code", "localisation_commune_code", "localisation_arrondissement_code",
+         "localisation_epci_code", "localisation_departement_code", "localisation_region_code"),
+    ),
+    ("dates", "Dates", ("date_creation", "date_modification", "date_dernier_paiement", "updated_at")),
+    ("source", "Source", ("data_source", "source_region", "id")),
+)  # fmt: skip
+_SOURCES = {"FINANCIAL_DATA_AE": "Engagement (AE)", "FINANCIAL_DATA_CP": "Paiement (CP) sans engagement"}
+_DATA_SOURCES = {"REGION": "REGION (fichier régional)", "NATION": "NATION (extraction nationale AIFE)"}
+_KINDS = {"chorus-ae": "Engagements (AE)", "chorus-cp": "Paiements (CP)"}
+
+
+@dataclass(frozen=True)
+class Champ:
+    code: str
+    label: str
+    value: str
+
+
+def label_of(code: str) -> str:
+    if code in _LABELS:
+        return _LABELS[code]
+    return BY_CODE[code].label if code in BY_CODE else code
+
+
+def _shown(code: str, line: dict[str, Any]) -> str:
+    value = line.get(code)
+    if code in _AMOUNTS:
+        return euros(value)
+    if code.startswith("date") or code == "updated_at":
+        return date_fr(value)
+    if code == "source":
+        return _SOURCES.get(value, valeur(value))
+    if code == "data_source":
+        return _DATA_SOURCES.get(value, valeur(value))
+    label_column = code.removesuffix("_code") + "_label" if code.endswith("_code") else None
+    if code == "beneficiaire_code":
+        label_column = None  # the name has its own field
+    label = line.get(label_column) if label_column and label_column in ligne.c else None
+    if value not in (None, "") and label:
+        return f"{value} - {label}"
+    return valeur(value)
+
+
+def sections(line: dict[str, Any]) -> list[tuple[str, str, list[Champ]]]:
+    return [
+        (anchor, title, [Champ(code, label_of(code), _shown(code, line)) for code in codes])
+        for anchor, title, codes in SECTIONS
+    ]
+
+
+def _tags(stored: str | None) -> list[dict[str, str]]:
+    tags = with_labels(stored)
+    for tag in tags:
+        known = BY_TYPE.get(tag["code"].partition(":")[0])
+        tag["description"] = known.description if known else ""
+    return tags
+
+
+def _sources(files: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [
+        {
+            "fichier": f["filename"],
+            "nature": _KINDS.get(f["kind"], f["kind"]),
+            "annee": valeur(f["annee"]),
+            "flux": valeur(f["data_source"]) + (f" {f['source_region']}" if f["source_region"] else ""),
+            "importe_le": _date_heure(f["imported_at"]),
+            "sha256": f["sha256"] or "",
+        }
+        for f in files
+    ]
+
+
+def _date_heure(iso: str | None) -> str:
+    if not iso:
+        return valeur(iso)
+    return f"{date_fr(iso)} à {iso[11:16].replace(':', ' h ')}" if len(iso) > 15 else date_fr(iso)
+
+
+def _read(conn: Connection, line_id: int, region: str | None) -> dict[str, Any] | None:
+    line = details.line(conn, line_id, region)
+    if line is None:
+        return None
+    return {
+        "ligne": line,
+        "paiements": details.payments(conn, line_id, region) or [],
+        "fichiers": details.sources(conn, line_id, region) or [],
+    }
+
+
+def titre(line: dict[str, Any]) -> str:
+    if line.get("n_ej"):
+        poste = f", poste {line['n_poste_ej']}" if line.get("n_poste_ej") is not None else ""
+        return f"Engagement n° {line['n_ej']}{poste}"
+    return f"Paiement n° {line.get('n_dp') or line['id']}"
+
+
+@router.get("/lignes/{line_id}", response_class=HTMLResponse)
+async def page_ligne(
+    line_id: LineId, request: Request, me: CurrentIdentity, db: Db, fragment: Annotated[bool, Query()] = False
+):
+    found = await db.read(_read, line_id, me.region)
+    context: dict[str, Any] = {"fragment": fragment, "page_active": None, "line_id": line_id}
+    if found is None:
+        context |= {
+            "titre": "Ligne introuvable",
+            "message": f"Aucune ligne {line_id} parmi celles que vous pouvez voir : elle n'existe pas, "
+            "plus (un nouvel import a pu la remplacer), ou elle est hors de votre région.",
+        }
+        name = "_ligne_introuvable.html" if fragment else "404.html"
+        return templates.TemplateResponse(request, name, context, status_code=404)
+    line = found["ligne"]
+    paiements = found["paiements"]
+    context |= {
+        "ligne": line,
+        "titre": titre(line),
+        "sections": sections(line),
+        "tags": _tags(line.get("tags")),
+        "paiements": paiements,
+        "total_paiements": sum(p["montant"] or 0 for p in paiements),
+        "orphelin": line["source"] == SOURCE_CP,
+        "fichiers": _sources(found["fichiers"]),
+    }
+    return templates.TemplateResponse(request, "_ligne.html" if fragment else "ligne.html", context)

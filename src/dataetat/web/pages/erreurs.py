@@ -1,0 +1,52 @@
+"""The HTML 404 page ("Page non trouvée", DSFR pattern) for unknown page addresses, while `/api/…`
+keeps the one JSON error shape {"erreur": {"code", "message"}} (web/errors.py).
+
+    errors.install(app)
+    erreurs.install(app)   # after: takes over 404s, hands every other HTTP error back
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from dataetat.web.errors import error
+from dataetat.web.pages.templating import templates
+
+API = "/api/"
+
+
+def _is_page(request: Request) -> bool:
+    path = request.url.path
+    return not path.startswith((API, "/static/")) and path not in ("/openapi.json", "/docs")
+
+
+def page_not_found(request: Request, titre: str | None = None, message: str | None = None):
+    return templates.TemplateResponse(
+        request, "404.html", {"titre": titre, "message": message, "page_active": None}, status_code=404
+    )
+
+
+def install(app: FastAPI) -> None:
+    validation = app.exception_handlers.get(RequestValidationError)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def not_found(request: Request, exc: StarletteHTTPException):
+        if exc.status_code != 404:
+            return await http_exception_handler(request, exc)
+        if _is_page(request):
+            return page_not_found(request)
+        if request.url.path.startswith(API):
+            return error(404, "introuvable", f"Aucune ressource à l'adresse {request.url.path}.")
+        return await http_exception_handler(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_page_path(request: Request, exc: RequestValidationError):
+        """A page address whose path does not parse (/lignes/abc) is a page that does not exist."""
+        if _is_page(request) and any(e.get("loc", ("",))[0] == "path" for e in exc.errors()):
+            return page_not_found(request)
+        if validation is None:  # pragma: no cover - errors.install always registers one
+            raise exc
+        return await validation(request, exc)
