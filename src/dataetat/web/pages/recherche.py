@@ -74,11 +74,23 @@ def _totals_only(params):
     return params
 
 
+def _query(request: Request) -> dict[str, list[str]]:
+    return {k: request.query_params.getlist(k) for k in request.query_params.keys()}
+
+
+@router.get("/fragments/groupes", response_class=HTMLResponse)
+async def fragment_groupes(request: Request, me: CurrentIdentity, db: Db):
+    """The next level under a group, as table rows (a group unfolded in place)."""
+    r, _ = Recherche.from_query(_query(request))
+    r.vue = "groupes"
+    result = await db.read(search, r.to_params(), me.region)
+    context = {"r": r, "groupes": result.groupes or [], "plus_de_groupes": result.has_next}
+    return templates.TemplateResponse(request, "_groupes_lignes.html", context)
+
+
 @router.get("/", response_class=HTMLResponse)
 async def page_recherche(request: Request, me: CurrentIdentity, db: Db):
-    r, erreurs = Recherche.from_query(
-        {k: request.query_params.getlist(k) for k in request.query_params.keys()}
-    )
+    r, erreurs = Recherche.from_query(_query(request))
     show = bool(request.query_params)
     try:
         data = await db.read(_page_data, r, me.region, show)

@@ -55,6 +55,22 @@ function initExportJobs(root) {
   }
 }
 
+// A group unfolds in place (htmx loads its rows after it) and folds back (its rows removed).
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const button = event.detail.elt;
+  if (!button.matches?.(".groupe__deplier") || button.getAttribute("aria-expanded") !== "true") return;
+  event.preventDefault();
+  const prefix = `${button.dataset.chemin},`;
+  for (const row of document.querySelectorAll("tr[data-chemin]")) {
+    if (row.dataset.chemin.startsWith(prefix)) row.remove();
+  }
+  button.setAttribute("aria-expanded", "false");
+});
+document.addEventListener("htmx:afterRequest", (event) => {
+  const button = event.detail.elt;
+  if (button.matches?.(".groupe__deplier") && event.detail.successful) button.setAttribute("aria-expanded", "true");
+});
+
 function init(root) {
   initChoix(root);
   initViews(root);
