@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     dossier_exports: Path = Field(
         Path("var/exports"), description="Dossier des fichiers d'export préparés en tâche (« Mes exports »)."
     )
+    dossier_televersements: Path = Field(
+        Path("var/televersements"),
+        description="Dossier où les fichiers chargés par la page « Charger les données » attendent leur "
+        "import (effacés après l'import ; les lignes écartées y restent).",
+    )
+    televersement_taille_max_mo: int = Field(
+        2048, description="Taille maximale d'un envoi de la page « Charger les données », en Mo."
+    )
     taches_dans_le_serveur: bool = Field(
         True,
         description="Exécuter les tâches (exports) dans le processus du serveur ; false en mode serveur "

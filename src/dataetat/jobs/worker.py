@@ -14,11 +14,25 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from dataetat.jobs import exports as export_jobs
+from dataetat.jobs import imports as import_jobs
 from dataetat.store import taches
 from dataetat.store.taches import Tache
 
 log = logging.getLogger("dataetat.jobs")
-RUNNERS = {export_jobs.TYPE: export_jobs.run}
+
+
+def _on_a_connection(run):
+    """An export reads through one connection; an import manages its own transactions: every
+    runner receives the engine, `run(engine, job, folder, progress) -> result`."""
+
+    def runner(engine: Engine, job: Tache, folder: Path, progress):
+        with engine.connect() as conn:
+            return run(conn, job, folder, progress)
+
+    return runner
+
+
+RUNNERS = {export_jobs.TYPE: _on_a_connection(export_jobs.run), import_jobs.TYPE: import_jobs.run}
 BEAT_SECONDS = 1.0
 
 
@@ -31,8 +45,7 @@ def run_one(engine: Engine, folder: Path) -> Tache | None:
     beat = _Beat(engine, job.id)
     beat.start()
     try:
-        with engine.connect() as conn:
-            result = RUNNERS[job.type](conn, job, folder, beat.report)
+        result = RUNNERS[job.type](engine, job, folder, beat.report)
     except Exception as exc:  # noqa: BLE001 - any failure is the job's, reported in French
         beat.stop()
         log.exception("tâche %s en échec", job.id)

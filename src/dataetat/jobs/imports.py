@@ -1,0 +1,166 @@
+"""Import jobs: Chorus files sent by the upload page, imported by the real importer in the worker.
+
+    job_id = submit(conn, "agent", "53", folder, [Envoi(...), ...], annee=None, region="53",
+                    garder_valides=False)
+    ...  # a worker runs it: run(engine, job, folder, progress) -> the import report
+
+The importer checks each file whole (format detected by content, every row) and writes nothing
+unless everything is valid — or, with `garder_valides`, imports the valid rows and writes the
+rejected ones to `lignes-ecartees.csv` in the upload's folder. The job's `resultat` is the report:
+totals, and per file its format, type, exercice, lines, Σ AE, Σ CP, sha256, errors and warnings.
+The uploaded files are removed once the import is over (the database holds the data; the history
+keeps their name and sha256).
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Connection, Engine
+
+from dataetat.ingest.problems import Problem, Report
+from dataetat.query.imports import latest_by_sha256
+from dataetat.store import taches
+from dataetat.store.chorus_import import ImportOptions, import_chorus
+from dataetat.store.taches import Tache
+
+TYPE = "import"
+REJETS = "lignes-ecartees.csv"
+MAX_PROBLEMES = 500  # errors (and warnings) kept per file in the job's result
+
+# The importer speaks to the command line; on the page the same advice names the form's fields.
+_WEB_WORDING = {
+    "(--region 53)": "(champ « Région des fichiers »)",
+    "(--annee 2024)": "(champ « Exercice »)",
+    "n'indiquez pas --region": "choisissez « Fichier national » dans le champ « Région des fichiers »",
+}
+
+
+@dataclass(frozen=True)
+class Envoi:
+    """One file saved by the upload: where it is, what the user called it, its digest and size."""
+
+    chemin: str
+    nom: str
+    champ: str  # "ae" or "cp": the form field it came from
+    sha256: str
+    taille: int
+
+
+def submit(
+    conn: Connection,
+    owner: str,
+    region: str | None,
+    folder: Path,
+    envois: list[Envoi],
+    *,
+    annee: int | None,
+    region_fichiers: str | None,
+    garder_valides: bool,
+) -> int:
+    """Queue the import of the files saved in `folder`; returns the job id."""
+    parametres = {
+        "dossier": str(folder.resolve()),
+        "fichiers": [asdict(e) for e in envois],
+        "annee": annee,
+        "region": region_fichiers,
+        "garder_valides": garder_valides,
+    }
+    label = "Import de " + " et ".join(f"« {e.nom} »" for e in envois)
+    return taches.submit(conn, TYPE, owner, region, parametres, label)
+
+
+def run(engine: Engine, job: Tache, folder: Path, progress) -> dict[str, Any]:
+    """Import the job's files (the importer manages its own transaction); returns the report.
+    `progress(n)` receives the number of lines read so far, all files together."""
+    p = job.parametres
+    dossier = Path(p["dossier"])
+    envois = [Envoi(**e) for e in p["fichiers"]]
+    rejets = dossier / REJETS if p["garder_valides"] else None
+    read: dict[str, int] = {}
+
+    def on_progress(name: str, lines: int) -> None:
+        read[name] = lines
+        progress(sum(read.values()))
+
+    options = ImportOptions(annee=p["annee"], region=p["region"], rejets=rejets)
+    try:
+        result = import_chorus(engine, [Path(e.chemin) for e in envois], options, on_progress)
+    finally:
+        for envoi in envois:
+            shutil.rmtree(Path(envoi.chemin).parent, ignore_errors=True)
+    fichiers, remaining = [], list(envois)
+    with engine.connect() as conn:
+        for report in result.reports:
+            envoi = next((e for e in remaining if e.nom == report.fichier), None)
+            if envoi is not None:
+                remaining.remove(envoi)
+            recorded = latest_by_sha256(conn, envoi.sha256) if envoi and result.written else None
+            fichiers.append(_file(report, envoi, recorded, p["annee"]))
+    kept = rejets is not None and result.written and any(r.lignes_rejetees for r in result.reports)
+    if rejets is not None and not kept:
+        rejets.unlink(missing_ok=True)
+    if dossier.is_dir() and not any(dossier.iterdir()):
+        dossier.rmdir()
+    return {
+        "importe": result.written,
+        "fichiers": fichiers,
+        "totaux": {
+            key: sum(f[key] for f in fichiers)
+            for key in ("lignes_lues", "lignes_importees", "lignes_rejetees", "somme_ae", "somme_cp")
+        }
+        | {"erreurs": sum(f["nb_erreurs"] for f in fichiers)},
+        "rejets": REJETS if kept else None,
+        "durees": {phase: round(s, 3) for phase, s in result.timings.items()},
+    }
+
+
+def rejects_of(job: Tache) -> Path | None:
+    """The file of rejected lines of a finished job, when it kept one."""
+    if not job.resultat or not job.resultat.get("rejets"):
+        return None
+    return Path(job.parametres["dossier"]) / job.resultat["rejets"]
+
+
+def _file(report: Report, envoi: Envoi | None, recorded, annee: int | None) -> dict[str, Any]:
+    by_place = lambda p: (p.ligne or 0, p.colonne or "")  # noqa: E731
+    errors, warnings = sorted(report.errors, key=by_place), sorted(report.warnings, key=by_place)
+    return {
+        "fichier": report.fichier,
+        "champ": envoi.champ if envoi else None,
+        "format": report.format,
+        "type": report.kind,
+        "exercice": recorded.annee if recorded else annee,
+        "regions": recorded.regions if recorded else None,
+        "valide": report.valid,
+        "lignes_lues": report.lignes_lues,
+        "lignes_importees": report.lignes_importees,
+        "lignes_rejetees": report.lignes_rejetees,
+        "somme_ae": float(report.somme_ae),
+        "somme_cp": float(report.somme_cp),
+        "sha256": envoi.sha256 if envoi else None,
+        "taille": envoi.taille if envoi else None,
+        "nb_erreurs": report.error_count,
+        "nb_avertissements": report.warning_count,
+        "erreurs": [_problem(x) for x in errors[:MAX_PROBLEMES]],
+        "avertissements": [_problem(x) for x in warnings[:MAX_PROBLEMES]],
+        "erreurs_non_affichees": report.error_count - min(len(errors), MAX_PROBLEMES),
+        "avertissements_non_affiches": report.warning_count - min(len(warnings), MAX_PROBLEMES),
+        "codes_inconnus": report.codes_inconnus,
+    }
+
+
+def _problem(problem: Problem) -> dict[str, Any]:
+    message = problem.message
+    for cli, web in _WEB_WORDING.items():
+        message = message.replace(cli, web)
+    return {
+        "ligne": problem.ligne,
+        "colonne": problem.colonne,
+        "valeur": problem.valeur,
+        "code": problem.code,
+        "message": message,
+    }

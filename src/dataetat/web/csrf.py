@@ -1,0 +1,84 @@
+"""CSRF protection of the HTML forms, by double submit: a random token in an HttpOnly,
+SameSite=Strict cookie, repeated in a hidden field of the form; a POST whose field (or
+`X-CSRF-Token` header, for scripts) does not match its cookie is refused with a French 403.
+
+    @router.get("/page")
+    async def page(request: Request):
+        token = csrf.token(request)
+        response = templates.TemplateResponse(request, "page.html", {"csrf": token})
+        return csrf.with_cookie(response, request, token)
+    # in the form: <input type="hidden" name="{{ csrf_champ }}" value="{{ csrf }}">
+
+    @router.post("/page", dependencies=[csrf.Verified])     # a refused POST: JSON 403
+    async def post(...): ...
+    @router.post("/form")                                    # or the page shows its own 403
+    async def form(ok: csrf.Checked): ...
+
+Another site can make a browser send a form to us, but cannot read our cookie, hence cannot put
+its value in the field; SameSite=Strict keeps the cookie off cross-site requests besides.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import Response
+
+COOKIE = "dataetat_csrf"
+FIELD = "csrf_token"
+HEADER = "X-CSRF-Token"
+_SAFE = ("GET", "HEAD", "OPTIONS")
+REFUS = (
+    "Formulaire refusé : son jeton de sécurité manque ou ne correspond pas. "
+    "Rechargez la page puis renvoyez le formulaire."
+)
+
+
+def token(request: Request) -> str:
+    """The token of this browser: the one of its cookie when it looks like ours, else a new one."""
+    current = request.cookies.get(COOKIE, "")
+    if len(current) == 43 and current.replace("-", "").replace("_", "").isalnum():
+        return current
+    return secrets.token_urlsafe(32)
+
+
+def with_cookie(response: Response, request: Request, value: str) -> Response:
+    """Set (or refresh) the token cookie on a page that shows a protected form."""
+    response.set_cookie(
+        COOKIE,
+        value,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+async def matches(request: Request) -> bool:
+    """Whether the request is safe (GET…) or carries, in its form field or `X-CSRF-Token` header,
+    the token of its cookie (compared in constant time)."""
+    if request.method in _SAFE:
+        return True
+    cookie = request.cookies.get(COOKIE, "")
+    sent = request.headers.get(HEADER, "")
+    if not sent and request.headers.get("content-type", "").startswith(
+        ("multipart/form-data", "application/x-www-form-urlencoded")
+    ):
+        value = (await request.form()).get(FIELD)
+        sent = value if isinstance(value, str) else ""
+    return bool(cookie and sent) and hmac.compare_digest(cookie.encode(), sent.encode())
+
+
+async def verify(request: Request) -> None:
+    """FastAPI dependency: refuse (403, French) an unsafe request whose token does not match."""
+    if not await matches(request):
+        raise HTTPException(status_code=403, detail=REFUS)
+
+
+Verified = Depends(verify)
+# For a page that answers a refused form with its own HTML (403 and a DSFR alert).
+Checked = Annotated[bool, Depends(matches)]

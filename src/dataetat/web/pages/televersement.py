@@ -1,0 +1,205 @@
+"""The upload page, « Charger les données »: Chorus AE and CP files with their exercice and région,
+imported as a job by the real importer; the page follows the job (htmx polls a fragment every
+second), then shows the import report (totals, each file, errors by line and column, warnings);
+below the form, the history of imports.
+
+    GET  /televersement                            the form and the history
+    POST /televersement                            save the files, queue the job, 303 to its page
+    GET  /televersement/{id}                       progress, then the report
+    GET  /televersement/{id}/etat                  the fragment polled while the job runs
+    GET  /televersement/{id}/lignes-ecartees.csv   the rejected lines, when the option kept them
+
+The form is protected against cross-site requests (web/csrf.py). The région of a regional
+identity is its own; a national identity chooses it, or « fichier national ». Who may upload is
+decided by the identity dependency: everyone until accounts exist; the accounts issue restricts
+these routes to the COMPTABLE and ADMIN roles there, in `web/deps.py`, not here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from functools import partial
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi import Path as FastAPIPath
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlalchemy.engine import Connection
+from starlette.datastructures import UploadFile
+
+from dataetat.jobs import imports as import_jobs
+from dataetat.query import lookups
+from dataetat.query.imports import history
+from dataetat.store import taches
+from dataetat.web import csrf
+from dataetat.web.deps import CurrentIdentity, Db, Identity
+from dataetat.web.errors import NotFound
+from dataetat.web.pages.envoi import TooLarge, save_uploads
+from dataetat.web.pages.templating import templates
+
+router = APIRouter(include_in_schema=False)
+JobId = Annotated[int, FastAPIPath(ge=0, le=2**63 - 1)]
+NATIONAL = "nationale"
+PREMIERE_ANNEE = 2015
+HTMX_STOP_POLLING = 286
+
+
+def _limit(request: Request) -> int:
+    return request.app.state.settings.televersement_taille_max_mo * 1024 * 1024
+
+
+def _too_large(request: Request) -> bool:
+    """Known before the body is read (browsers always send Content-Length with a form)."""
+    length = request.headers.get("content-length", "")
+    return length.isdigit() and int(length) > _limit(request)
+
+
+TooLargeRequest = Annotated[bool, Depends(_too_large)]
+
+
+def _form_data(conn: Connection, region: str | None) -> dict:
+    regions = [] if region else lookups.zones(conn, "region", None, lookups.LIMITE_MAX)
+    own = lookups.chosen(conn, "zones/region", [region]) if region else []
+    return {
+        "regions": regions,
+        "region_identite": own[0]["label"] if own else region,
+        "historique": history(conn, region),
+    }
+
+
+async def _form_page(
+    request: Request, me: Identity, db: Db, *, status: int = 200, erreurs=(), valeurs=None
+) -> Response:
+    token = csrf.token(request)
+    this_year = date.today().year
+    context = {
+        "page_active": "/televersement",
+        "csrf": token,
+        "csrf_champ": csrf.FIELD,
+        "annees": list(range(this_year, PREMIERE_ANNEE - 1, -1)),
+        "national": NATIONAL,
+        "erreurs": list(erreurs),
+        "v": valeurs or {},
+        "taille_max_mo": request.app.state.settings.televersement_taille_max_mo,
+        **await db.read(_form_data, me.region),
+    }
+    response = templates.TemplateResponse(request, "televersement.html", context, status_code=status)
+    return csrf.with_cookie(response, request, token)
+
+
+@router.get("/televersement", response_class=HTMLResponse)
+async def televersement(request: Request, me: CurrentIdentity, db: Db):
+    return await _form_page(request, me, db)
+
+
+def _choices(form, me: Identity) -> tuple[dict, list[str]]:
+    """The exercice and région asked for, checked; French messages for what is wrong."""
+    erreurs, valeurs = (
+        [],
+        {
+            "annee": str(form.get("annee") or ""),
+            "region": str(form.get("region") or ""),
+            "garder_valides": form.get("garder_valides") == "oui",
+        },
+    )
+    annee = None
+    if valeurs["annee"]:
+        if not valeurs["annee"].isdigit() or not 2000 <= int(valeurs["annee"]) <= 2100:
+            erreurs.append(f"Exercice « {valeurs['annee']} » invalide : choisissez une année de la liste.")
+        else:
+            annee = int(valeurs["annee"])
+    if me.region:
+        region = me.region
+    elif valeurs["region"] == NATIONAL:
+        region = None
+    elif valeurs["region"].isdigit() and len(valeurs["region"]) <= 3:
+        region = valeurs["region"]
+    else:
+        region = None
+        erreurs.append(
+            "Choisissez la région des fichiers (ou « fichier national » pour un extrait national)."
+        )
+    valeurs |= {"annee_choisie": annee, "region_choisie": region}
+    return valeurs, erreurs
+
+
+@router.post("/televersement")
+async def envoyer(
+    request: Request, trop_gros: TooLargeRequest, jeton_valide: csrf.Checked, me: CurrentIdentity, db: Db
+):
+    settings = request.app.state.settings
+    if trop_gros:
+        message = f"Envoi trop volumineux : au plus {settings.televersement_taille_max_mo} Mo pour les deux fichiers."
+        return await _form_page(request, me, db, status=413, erreurs=[message])
+    if not jeton_valide:
+        return await _form_page(request, me, db, status=403, erreurs=[csrf.REFUS])
+    form = await request.form()
+    valeurs, erreurs = _choices(form, me)
+    uploads = {
+        field: (upload.filename, upload.file)
+        for field in ("ae", "cp")
+        if isinstance(upload := form.get(f"fichier_{field}"), UploadFile) and upload.filename
+    }
+    if not uploads:
+        erreurs.insert(0, "Choisissez au moins un fichier : engagements (AE) ou paiements (CP).")
+    if erreurs:
+        return await _form_page(request, me, db, status=400, erreurs=erreurs, valeurs=valeurs)
+    folder = settings.dossier_televersements / f"envoi-{uuid.uuid4().hex}"
+    try:
+        envois = await run_in_threadpool(save_uploads, folder, uploads, _limit(request))
+    except TooLarge:
+        message = f"Envoi trop volumineux : au plus {settings.televersement_taille_max_mo} Mo pour les deux fichiers."
+        return await _form_page(request, me, db, status=413, erreurs=[message], valeurs=valeurs)
+    submit = partial(
+        import_jobs.submit,
+        annee=valeurs["annee_choisie"],
+        region_fichiers=valeurs["region_choisie"],
+        garder_valides=valeurs["garder_valides"],
+    )
+    job_id = await db.write(submit, me.user, me.region, folder, envois)
+    worker = getattr(request.app.state, "worker", None)
+    if worker is not None:
+        worker.wake()
+    return RedirectResponse(f"/televersement/{job_id}", status_code=303)
+
+
+async def _job(db: Db, job_id: int, me: Identity) -> taches.Tache:
+    job = await db.read(taches.get, job_id, me.user)
+    if job is None or job.type != import_jobs.TYPE:
+        raise NotFound("import-introuvable", f"Aucun import {job_id} parmi les vôtres.")
+    return job
+
+
+def _job_context(job: taches.Tache) -> dict:
+    return {"job": job, "fini": job.statut in (taches.TERMINEE, taches.ECHEC), "r": job.resultat}
+
+
+@router.get("/televersement/{job_id}", response_class=HTMLResponse)
+async def rapport(job_id: JobId, request: Request, me: CurrentIdentity, db: Db):
+    job = await _job(db, job_id, me)
+    context = {"page_active": "/televersement", **_job_context(job)}
+    return templates.TemplateResponse(request, "televersement_rapport.html", context)
+
+
+@router.get("/televersement/{job_id}/etat", response_class=HTMLResponse)
+async def etat(job_id: JobId, request: Request, me: CurrentIdentity, db: Db):
+    job = await _job(db, job_id, me)
+    context = _job_context(job) | {"fragment": True}
+    # 286: htmx stops polling (and shows the report) once the job is over.
+    status = HTMX_STOP_POLLING if context["fini"] else 200
+    return templates.TemplateResponse(request, "_import_etat.html", context, status_code=status)
+
+
+@router.get("/televersement/{job_id}/lignes-ecartees.csv")
+async def lignes_ecartees(job_id: JobId, me: CurrentIdentity, db: Db) -> FileResponse:
+    job = await _job(db, job_id, me)
+    path = import_jobs.rejects_of(job)
+    if path is None or not path.is_file():
+        raise NotFound("rejets-introuvables", f"L'import {job_id} n'a pas de lignes écartées.")
+    return FileResponse(
+        path,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="lignes-ecartees-{job_id}.csv"'},
+    )
