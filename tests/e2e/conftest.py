@@ -47,7 +47,11 @@ def demo_settings(tmp_path_factory) -> Settings:
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
-    return Settings(database_url=url)
+    return Settings(
+        database_url=url,
+        dossier_exports=folder / "exports",
+        dossier_televersements=folder / "televersements",
+    )
 
 
 @pytest.fixture(scope="session")

@@ -9,9 +9,7 @@ SameSite=Strict cookie, repeated in a hidden field of the form; a POST whose fie
         return csrf.with_cookie(response, request, token)
     # in the form: <input type="hidden" name="{{ csrf_champ }}" value="{{ csrf }}">
 
-    @router.post("/page", dependencies=[csrf.Verified])     # a refused POST: JSON 403
-    async def post(...): ...
-    @router.post("/form")                                    # or the page shows its own 403
+    @router.post("/form")            # the page answers a refused form with its own 403
     async def form(ok: csrf.Checked): ...
 
 Another site can make a browser send a form to us, but cannot read our cookie, hence cannot put
@@ -24,7 +22,7 @@ import hmac
 import secrets
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 
 COOKIE = "dataetat_csrf"
@@ -73,12 +71,5 @@ async def matches(request: Request) -> bool:
     return bool(cookie and sent) and hmac.compare_digest(cookie.encode(), sent.encode())
 
 
-async def verify(request: Request) -> None:
-    """FastAPI dependency: refuse (403, French) an unsafe request whose token does not match."""
-    if not await matches(request):
-        raise HTTPException(status_code=403, detail=REFUS)
-
-
-Verified = Depends(verify)
 # For a page that answers a refused form with its own HTML (403 and a DSFR alert).
 Checked = Annotated[bool, Depends(matches)]
