@@ -1,0 +1,305 @@
+// Map of the current search ("Carte"): Σ AE or Σ CP by région, département, EPCI or commune, drawn
+// with MapLibre GL over the shipped GeoJSON contours (/static/geo/, no tile server), colours by
+// quantiles with a legend written in euros, a tooltip, and the same figures as a table of links.
+// Clicking a zone (or its row) reloads the search filtered on it (niveau_geo, code_geo).
+//
+// Fast redraws: the map, its sources and the parsed contours live in this module, which outlives
+// the htmx swaps of the results; a new search only fetches /api/v1/carte and sets feature states.
+
+const NIVEAUX = { region: "Région", departement: "Département", epci: "EPCI", commune: "Commune" };
+const VALEURS = { montant_ae: "Montant engagé (AE)", montant_cp: "Montant payé (CP)" };
+const SANS = { region: "sans région connue", departement: "sans département connu", epci: "sans EPCI connu", commune: "sans commune connue" };
+const DRILL = { region: "departement", departement: "commune", arrondissement: "commune", epci: "commune", commune: "commune" };
+const COULEURS = ["#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]; // ColorBrewer Blues, light → dark
+const SANS_DONNEE = "#e5e5e5";
+const TABLE_MAX = 1000;
+const ATTRIBUTION = "Contours : IGN ADMIN EXPRESS 2018 (via france-geojson), ANCT ; codes : INSEE COG 2026, DGCL — Licence Ouverte 2.0";
+// Municipal arrondissements (in the data) are drawn on their commune (the only contour shipped).
+const PLM = [["751", "75056", 75101, 75120], ["6938", "69123", 69381, 69389], ["132", "13055", 13201, 13216]];
+
+const euros0 = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR", maximumFractionDigits: 0 });
+const euros2 = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR", minimumFractionDigits: 2 });
+const nombre = new Intl.NumberFormat("fr-FR");
+
+const state = { map: null, box: null, ready: null, niveau: null, valeur: "montant_ae", sources: new Set() };
+const geometries = new Map(); // niveau → Promise<FeatureCollection>
+const aggregates = new Map(); // API URL → Promise<body> (the last few searches)
+let maplibre = null;
+
+function loadMaplibre() {
+  maplibre ??= new Promise((resolve, reject) => {
+    const link = Object.assign(document.createElement("link"), { rel: "stylesheet", href: "/static/vendor/maplibre-gl/maplibre-gl.css" });
+    const script = Object.assign(document.createElement("script"), { src: "/static/vendor/maplibre-gl/maplibre-gl.js" });
+    script.onload = () => resolve(window.maplibregl);
+    script.onerror = () => reject(new Error("MapLibre GL n'a pas pu être chargé."));
+    document.head.append(link, script);
+  });
+  return maplibre;
+}
+
+async function getJson(url) {
+  const response = await fetch(url, { headers: { Accept: "application/json" } });
+  const body = await response.json();
+  if (!response.ok) throw new Error(body?.erreur?.message || `Erreur ${response.status}`);
+  return body;
+}
+
+function geometry(niveau) {
+  if (!geometries.has(niveau)) geometries.set(niveau, getJson(`/static/geo/${niveau === "epci" ? "epci" : niveau + "s"}.json`));
+  return geometries.get(niveau);
+}
+
+function aggregate(api, niveau) {
+  const url = `/api/v1/carte?niveau=${niveau}${api ? "&" + api : ""}`;
+  if (!aggregates.has(url)) {
+    aggregates.set(url, getJson(url).catch((e) => { aggregates.delete(url); throw e; }));
+    if (aggregates.size > 8) aggregates.delete(aggregates.keys().next().value);
+  }
+  return aggregates.get(url);
+}
+
+function featureCode(code) {
+  for (const [prefix, commune, lo, hi] of PLM) {
+    if (code.startsWith(prefix) && +code >= lo && +code <= hi) return commune;
+  }
+  return code;
+}
+
+// --- DOM -------------------------------------------------------------------------------------
+
+function el(tag, { dataset, ...props } = {}, ...children) {
+  const node = Object.assign(document.createElement(tag), props);
+  Object.assign(node.dataset, dataset);
+  node.append(...children.filter((c) => c != null));
+  return node;
+}
+
+function select(id, label, options, value) {
+  const s = el("select", { className: "fr-select", id });
+  for (const [code, text] of Object.entries(options)) s.append(el("option", { value: code, textContent: text, selected: code === value }));
+  return el("div", { className: "fr-select-group carte__choix" }, el("label", { className: "fr-label", htmlFor: id, textContent: label }), s);
+}
+
+function zoneUrl(page, niveau, codes) {
+  const url = new URL(page, location.href);
+  url.searchParams.set("niveau_geo", niveau);
+  url.searchParams.set("code_geo", codes.join(","));
+  url.searchParams.set("vue", "carte");
+  for (const name of ["page", "grouped"]) url.searchParams.delete(name);
+  return url.pathname + url.search;
+}
+
+// --- Classes and painting --------------------------------------------------------------------
+
+function quantiles(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const k = Math.min(COULEURS.length, new Set(sorted).size);
+  const breaks = [];
+  for (let i = 1; i < k; i++) {
+    const b = sorted[Math.floor((i * sorted.length) / k)];
+    if (b > sorted[0] && !breaks.includes(b)) breaks.push(b);
+  }
+  return breaks; // class of v = number of breaks ≤ v
+}
+
+function classify(zones, valeur) {
+  // zones: [{code (feature), codes, label, montant_ae, montant_cp, count, drawn}]
+  const drawn = zones.filter((z) => z.drawn);
+  const breaks = quantiles(drawn.map((z) => z[valeur]));
+  const classes = Array.from({ length: breaks.length + 1 }, () => ({ min: Infinity, max: -Infinity, n: 0 }));
+  for (const z of drawn) {
+    z.classe = breaks.filter((b) => b <= z[valeur]).length;
+    const c = classes[z.classe];
+    c.min = Math.min(c.min, z[valeur]); c.max = Math.max(c.max, z[valeur]); c.n += 1;
+  }
+  // Fewer classes than colours: spread them over the palette (one class: the darkest).
+  const k = classes.length, last = COULEURS.length - 1;
+  const couleur = (i) => (k === 1 ? last : Math.round((i * last) / (k - 1)));
+  for (const z of drawn) z.couleur = couleur(z.classe);
+  return classes.map((c, i) => ({ ...c, couleur: COULEURS[couleur(i)] }));
+}
+
+function legend(node, classes, valeur, niveau) {
+  const items = classes.filter((c) => c.n).map((c, i) => el("li", { className: "carte__classe" },
+    el("span", { className: "carte__pastille", style: `background:${c.couleur}` }),
+    `Classe ${i + 1} : ${c.min === c.max ? euros0.format(c.min) : `de ${euros0.format(c.min)} à ${euros0.format(c.max)}`} (${nombre.format(c.n)} ${c.n > 1 ? "zones" : "zone"})`));
+  items.push(el("li", { className: "carte__classe" }, el("span", { className: "carte__pastille carte__pastille--vide" }), "Aucune ligne dans la zone"));
+  node.replaceChildren(el("p", { className: "fr-text--sm fr-text--bold fr-mb-1w", textContent: `${VALEURS[valeur]} par ${NIVEAUX[niveau].toLowerCase()} (classes de même effectif)` }), el("ul", { className: "carte__classes" }, ...items));
+}
+
+function table(node, zones, body, valeur, niveau, page) {
+  const head = el("tr", {}, ...[NIVEAUX[niveau], "Code", "Lignes", VALEURS.montant_ae, VALEURS.montant_cp].map((t, i) => el("th", { scope: "col", textContent: t, className: i > 1 ? "montant" : "" })));
+  const amount = (v) => el("td", { className: "montant", textContent: euros2.format(v), dataset: { montant: v } });
+  const row = (first, code, z) => el("tr", {}, el("th", { scope: "row" }, first), el("td", { textContent: code }),
+    el("td", { className: "montant", textContent: nombre.format(z.count), dataset: { montant: z.count } }), amount(z.montant_ae), amount(z.montant_cp));
+  const rows = [...zones].sort((a, b) => b[valeur] - a[valeur] || a.code.localeCompare(b.code)).slice(0, TABLE_MAX).map((z) =>
+    row(el("a", { href: zoneUrl(page, niveau, z.codes), textContent: z.drawn ? z.label : `${z.label} (hors carte)` }), z.codes.join(", "), z));
+  const foot = [];
+  if (body.sans_zone.count) foot.push(row(`Lignes ${SANS[niveau]}`, "", body.sans_zone));
+  const total = row("Total de la recherche", "", body.total);
+  total.dataset.carteTotal = "";
+  foot.push(total);
+  const caption = el("caption", { textContent: `${VALEURS[valeur]} par ${NIVEAUX[niveau].toLowerCase()}` + (zones.length > TABLE_MAX ? ` : les ${nombre.format(TABLE_MAX)} premières zones sur ${nombre.format(zones.length)}` : "") });
+  node.replaceChildren(el("div", { className: "fr-table fr-table--sm" }, el("div", { className: "fr-table__wrapper" }, el("div", { className: "fr-table__container" }, el("div", { className: "fr-table__content" },
+    el("table", {}, caption, el("thead", {}, head), el("tbody", {}, ...rows), el("tfoot", {}, ...foot)))))));
+}
+
+// --- The map ---------------------------------------------------------------------------------
+
+function once(map, event, ms = 5000) {
+  return new Promise((resolve) => { const t = setTimeout(resolve, ms); map.once(event, () => { clearTimeout(t); resolve(); }); });
+}
+
+function createMap(lib, element) {
+  state.box = el("div", { className: "carte__boite" });
+  state.tooltip = el("div", { className: "carte__info", hidden: true, role: "tooltip", id: "carte-info" });
+  state.box.append(state.tooltip);
+  element.querySelector(".carte__place").replaceWith(state.box);
+  state.map = new lib.Map({
+    container: state.box, center: [2.4, 46.6], zoom: 4.6, minZoom: 3, attributionControl: false,
+    style: { version: 8, sources: {}, layers: [{ id: "fond", type: "background", paint: { "background-color": "#fbfbfb" } }] },
+    locale: { "Map.Title": "Carte des montants par zone (les mêmes chiffres sont dans le tableau qui suit)", "NavigationControl.ZoomIn": "Zoomer", "NavigationControl.ZoomOut": "Dézoomer", "NavigationControl.ResetBearing": "Remettre le nord en haut", "AttributionControl.ToggleAttribution": "Afficher ou masquer les sources" },
+  });
+  state.map.addControl(new lib.NavigationControl({ showCompass: false }));
+  state.map.addControl(new lib.AttributionControl({ compact: true, customAttribution: ATTRIBUTION }));
+  state.ready = once(state.map, "load", 30000);
+}
+
+function hover(map, niveau) {
+  let hovered = null;
+  const source = `zones-${niveau}`;
+  const clear = () => { if (hovered) map.setFeatureState({ source, id: hovered }, { survol: false }); hovered = null; state.tooltip.hidden = true; };
+  map.on("mousemove", `${source}-fond`, (e) => {
+    const f = e.features[0];
+    const code = f.properties.code;
+    if (hovered !== code) { clear(); hovered = code; map.setFeatureState({ source, id: code }, { survol: true }); }
+    const z = state.zones?.get(code);
+    state.tooltip.replaceChildren(el("strong", { textContent: `${f.properties.nom} (${code})` }), el("br"),
+      z ? `${VALEURS.montant_ae} : ${euros0.format(z.montant_ae)}` : "Aucune ligne", z ? el("br") : null,
+      z ? `${VALEURS.montant_cp} : ${euros0.format(z.montant_cp)}` : null, z ? el("br") : null,
+      z ? `${nombre.format(z.count)} ligne${z.count > 1 ? "s" : ""}` : null);
+    Object.assign(state.tooltip.style, { left: `${e.point.x + 12}px`, top: `${e.point.y + 12}px` });
+    state.tooltip.hidden = false;
+    map.getCanvas().style.cursor = z ? "pointer" : "";
+  });
+  map.on("mouseleave", `${source}-fond`, () => { clear(); map.getCanvas().style.cursor = ""; });
+  map.on("click", `${source}-fond`, (e) => {
+    const z = state.zones?.get(e.features[0].properties.code);
+    if (z && state.element?.isConnected) location.assign(zoneUrl(state.element.dataset.page, niveau, z.codes));
+  });
+}
+
+const departementOf = (code) => code.slice(0, code.startsWith("97") ? 3 : 2);
+
+// The communes sent to MapLibre: those of the départements that have lines (35,000 communes are
+// slow to tile and paint; a search on a département or a région needs a few hundred).
+function communes(geo, zones) {
+  const departements = new Set(zones.filter((z) => z.drawn).map((z) => departementOf(z.code)));
+  const key = [...departements].sort().join(",");
+  const features = geo.features.filter((f) => departements.has(departementOf(f.properties.code)));
+  return { key, data: { type: "FeatureCollection", features } };
+}
+
+function showLevel(niveau, geo, zones) {
+  const map = state.map;
+  const source = `zones-${niveau}`;
+  let data = geo;
+  if (niveau === "commune") {
+    const subset = communes(geo, zones);
+    if (state.sources.has(niveau) && subset.key !== state.communes) map.getSource(source).setData(subset.data);
+    state.communes = subset.key;
+    data = subset.data;
+  }
+  if (!state.sources.has(niveau)) {
+    map.addSource(source, { type: "geojson", data, promoteId: "code" });
+    const classe = ["coalesce", ["feature-state", "classe"], -1];
+    map.addLayer({ id: `${source}-fond`, type: "fill", source, paint: { "fill-color": ["match", classe, ...COULEURS.flatMap((c, i) => [i, c]), SANS_DONNEE], "fill-opacity": 0.9 } });
+    const survol = ["boolean", ["feature-state", "survol"], false];
+    map.addLayer({ id: `${source}-bord`, type: "line", source, paint: { "line-color": ["case", survol, "#000091", "#6a6a6a"], "line-width": ["case", survol, 2.5, niveau === "commune" ? 0.2 : 0.6] } });
+    state.sources.add(niveau);
+    hover(map, niveau);
+  }
+  for (const other of state.sources) {
+    for (const part of ["fond", "bord"]) map.setLayoutProperty(`zones-${other}-${part}`, "visibility", other === niveau ? "visible" : "none");
+  }
+}
+
+function bounds(geo, codes) {
+  let [x0, y0, x1, y1] = [180, 90, -180, -90];
+  const walk = (c) => { if (typeof c[0] === "number") { x0 = Math.min(x0, c[0]); y0 = Math.min(y0, c[1]); x1 = Math.max(x1, c[0]); y1 = Math.max(y1, c[1]); } else c.forEach(walk); };
+  for (const f of geo.features) if (codes.has(f.properties.code)) walk(f.geometry.coordinates);
+  return x0 <= x1 ? [[x0, y0], [x1, y1]] : null;
+}
+
+// --- The view --------------------------------------------------------------------------------
+
+async function draw(element) {
+  const start = performance.now();
+  const token = (state.token = (state.token ?? 0) + 1); // a later draw wins over a slower earlier one
+  const niveau = state.niveau, valeur = state.valeur, api = element.dataset.api || "";
+  const status = element.querySelector(".carte__etat");
+  status.textContent = "Chargement de la carte…";
+  element.dataset.etat = "chargement"; // then "dessinee" or "erreur" (read by the browser tests and bench/web_bench.py)
+  try {
+    const [lib, body, geo] = await Promise.all([loadMaplibre(), aggregate(api, niveau), geometry(niveau)]);
+    const fetched = performance.now();
+    if (!state.map) createMap(lib, element);
+    else if (!element.contains(state.box)) { element.querySelector(".carte__place")?.replaceWith(state.box); state.map.resize(); }
+    await state.ready;
+    if (token !== state.token) return;
+    geo.known ??= new Set(geo.features.map((f) => f.properties.code));
+    const merged = new Map();
+    for (const z of body.zones) {
+      const code = featureCode(z.code);
+      const m = merged.get(code) ?? merged.set(code, { code, codes: [], label: z.label, montant_ae: 0, montant_cp: 0, count: 0, drawn: geo.known.has(code) }).get(code);
+      m.codes.push(z.code); m.montant_ae += z.montant_ae; m.montant_cp += z.montant_cp; m.count += z.count;
+      if (z.code === code) m.label = z.label;
+    }
+    const zones = [...merged.values()];
+    const classes = classify(zones, valeur);
+    state.zones = merged;
+    showLevel(niveau, geo, zones);
+    const source = `zones-${niveau}`;
+    state.map.removeFeatureState({ source });
+    for (const z of zones) if (z.drawn) state.map.setFeatureState({ source, id: z.code }, { classe: z.couleur });
+    const box = bounds(geo, new Set(zones.filter((z) => z.drawn).map((z) => z.code)));
+    if (box) state.map.fitBounds(box, { padding: 24, duration: 0, maxZoom: 10 });
+    element.maplibre = state.map; // for the browser tests (projected points of the zones)
+    legend(element.querySelector(".carte__legende"), classes, valeur, niveau);
+    table(element.querySelector(".carte__tableau"), zones, body, valeur, niveau, element.dataset.page);
+    const hors = zones.filter((z) => !z.drawn).length;
+    status.textContent = `${nombre.format(body.total.count)} lignes : ${nombre.format(zones.length)} ${NIVEAUX[niveau].toLowerCase()}(s)`
+      + (body.sans_zone.count ? ` ; ${nombre.format(body.sans_zone.count)} ligne(s) ${SANS[niveau]}` : "")
+      + (hors ? ` ; ${hors} zone(s) sans contour, dans le tableau seulement` : "") + ". Cliquez sur une zone pour filtrer la recherche.";
+    state.map.triggerRepaint();
+    await once(state.map, "idle");
+    const painted = performance.now();
+    Object.assign(element.dataset, { niveau, fetchMs: Math.round(fetched - start), redrawMs: Math.round(painted - start), etat: "dessinee" });
+    element.dispatchEvent(new CustomEvent("carte:dessinee", { detail: { niveau, fetchMs: fetched - start, redrawMs: painted - start } }));
+  } catch (error) {
+    element.dataset.etat = "erreur";
+    status.replaceChildren(el("span", { className: "fr-error-text", textContent: `La carte n'a pas pu être affichée : ${error.message}` }));
+  }
+}
+
+export function init(element) {
+  const filtre = new URLSearchParams(element.dataset.api || "").get("niveau_geo");
+  if (!state.niveau || !state.chosen) state.niveau = DRILL[filtre] || "departement";
+  state.element = element;
+  const niveau = select("carte-niveau", "Niveau géographique", NIVEAUX, state.niveau);
+  const valeur = select("carte-valeur", "Montant représenté", VALEURS, state.valeur);
+  const accordion = el("section", { className: "fr-accordion fr-mt-2w" },
+    el("h3", { className: "fr-accordion__title" }, el("button", { type: "button", className: "fr-accordion__btn", textContent: "Voir les données de la carte" })),
+    el("div", { className: "fr-collapse carte__tableau", id: "carte-donnees" }));
+  accordion.querySelector("button").setAttribute("aria-controls", "carte-donnees");
+  accordion.querySelector("button").setAttribute("aria-expanded", "false");
+  element.setAttribute("hx-boost", "false"); // zone links reload the whole page (the form shows the new filter)
+  element.replaceChildren(
+    el("div", { className: "carte__barre fr-mt-3w" }, niveau, valeur),
+    el("p", { className: "carte__etat fr-text--sm", role: "status" }),
+    el("div", { className: "carte__corps" }, el("div", { className: "carte__place carte__boite" }), el("div", { className: "carte__legende" })),
+    accordion);
+  niveau.querySelector("select").addEventListener("change", (e) => { state.niveau = e.target.value; state.chosen = true; draw(element); });
+  valeur.querySelector("select").addEventListener("change", (e) => { state.valeur = e.target.value; draw(element); });
+  return draw(element);
+}
