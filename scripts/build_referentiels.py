@@ -4,7 +4,8 @@
 
 Reads the sources with dataetat.referentiels.readers only, merges the frames of several sources per
 table, and writes src/dataetat/referentiels/data/<table>.csv.gz (columns of the table in schema order)
-and data/PROVENANCE.md.
+and data/PROVENANCE.md. Tables of BUILT_ELSEWHERE have their own script: their file and their `## `
+section of PROVENANCE.md are left as they are.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ ORIGINS = {
         "MIT",
     ),
 }
+
+# Tables built by another script (which writes its own section of PROVENANCE.md).
+BUILT_ELSEWHERE = {"code_postal": "scripts/build_codes_postaux.py"}
 
 # Municipal arrondissements (ARM) belong to the EPCI of their commune.
 ARM_PARENTS = {"751": "75056", "132": "13055", "6938": "69123"}
@@ -157,7 +161,7 @@ def build(data: Path) -> tuple[dict[str, pl.DataFrame], dict[str, list[str]]]:
     }
     for table in ("ministere", "domaine_fonctionnel", "referentiel_programmation", "groupe_marchandise"):
         sources[table] = [f"{CHORUS}/Calculette_Chorus_test.xlsx"]
-    return {t: conform(tables[t], t) for t in REFERENTIAL_TABLES}, sources
+    return {t: conform(tables[t], t) for t in REFERENTIAL_TABLES if t not in BUILT_ELSEWHERE}, sources
 
 
 def write_csv_gz(frame: pl.DataFrame, path: Path) -> None:
@@ -200,7 +204,10 @@ def main() -> None:
         write_csv_gz(frame, path)
         total += path.stat().st_size
         print(f"{path.name:45} {frame.height:>7} lignes {path.stat().st_size:>9} octets")
-    (BUNDLED_DIR / "PROVENANCE.md").write_text(provenance(tables, sources), encoding="utf-8")
+    path = BUNDLED_DIR / "PROVENANCE.md"
+    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    kept = old[old.find("\n## ") :] if "\n## " in old else ""  # sections of the other scripts
+    path.write_text(provenance(tables, sources) + kept, encoding="utf-8")
     print(f"Total : {total} octets")
 
 

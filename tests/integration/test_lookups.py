@@ -72,8 +72,8 @@ def test_zones_by_name_accent_free_and_by_code_prefix(settings, data):
     assert "53" in codes(settings, "/api/v1/referentiels/zones/region", q="bretagne")
     assert "243500139" in codes(settings, "/api/v1/referentiels/zones/epci", q="243500139")
     assert "353" in codes(settings, "/api/v1/referentiels/zones/arrondissement", q="353")
-    # no postal code in the COG
-    assert codes(settings, "/api/v1/referentiels/zones/commune", q="35000") == []
+    # a postal code finds its communes (more in tests/integration/test_codes_postaux.py)
+    assert codes(settings, "/api/v1/referentiels/zones/commune", q="35000") == ["35238"]
 
 
 def test_programmes_and_their_activities(settings, data):

@@ -7,8 +7,11 @@ Text matching is case- and accent-insensitive through a normalisation written in
 (`lower(translate(...))`, the same on DuckDB and PostgreSQL, no `unaccent` extension needed) mirrored
 by `normalise()` in Python. Limits: only the Latin accented letters of French are folded (not
 ligatures such as œ/æ), and hyphens and apostrophes count as spaces ("saint malo" finds Saint-Malo).
-The COG has no postal codes, so a commune is found by its INSEE code prefix or its name, never by
-its postal code (35000 finds nothing for Rennes, 35238 does).
+Zones follow the reference's fuzzy rules: at commune level, 5 digits are first a postal code
+(`ref_code_postal`: « 35000 » finds Rennes 35238, a code shared by several communes finds them all),
+then an INSEE code; 1 or 2 digits, or 2A/2B, are a département (its communes); any text is also an
+INSEE code prefix or a name. At the other levels, 5 digits also find the zones of the communes of
+that postal code (« 35000 » finds Ille-et-Vilaine, Rennes Métropole).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from dataetat.store.schema import (
     ligne,
     ref_arrondissement,
     ref_centre_couts,
+    ref_code_postal,
     ref_commune,
     ref_departement,
     ref_domaine_fonctionnel,
@@ -88,10 +92,12 @@ def _match(
     codes: list[str] | None = None,
     also: tuple[sa.ColumnElement, ...] = (),
     where: Sequence[sa.ColumnElement[bool]] = (),
+    first: sa.ColumnElement[bool] | None = None,
     group: bool = False,
 ) -> list[Item]:
     """The shared look-up: `codes` are the code forms of `q` to try as prefixes; `also` are more text
-    columns to search. With `group`, rows are grouped by code (label = max)."""
+    columns to search; rows meeting `first` are found too, and ranked first. With `group`, rows are
+    grouped by code (label = max)."""
     limite = check_limite(limite)
     q = (q or "").strip()
     label_expr = sa.func.max(label) if group else label
@@ -101,12 +107,13 @@ def _match(
         forms = codes if codes is not None else [q]
         text = normalise(q)
         prefix = sa.or_(*(code.startswith(f, autoescape=True) for f in forms))
-        found = [prefix]
+        found = [prefix] if first is None else [first, prefix]
         if text:
             found += [_norm(c).contains(text, autoescape=True) for c in (label, *also)]
         clauses.append(sa.or_(*found))
         starts = _norm(label_expr).startswith(text, autoescape=True) if text else sa.false()
-        rank = sa.case((code.in_(forms), 0), (prefix, 1), (starts, 2), else_=3)
+        ranks = [] if first is None else [(first, 0)]
+        rank = sa.case(*ranks, (code.in_(forms), 1), (prefix, 2), (starts, 3), else_=4)
     query = sa.select(code.label("code"), label_expr.label("label")).where(*clauses)
     if group:
         query = query.group_by(code)
@@ -143,12 +150,39 @@ def referentiels_programmation(
     return _match(conn, t.c.code, t.c.label, q, limite, where=where)
 
 
+# The column of ref_commune holding a commune's zone of each level.
+_ZONE_OF_COMMUNE = {
+    "region": ref_commune.c.code_region,
+    "departement": ref_commune.c.code_departement,
+    "arrondissement": ref_commune.c.code_arrondissement,
+    "epci": ref_commune.c.code_epci,
+    "commune": ref_commune.c.code,
+}
+
+
+def _zone_first(niveau: str, table: sa.Table, q: str) -> sa.ColumnElement[bool] | None:
+    """The zones found by the reference's rules beyond code prefix and name: a 5-digit postal code
+    (zones of its communes), or at commune level a département code (its communes)."""
+    if len(q) == 5 and q.isdigit():
+        communes = sa.select(ref_code_postal.c.code_commune).where(ref_code_postal.c.code_postal == q)
+        if niveau == "commune":
+            return table.c.code.in_(communes)
+        zone = _ZONE_OF_COMMUNE[niveau]
+        return table.c.code.in_(sa.select(zone).where(ref_commune.c.code.in_(communes), zone.is_not(None)))
+    departement = q.upper()
+    if niveau == "commune" and ((departement.isdigit() and len(q) <= 2) or departement in ("2A", "2B")):
+        return table.c.code_departement == departement.zfill(2)
+    return None
+
+
 def zones(conn: Connection, niveau: str, q: str | None = None, limite: int | None = None) -> list[Item]:
-    """Régions, départements, arrondissements, EPCI or communes by code prefix or name."""
+    """Régions, départements, arrondissements, EPCI or communes by code prefix, name, postal code
+    or (communes) département code."""
     table = ZONES.get(niveau.lower())
     if table is None:
         raise QueryError(f"Niveau « {niveau} » inconnu : niveaux possibles {', '.join(ZONES)}.")
-    return _match(conn, table.c.code, table.c.label, q, limite)
+    first = _zone_first(niveau.lower(), table, (q or "").strip())
+    return _match(conn, table.c.code, table.c.label, q, limite, first=first)
 
 
 def beneficiaires(

@@ -9,10 +9,12 @@ from pathlib import Path
 import polars as pl
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "data"
+# Tables built by their own script (scripts/build_codes_postaux.py) keep the file name it writes.
+FILE_NAMES = {"code_postal": "codes_postaux"}
 
 
 def bundled_path(table: str) -> Path:
-    return BUNDLED_DIR / f"{table}.csv.gz"
+    return BUNDLED_DIR / f"{FILE_NAMES.get(table, table)}.csv.gz"
 
 
 def load_bundled_table(table: str) -> pl.DataFrame | None:

@@ -1,8 +1,9 @@
 """Readers of the official referential formats, one per kind of file.
 
 Each reader is `read_<kind>(path) -> dict[table, DataFrame]`: the keys are keys of
-`store.schema.REFERENTIAL_TABLES`; every frame has the table's key column (`code`, or `code_ancien`
-for `commune_passage`) and a subset of the table's columns, all Utf8, without duplicate keys.
+`store.schema.REFERENTIAL_TABLES`; every frame has the table's key columns (`code`; `code_ancien`
+for `commune_passage`; `code_postal` and `code_commune` for `code_postal`) and a subset of the
+table's columns, all Utf8, without duplicate keys.
 A file that is not in the expected format raises `ReferentielError` (message in French).
 """
 
@@ -22,6 +23,7 @@ from .chorus import (
     read_programme_theme,
     read_societe,
 )
+from .codes_postaux import read_codes_postaux
 from .cog import (
     read_arrondissements,
     read_communes,
@@ -39,6 +41,7 @@ __all__ = [
     "read_calculette",
     "read_categorie_juridique",
     "read_centre_couts",
+    "read_codes_postaux",
     "read_communes",
     "read_departements",
     "read_epci",
@@ -63,6 +66,7 @@ READERS: dict[str, Reader] = {
     "communes": read_communes,
     "epci": read_epci,
     "mouvements": read_mouvements,
+    "code-postal": read_codes_postaux,
     "societe": read_societe,
 }
 
@@ -84,5 +88,8 @@ KIND_HELP: dict[str, str] = {
     "epci": "Composition communale des EPCI de la DGCL (epcicom.xlsx) : EPCI et EPCI de chaque commune.",
     "mouvements": "Mouvements des communes du COG INSEE (mouvements-communes.csv) : ancien code → "
     "code actuel.",
+    "code-postal": "Codes postaux → communes : JSON du paquet npm « codes-postaux » ou CSV à colonnes "
+    "code postal et code commune INSEE (base officielle des codes postaux de La Poste, fichier embarqué) ; "
+    "anciens codes de communes traduits en codes actuels.",
     "societe": "CSV des sociétés Chorus (code, code_region, label) : société → région.",
 }

@@ -18,34 +18,33 @@ def load(conn: Connection, frames: dict[str, pl.DataFrame]) -> dict[str, int]:
     for kind, frame in frames.items():
         table = REFERENTIAL_TABLES[kind]
         columns = [c.name for c in table.columns]
-        key = table.primary_key.columns.values()[0].name
-        frame = frame.select([c for c in columns if c in frame.columns]).unique(subset=[key], keep="first")
+        keys = [c.name for c in table.primary_key.columns]
+        frame = frame.select([c for c in columns if c in frame.columns]).unique(subset=keys, keep="first")
         if set(frame.columns) == set(columns):
             conn.execute(table.delete())
             insert_arrow(conn, table.name, frame.to_arrow())
         else:
-            _update(conn, table, key, frame)
+            _update(conn, table, keys, frame)
         loaded[kind] = frame.height
     readmodel.rebuild_all(conn)
     return loaded
 
 
-def _update(conn: Connection, table: sa.Table, key: str, frame: pl.DataFrame) -> None:
+def _update(conn: Connection, table: sa.Table, keys: list[str], frame: pl.DataFrame) -> None:
     staging = sa.Table(
         "stg_ref", sa.MetaData(), *(sa.Column(c, sa.String) for c in frame.columns), prefixes=["TEMPORARY"]
     )
     staging.create(conn)
     insert_arrow(conn, "stg_ref", frame.to_arrow())
-    updates = [c for c in frame.columns if c != key]
+    updates = [c for c in frame.columns if c not in keys]
+    same = " AND ".join(f"{table.name}.{k} = s.{k}" for k in keys)
     if updates:
         assignments = ", ".join(f"{c} = s.{c}" for c in updates)
-        conn.exec_driver_sql(
-            f"UPDATE {table.name} SET {assignments} FROM stg_ref s WHERE {table.name}.{key} = s.{key}"
-        )
+        conn.exec_driver_sql(f"UPDATE {table.name} SET {assignments} FROM stg_ref s WHERE {same}")
     cols = ", ".join(frame.columns)
     conn.exec_driver_sql(
         f"""INSERT INTO {table.name} ({cols}) SELECT {cols} FROM stg_ref s
-            WHERE NOT EXISTS (SELECT 1 FROM {table.name} t WHERE t.{key} = s.{key})"""
+            WHERE NOT EXISTS (SELECT 1 FROM {table.name} WHERE {same})"""
     )
     staging.drop(conn)
 

@@ -77,6 +77,13 @@ ref_commune_passage = sa.Table(
     sa.Column("code_ancien", sa.String, primary_key=True),
     sa.Column("code_actuel", sa.String),
 )
+# Postal code -> commune (a postal code may serve several communes, a commune have several codes).
+ref_code_postal = sa.Table(
+    "ref_code_postal",
+    metadata,
+    sa.Column("code_postal", sa.String, primary_key=True),
+    sa.Column("code_commune", sa.String, primary_key=True),
+)
 ref_ministere = sa.Table(
     "ref_ministere",
     metadata,
@@ -152,6 +159,7 @@ REFERENTIAL_TABLES: dict[str, sa.Table] = {
     "epci": ref_epci,
     "commune": ref_commune,
     "commune_passage": ref_commune_passage,
+    "code_postal": ref_code_postal,
     "ministere": ref_ministere,
     "programme": ref_programme,
     "domaine_fonctionnel": ref_domaine_fonctionnel,
