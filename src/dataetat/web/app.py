@@ -16,6 +16,7 @@ from dataetat.store.engine import make_engine
 from dataetat.web import errors
 from dataetat.web.api import carte, exports, lignes, referentiels
 from dataetat.web.pages import aide, detail, erreurs, mes_exports, recherche, televersement
+from dataetat.web.pages import referentiels as pages_referentiels
 
 STATIC = (
     Path(__file__).resolve().parent / "static"
@@ -56,6 +57,17 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(CompressExceptExports, minimum_size=1024)
     erreurs.install(app)  # HTML 404 for pages, JSON for /api
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (lignes, exports, referentiels, carte, recherche, detail, mes_exports, aide, televersement):
+    for module in (
+        lignes,
+        exports,
+        referentiels,
+        carte,
+        recherche,
+        detail,
+        mes_exports,
+        aide,
+        televersement,
+        pages_referentiels,
+    ):
         app.include_router(module.router)
     return app
