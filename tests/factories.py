@@ -129,3 +129,20 @@ def snapshot(engine) -> dict:
     }
     with engine.connect() as conn:
         return {name: tuple(conn.exec_driver_sql(sql).one()) for name, sql in queries.items()}
+
+
+def import_two_regions(engine, folder: Path):
+    """Région 53, 2023: EJ 100 (1,000 €, two payments 300 + 200) and EJ 101 (50 €), an orphan CP
+    (7 €); région 52, 2022: EJ 200 (9 €). Imported through the real importer; returns `engine`."""
+    from dataetat.store.chorus_import import ImportOptions, import_chorus
+
+    ae = write_ae(folder / "ae53.csv", [ae_row("100", 1, "1000"), ae_row("101", 1, "50")], exercice=2023)
+    cp = write_cp(
+        folder / "cp53.csv",
+        [cp_row("100", 1, "900", "300"), cp_row("100", 1, "901", "200"), cp_row("#", "#", "902", "7")],
+        exercice=2023,
+    )
+    assert import_chorus(engine, [ae, cp], ImportOptions(region="53")).written
+    ae52 = write_ae(folder / "ae52.csv", [ae_row("200", 1, "9")], exercice=2022)
+    assert import_chorus(engine, [ae52], ImportOptions(region="52")).written
+    return engine

@@ -2,24 +2,14 @@
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.factories import ae_row, cp_row, write_ae, write_cp
+from tests.factories import import_two_regions
 
-from dataetat.store.chorus_import import ImportOptions, import_chorus
 from dataetat.web.app import create_app
 
 
 @pytest.fixture
 def data(engine, tmp_path):
-    ae = write_ae(tmp_path / "ae53.csv", [ae_row("100", 1, "1000"), ae_row("101", 1, "50")], exercice=2023)
-    cp = write_cp(
-        tmp_path / "cp53.csv",
-        [cp_row("100", 1, "900", "300"), cp_row("100", 1, "901", "200"), cp_row("#", "#", "902", "7")],
-        exercice=2023,
-    )
-    assert import_chorus(engine, [ae, cp], ImportOptions(region="53")).written
-    ae52 = write_ae(tmp_path / "ae52.csv", [ae_row("200", 1, "9")], exercice=2022)
-    assert import_chorus(engine, [ae52], ImportOptions(region="52")).written
-    return engine
+    return import_two_regions(engine, tmp_path)
 
 
 def client(settings, **changes):
