@@ -25,10 +25,12 @@ DEVELOPMENT_USER = "developpement"
 
 @dataclass(frozen=True)
 class Identity:
-    """Who is asking: a user name (owner of jobs) and a région (None: national, sees everything)."""
+    """Who is asking: a user name (owner of jobs, saved searches), a région (None: national, sees
+    everything) and a role (USERS read, COMPTABLE also imports, ADMIN also administers)."""
 
     user: str
     region: str | None
+    role: str = "ADMIN"
 
 
 def identity(request: Request) -> Identity:
