@@ -17,6 +17,7 @@ from dataetat.store.engine import make_engine
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 TEST_DATA = Path(__file__).resolve().parent / "data"
+TEST_SECRET = "secret-de-test-" + "x" * 40
 PG_ADMIN_URL = os.environ.get("DATAETAT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -63,7 +64,12 @@ def fresh_database_url(kind: str, folder: Path) -> Iterator[str]:
 def settings(request, tmp_path) -> Iterator[Settings]:
     """Settings pointing at an empty database (the `engine` fixture migrates it)."""
     with fresh_database_url(request.param, tmp_path) as url:
-        yield Settings(database_url=url, dossier_exports=tmp_path / "exports")
+        yield Settings(
+            database_url=url,
+            dossier_exports=tmp_path / "exports",
+            auth_developpement=True,  # no login: the auth tests set it False (tests/integration/test_auth.py)
+            secret_key=TEST_SECRET,
+        )
 
 
 @pytest.fixture
@@ -79,7 +85,7 @@ def imported_database(kind: str, folder: Path, build) -> Iterator[sa.engine.Engi
     """A fresh database of `kind`, migrated, filled by `build(engine, folder)`: for module-scoped
     fixtures shared by read-only tests."""
     with fresh_database_url(kind, folder) as url:
-        engine = make_engine(Settings(database_url=url))
+        engine = make_engine(Settings(database_url=url, auth_developpement=True, secret_key=TEST_SECRET))
         try:
             database.init(engine)
             build(engine, folder)

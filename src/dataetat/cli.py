@@ -1,4 +1,4 @@
-"""Command line: `dataetat db|import|query|generate|demo|serve`. Messages in French."""
+"""Command line: `dataetat db|import|query|generate|demo|serve|worker|user`. Messages in French."""
 
 from __future__ import annotations
 
@@ -214,6 +214,7 @@ def demo(
             raise typer.Exit(1)
     count, _ = run_sirene(engine, [files.sirene_etablissements, files.sirene_unites_legales])
     console.print(f"{count} bénéficiaires importés depuis SIRENE.")
+    print_demo_accounts(create_demo_accounts(engine))
     engine.dispose()
     if serve_after:
         serve(host=host, port=port)
@@ -267,9 +268,11 @@ def _progress() -> Progress:
     )
 
 
+from dataetat.cli_comptes import create_demo_accounts, print_demo_accounts, user_app  # noqa: E402
 from dataetat.cli_query import query  # noqa: E402
 
 app.command("query")(query)
+app.add_typer(user_app, name="user")
 
 if __name__ == "__main__":
     app()

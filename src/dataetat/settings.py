@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+SECRET_PLACEHOLDER = "developpement-a-remplacer"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DATAETAT_", extra="ignore")
@@ -39,4 +41,18 @@ class Settings(BaseSettings):
         True,
         description="Exécuter les tâches (exports) dans le processus du serveur ; false en mode serveur "
         "quand des processus `dataetat worker` séparés s'en chargent (PostgreSQL).",
+    )
+    auth_developpement: bool = Field(
+        False,
+        description="Sans connexion : chaque requête reçoit l'identité de développement (rôle ADMIN, région "
+        "`region_developpement`). Pour le développement et les tests seulement ; refusé en mode serveur.",
+    )
+    secret_key: str = Field(
+        SECRET_PLACEHOLDER,
+        description="Clé de signature des cookies de session (longue et aléatoire). Obligatoire en mode serveur "
+        "(l'application refuse de démarrer sans elle) ; en mode embarqué, une clé aléatoire est tirée à "
+        "chaque démarrage si elle manque (les sessions ne survivent pas au redémarrage).",
+    )
+    session_inactivite_heures: float = Field(
+        8, gt=0, description="Durée sans activité après laquelle une session expire, en heures."
     )

@@ -51,6 +51,8 @@ def demo_settings(tmp_path_factory) -> Settings:
         database_url=url,
         dossier_exports=folder / "exports",
         dossier_televersements=folder / "televersements",
+        auth_developpement=True,  # no login; test_navigateur_connexion.py serves it with accounts
+        secret_key="secret-de-test-e2e-" + "x" * 40,
     )
 
 

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from tests.conftest import imported_database
+from tests.conftest import TEST_SECRET, imported_database
 from tests.factories import ae_row, aife_ae_row, cp_row, write_ae, write_aife_ae, write_cp
 
 from dataetat.query.columns import COLONNES
@@ -96,7 +96,11 @@ def settings_(request, tmp_path_factory):
     """One imported dataset per database kind, shared by the read-only tests of this module."""
     tmp = tmp_path_factory.mktemp(f"contract-{request.param}")
     with imported_database(request.param, tmp, build_dataset) as engine:
-        yield Settings(database_url=engine.url.render_as_string(hide_password=False))
+        yield Settings(
+            database_url=engine.url.render_as_string(hide_password=False),
+            auth_developpement=True,
+            secret_key=TEST_SECRET,
+        )
 
 
 @pytest.fixture(scope="module")

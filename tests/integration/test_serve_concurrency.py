@@ -35,7 +35,7 @@ def test_concurrent_searches_without_error(tmp_path):
     cli = Path(sys.executable).with_name("dataetat")
     server = subprocess.Popen(
         [str(cli), "serve", "--port", str(port)],
-        env=os.environ | {"DATAETAT_DATABASE_URL": url},
+        env=os.environ | {"DATAETAT_DATABASE_URL": url, "DATAETAT_AUTH_DEVELOPPEMENT": "true"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -6,16 +6,18 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
+from dataetat.auth.sessions import Authentication
 from dataetat.jobs.worker import Worker
 from dataetat.settings import Settings
 from dataetat.store.engine import make_engine
 from dataetat.web import errors
 from dataetat.web.api import carte, exports, lignes, referentiels
-from dataetat.web.pages import aide, detail, erreurs, mes_exports, recherche, televersement
+from dataetat.web.deps import identity
+from dataetat.web.pages import aide, connexion, detail, erreurs, mes_exports, recherche, televersement
 from dataetat.web.pages import referentiels as pages_referentiels
 
 STATIC = (
@@ -53,6 +55,7 @@ def create_app(settings: Settings) -> FastAPI:
         )
     app = FastAPI(title="Data-État", lifespan=lifespan, docs_url="/docs")
     app.state.settings = settings
+    app.state.auth = Authentication.from_settings(settings)  # refuses a default secret in server mode
     errors.install(app)
     app.add_middleware(CompressExceptExports, minimum_size=1024)
     erreurs.install(app)  # HTML 404 for pages, JSON for /api
@@ -68,6 +71,9 @@ def create_app(settings: Settings) -> FastAPI:
         aide,
         televersement,
         pages_referentiels,
+        connexion,
     ):
-        app.include_router(module.router)
+        # Every route needs an identity (a login), except the public ones: login, help.
+        public = module in (aide, connexion)
+        app.include_router(module.router, dependencies=[] if public else [Depends(identity)])
     return app

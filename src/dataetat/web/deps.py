@@ -12,32 +12,83 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Connection, Engine
 
+from dataetat.auth import sessions
+from dataetat.auth.sessions import Authentication
 from dataetat.query.params import merged_query
+from dataetat.store import comptes
+from dataetat.store.comptes import Compte
+from dataetat.web.errors import Forbidden, NotAuthenticated
 
 T = TypeVar("T")
 
 DEVELOPMENT_USER = "developpement"
+ROLE_RANK = {"USERS": 1, "COMPTABLE": 2, "ADMIN": 3}  # each role may do what the roles below may
 
 
 @dataclass(frozen=True)
 class Identity:
-    """Who is asking: a user name (owner of jobs, saved searches), a région (None: national, sees
-    everything) and a role (USERS read, COMPTABLE also imports, ADMIN also administers)."""
+    """Who is asking: a user name (the account's e-mail, lower case: owner of jobs, saved searches), a
+    région (None: national, sees everything) and a role (USERS read, COMPTABLE also imports, ADMIN also
+    administers)."""
 
     user: str
     region: str | None
     role: str = "ADMIN"
 
 
-def identity(request: Request) -> Identity:
-    """THE place where the identity, hence the région scope, is decided for every route.
-    Until accounts exist it comes from the development setting; authentication plugs in here."""
-    settings = request.app.state.settings
-    return Identity(DEVELOPMENT_USER, settings.region_developpement or None)
+def _account(engine: Engine, compte_id: int) -> Compte | None:
+    with engine.connect() as conn:
+        return comptes.by_id(conn, compte_id)
+
+
+async def identity(request: Request, response: Response) -> Identity:
+    """THE place where the identity, hence the région scope, is decided for every route: the account
+    of the session cookie (refused when absent, expired, disabled or changed since the login:
+    `NotAuthenticated`, a redirection to /connexion for pages, a 401 for the API), or the development
+    identity when `auth_developpement` is on. The identity is kept on `request.state.identite` for
+    the page header."""
+    auth: Authentication = request.app.state.auth
+    if auth.development:
+        settings = request.app.state.settings
+        me = Identity(DEVELOPMENT_USER, settings.region_developpement or None, "ADMIN")
+    else:
+        session = auth.decode(request.cookies.get(sessions.COOKIE))
+        if session is None:
+            raise NotAuthenticated()
+        account = await run_in_threadpool(_account, request.app.state.engine, session.compte_id)
+        if account is None or not account.actif or account.version != session.version:
+            raise NotAuthenticated()
+        me = Identity(account.email, account.region, account.role)
+        if auth.needs_refresh(session):  # sliding inactivity timeout
+            secure = request.url.scheme == "https"
+            response.set_cookie(
+                sessions.COOKIE, auth.encode(account.id, account.version), **sessions.cookie_options(secure)
+            )
+    request.state.identite = me
+    return me
+
+
+class RequireRole:
+    """A dependency refusing (French 403) an identity below `role`: `Depends(RequireRole("COMPTABLE"))`."""
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+
+    async def __call__(self, me: Annotated[Identity, Depends(identity)]) -> Identity:
+        if ROLE_RANK.get(me.role, 0) < ROLE_RANK[self.role]:
+            raise Forbidden(ROLE_REFUSALS[self.role])
+        return me
+
+
+ROLE_REFUSALS = {
+    "USERS": "Votre compte ne permet pas de consulter les données.",
+    "COMPTABLE": "Charger des données est réservé aux comptes « comptable » et « administrateur ».",
+    "ADMIN": "Cette action est réservée aux administrateurs.",
+}
 
 
 @dataclass(frozen=True)
@@ -68,8 +119,20 @@ def database(request: Request) -> Database:
 
 
 CurrentIdentity = Annotated[Identity, Depends(identity)]
+Comptable = Annotated[Identity, Depends(RequireRole("COMPTABLE"))]  # may import financial files
+Admin = Annotated[Identity, Depends(RequireRole("ADMIN"))]  # may load referentials, manage accounts
 Db = Annotated[Database, Depends(database)]
-__all__ = ["Connection", "CurrentIdentity", "Database", "Db", "Identity", "identity"]
+__all__ = [
+    "Admin",
+    "Comptable",
+    "Connection",
+    "CurrentIdentity",
+    "Database",
+    "Db",
+    "Identity",
+    "RequireRole",
+    "identity",
+]
 
 
 def search_query(request: Request) -> dict[str, str]:

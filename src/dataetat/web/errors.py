@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from dataetat.query.params import QueryError
 
@@ -30,6 +31,48 @@ class Conflict(Exception):
         self.code = code
 
 
+NON_AUTHENTIFIE = "Connexion requise : connectez-vous sur /connexion (session absente ou expirée)."
+
+
+class NotAuthenticated(Exception):
+    """No valid session (none, expired, account disabled or changed): pages go to /connexion, the API
+    answers 401. A refused bearer token (web/oidc.py) says why, with its own code."""
+
+    def __init__(self, message: str | None = None, code: str = "non-authentifie") -> None:
+        super().__init__(message or NON_AUTHENTIFIE)
+        self.code = code
+
+
+class Forbidden(Exception):
+    """An identity whose role does not allow the action: a French 403 (DSFR page, or JSON for /api)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+
+def local_path(url: str | None) -> str | None:
+    """`url` when it is a path of this site ("/x?y"), else None: a `suite` never leads elsewhere."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return None
+    if "\\" in url or any(ch in url for ch in _CONTROL):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def login_url(request: Request) -> str:
+    """/connexion with, in `suite`, the page to come back to (for an htmx fragment: its page)."""
+    here: str | None = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.headers.get("HX-Request"):
+        current = urlsplit(request.headers.get("HX-Current-URL", "/"))
+        here = local_path(current.path + (f"?{current.query}" if current.query else ""))
+    if not here or here == "/":
+        return "/connexion"
+    return f"/connexion?{urlencode({'suite': here})}"
+
+
 def error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"erreur": {"code": code, "message": message}}, status_code=status)
 
@@ -46,6 +89,29 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Conflict)
     async def conflict(request: Request, exc: Conflict) -> JSONResponse:
         return error(409, exc.code, str(exc))
+
+    @app.exception_handler(NotAuthenticated)
+    async def not_authenticated(request: Request, exc: NotAuthenticated) -> Response:
+        if request.url.path.startswith("/api/"):
+            response: Response = error(401, exc.code, str(exc))
+            if exc.code != "non-authentifie":  # a bearer token was presented and refused (RFC 6750)
+                response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        elif request.headers.get("HX-Request"):
+            response = Response(status_code=401, headers={"HX-Redirect": login_url(request)})
+        else:
+            response = RedirectResponse(login_url(request), status_code=303)
+        response.delete_cookie("dataetat_session", path="/")
+        return response
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        if request.url.path.startswith("/api/"):
+            return error(403, "interdit", str(exc))
+        from dataetat.web.pages.templating import templates  # pages sit above this module
+
+        return templates.TemplateResponse(
+            request, "403.html", {"message": str(exc), "page_active": None}, status_code=403
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

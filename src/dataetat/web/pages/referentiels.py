@@ -18,7 +18,7 @@ from dataetat.query.referentiels import counts
 from dataetat.referentiels.readers import KIND_HELP, READERS, ReferentielError
 from dataetat.store import referentiels as store
 from dataetat.web import csrf
-from dataetat.web.deps import Db
+from dataetat.web.deps import Admin, Db
 from dataetat.web.pages.envoi import TooLarge, save_uploads
 from dataetat.web.pages.templating import templates
 
@@ -50,7 +50,7 @@ async def page(request: Request, db: Db):
 
 
 @router.post("/referentiels", response_class=HTMLResponse)
-async def charger(request: Request, jeton_valide: csrf.Checked, db: Db):
+async def charger(request: Request, jeton_valide: csrf.Checked, me: Admin, db: Db):
     if not jeton_valide:
         return await _page(request, db, status=403, erreur=csrf.REFUS)
     form = await request.form()

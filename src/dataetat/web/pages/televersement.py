@@ -34,7 +34,7 @@ from dataetat.query import lookups
 from dataetat.query.imports import history
 from dataetat.store import taches
 from dataetat.web import csrf
-from dataetat.web.deps import CurrentIdentity, Db, Identity
+from dataetat.web.deps import Comptable, CurrentIdentity, Db, Identity
 from dataetat.web.errors import NotFound
 from dataetat.web.pages.envoi import TooLarge, save_uploads
 from dataetat.web.pages.templating import templates
@@ -127,7 +127,7 @@ def _choices(form, me: Identity) -> tuple[dict, list[str]]:
 
 @router.post("/televersement")
 async def envoyer(
-    request: Request, trop_gros: TooLargeRequest, jeton_valide: csrf.Checked, me: CurrentIdentity, db: Db
+    request: Request, trop_gros: TooLargeRequest, jeton_valide: csrf.Checked, me: Comptable, db: Db
 ):
     settings = request.app.state.settings
     if trop_gros:

@@ -1,0 +1,163 @@
+"""`dataetat user add|disable|enable|list`: the local accounts of the embedded mode, and the demo
+accounts that `dataetat demo` creates. Messages in French."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from dataetat.settings import Settings
+from dataetat.store.engine import StoreError, make_engine
+
+user_app = typer.Typer(
+    help="Comptes locaux (mode embarqué) : créer, désactiver, lister.", no_args_is_help=True
+)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+# One demo account per role (printed by `dataetat demo`, passwords drawn at each run).
+DEMO_ACCOUNTS = (
+    ("admin@demo.data-etat.fr", "ADMIN", None, "Administrateur (démo)"),
+    ("comptable.53@demo.data-etat.fr", "COMPTABLE", "53", "Comptable Bretagne (démo)"),
+    ("agent.53@demo.data-etat.fr", "USERS", "53", "Agent Bretagne (démo)"),
+    ("agent.52@demo.data-etat.fr", "USERS", "52", "Agent Pays de la Loire (démo)"),
+)
+
+
+def _engine():
+    try:
+        return make_engine(Settings())
+    except StoreError as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from e
+
+
+def parse_region(region: str) -> str | None:
+    value = region.strip().upper()
+    if value in ("NAT", "NATIONAL", ""):
+        return None
+    return value.lstrip("0").zfill(2) if value.isdigit() else value
+
+
+@user_app.command("add")
+def user_add(
+    email: Annotated[str, typer.Option("--email", help="Adresse e-mail (identifiant de connexion).")],
+    role: Annotated[str, typer.Option("--role", help="ADMIN, COMPTABLE ou USERS.")],
+    region: Annotated[
+        str, typer.Option("--region", help="Code INSEE de la région (ex. 53) ou NAT (national).")
+    ],
+    nom: Annotated[str | None, typer.Option("--nom", help="Nom affiché.")] = None,
+    stdin: Annotated[
+        bool, typer.Option("--mot-de-passe-stdin", help="Lire le mot de passe sur l'entrée standard.")
+    ] = False,
+) -> None:
+    """Créer un compte local (mot de passe demandé, au moins 12 caractères)."""
+    from dataetat.auth.passwords import hash_password
+    from dataetat.store import comptes, database
+
+    if stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt(
+            "Mot de passe", hide_input=True, confirmation_prompt="Confirmez le mot de passe"
+        )
+    try:
+        hashed = hash_password(password)
+        engine = _engine()
+        database.init(engine)
+        with engine.begin() as conn:
+            comptes.create(conn, email, role.upper(), parse_region(region), hashed, nom)
+    except ValueError as e:  # CompteError included
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from e
+    console.print(
+        f"Compte créé : {comptes.normalise_email(email)} ({role.upper()}, {_region(parse_region(region))})."
+    )
+
+
+def _set_active(email: str, actif: bool) -> None:
+    from dataetat.store import comptes
+
+    try:
+        with _engine().begin() as conn:
+            comptes.update(conn, email, actif=actif)
+    except comptes.CompteError as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from e
+
+
+@user_app.command("disable")
+def user_disable(email: Annotated[str, typer.Argument(help="Adresse e-mail du compte.")]) -> None:
+    """Désactiver un compte : ses sessions ouvertes sont refusées immédiatement."""
+    _set_active(email, False)
+    console.print(f"Compte désactivé : {email.strip().lower()} (ses sessions sont fermées).")
+
+
+@user_app.command("enable")
+def user_enable(email: Annotated[str, typer.Argument(help="Adresse e-mail du compte.")]) -> None:
+    """Réactiver un compte désactivé."""
+    _set_active(email, True)
+    console.print(f"Compte réactivé : {email.strip().lower()}.")
+
+
+def _region(region: str | None) -> str:
+    return "national" if region is None else f"région {region}"
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """Lister les comptes."""
+    from dataetat.store import comptes
+
+    with _engine().connect() as conn:
+        accounts = comptes.all_accounts(conn)
+    if not accounts:
+        console.print("Aucun compte. Créez-en un : dataetat user add --email … --role ADMIN --region NAT")
+        return
+    table = Table("E-mail", "Nom", "Rôle", "Région", "État", "Dernière connexion")
+    for a in accounts:
+        last = a.derniere_connexion.strftime("%d/%m/%Y %H:%M") if a.derniere_connexion else "jamais"
+        table.add_row(
+            a.email, a.nom or "", a.role, a.region or "NAT", "actif" if a.actif else "désactivé", last
+        )
+    console.print(table)
+
+
+def create_demo_accounts(engine) -> list[tuple[str, str, str, str | None]]:
+    """Create (or reset the password of) the demo accounts; returns (e-mail, password, role, région)."""
+    from dataetat.auth.passwords import hash_password
+    from dataetat.store import comptes
+
+    created = []
+    with engine.begin() as conn:
+        for email, role, region, nom in DEMO_ACCOUNTS:
+            password = f"demo-{secrets.token_urlsafe(12)}"
+            if comptes.by_email(conn, email) is None:
+                comptes.create(conn, email, role, region, hash_password(password), nom)
+            else:
+                comptes.update(
+                    conn, email, mot_de_passe=hash_password(password), actif=True, role=role, region=region
+                )
+            created.append((email, password, role, region))
+    return created
+
+
+def print_demo_accounts(accounts) -> None:
+    table = Table(
+        "E-mail",
+        "Mot de passe",
+        "Rôle",
+        "Région",
+        title="Comptes de DÉMONSTRATION (mots de passe tirés à chaque démo)",
+    )
+    for email, password, role, region in accounts:
+        table.add_row(email, password, role, region or "NAT")
+    console.print(table)
+    console.print(
+        "[yellow]Comptes de démonstration : ne les gardez pas sur une base réelle (dataetat user disable …).[/yellow]"
+    )
