@@ -56,3 +56,30 @@ class Settings(BaseSettings):
     session_inactivite_heures: float = Field(
         8, gt=0, description="Durée sans activité après laquelle une session expire, en heures."
     )
+    oidc_issuer: str = Field(
+        "",
+        description="Mode serveur : émetteur OpenID Connect (Keycloak : https://hôte/realms/<realm> ; "
+        "ProConnect : l'URL de son émetteur). Vide = pas de connexion OpenID Connect.",
+    )
+    oidc_client_id: str = Field("", description="Identifiant du client OpenID Connect de Data-État.")
+    oidc_client_secret: str = Field(
+        "", description="Secret du client OpenID Connect (confidentiel : par l'environnement seulement)."
+    )
+    oidc_audience: str = Field(
+        "",
+        description="Audience (`aud`) exigée des jetons d'accès présentés à l'API ; vide = l'identifiant "
+        "du client.",
+    )
+    oidc_claim_roles: str = Field(
+        "resource_access.{client_id}.roles",
+        description="Chemin (points) de la revendication des rôles users, comptable, admin ; {client_id} "
+        "est remplacé par l'identifiant du client.",
+    )
+    oidc_claim_region: str = Field(
+        "region",
+        description="Chemin (points) de la revendication de la région : 053, 53 ou NAT (nationale) ; "
+        "ex. roles_meta.{client_id}.users.region.",
+    )
+    oidc_scopes: str = Field(
+        "openid email profile", description="Portées demandées au fournisseur OpenID Connect."
+    )

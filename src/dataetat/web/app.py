@@ -18,6 +18,7 @@ from dataetat.web import errors
 from dataetat.web.api import carte, exports, lignes, referentiels
 from dataetat.web.deps import identity
 from dataetat.web.pages import aide, connexion, detail, erreurs, mes_exports, recherche, televersement
+from dataetat.web.pages import oidc as pages_oidc
 from dataetat.web.pages import referentiels as pages_referentiels
 
 STATIC = (
@@ -72,8 +73,9 @@ def create_app(settings: Settings) -> FastAPI:
         televersement,
         pages_referentiels,
         connexion,
+        pages_oidc,
     ):
         # Every route needs an identity (a login), except the public ones: login, help.
-        public = module in (aide, connexion)
+        public = module in (aide, connexion, pages_oidc)
         app.include_router(module.router, dependencies=[] if public else [Depends(identity)])
     return app

@@ -21,6 +21,7 @@ from dataetat.auth.sessions import Authentication
 from dataetat.query.params import merged_query
 from dataetat.store import comptes
 from dataetat.store.comptes import Compte
+from dataetat.web import oidc
 from dataetat.web.errors import Forbidden, NotAuthenticated
 
 T = TypeVar("T")
@@ -55,6 +56,9 @@ async def identity(request: Request, response: Response) -> Identity:
     if auth.development:
         settings = request.app.state.settings
         me = Identity(DEVELOPMENT_USER, settings.region_developpement or None, "ADMIN")
+    elif request.url.path.startswith("/api/") and (token := oidc.bearer_token(request)) is not None:
+        user = await run_in_threadpool(oidc.user_from_bearer, request, token)  # 401 when refused
+        me = Identity(user.email, user.region, user.role)
     else:
         session = auth.decode(request.cookies.get(sessions.COOKIE))
         if session is None:
