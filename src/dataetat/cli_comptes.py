@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from dataetat.settings import Settings
 from dataetat.store.engine import StoreError, make_engine
@@ -58,7 +57,7 @@ def user_add(
 ) -> None:
     """Créer un compte local (mot de passe demandé, au moins 12 caractères)."""
     from dataetat.auth.passwords import hash_password
-    from dataetat.store import comptes, database
+    from dataetat.store import audit, comptes, database
 
     if stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -72,6 +71,7 @@ def user_add(
         database.init(engine)
         with engine.begin() as conn:
             comptes.create(conn, email, role.upper(), parse_region(region), hashed, nom)
+            audit.account_created(conn, audit.CLI, email, role.upper(), parse_region(region))
     except ValueError as e:  # CompteError included
         err.print(f"[red]{e}[/red]")
         raise typer.Exit(1) from e
@@ -81,11 +81,16 @@ def user_add(
 
 
 def _set_active(email: str, actif: bool) -> None:
-    from dataetat.store import comptes
+    from dataetat.store import audit, comptes
 
     try:
         with _engine().begin() as conn:
+            before = comptes.by_email(conn, email)
             comptes.update(conn, email, actif=actif)
+            if not actif:
+                audit.account_disabled(conn, audit.CLI, email)
+            elif before is not None and not before.actif:
+                audit.account_changed(conn, audit.CLI, email, {"actif": [False, True]})
     except comptes.CompteError as e:
         err.print(f"[red]{e}[/red]")
         raise typer.Exit(1) from e
@@ -119,13 +124,16 @@ def user_list() -> None:
     if not accounts:
         console.print("Aucun compte. Créez-en un : dataetat user add --email … --role ADMIN --region NAT")
         return
-    table = Table("E-mail", "Nom", "Rôle", "Région", "État", "Dernière connexion")
-    for a in accounts:
+    console.print(f"{len(accounts)} compte(s) :")
+    for a in accounts:  # one line per account: easy to read, to grep and to copy
         last = a.derniere_connexion.strftime("%d/%m/%Y %H:%M") if a.derniere_connexion else "jamais"
-        table.add_row(
-            a.email, a.nom or "", a.role, a.region or "NAT", "actif" if a.actif else "désactivé", last
+        state = "actif" if a.actif else "désactivé"
+        console.print(
+            f"{a.email}  {a.role}  {a.region or 'NAT'}  {state}  dernière connexion : {last}"
+            + (f"  ({a.nom})" if a.nom else ""),
+            highlight=False,
+            markup=False,
         )
-    console.print(table)
 
 
 def create_demo_accounts(engine) -> list[tuple[str, str, str, str | None]]:
@@ -148,16 +156,13 @@ def create_demo_accounts(engine) -> list[tuple[str, str, str, str | None]]:
 
 
 def print_demo_accounts(accounts) -> None:
-    table = Table(
-        "E-mail",
-        "Mot de passe",
-        "Rôle",
-        "Région",
-        title="Comptes de DÉMONSTRATION (mots de passe tirés à chaque démo)",
-    )
+    console.print("[yellow]Comptes de DÉMONSTRATION (mots de passe tirés à chaque démo) :[/yellow]")
     for email, password, role, region in accounts:
-        table.add_row(email, password, role, region or "NAT")
-    console.print(table)
+        console.print(
+            f"  {email}  mot de passe : {password}  ({role}, {region or 'NAT'})",
+            highlight=False,
+            markup=False,
+        )
     console.print(
-        "[yellow]Comptes de démonstration : ne les gardez pas sur une base réelle (dataetat user disable …).[/yellow]"
+        "[yellow]Ne gardez pas ces comptes sur une base réelle : dataetat user disable <e-mail>.[/yellow]"
     )
