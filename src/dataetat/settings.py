@@ -37,6 +37,16 @@ class Settings(BaseSettings):
     televersement_taille_max_mo: int = Field(
         2048, description="Taille maximale d'un envoi de la page « Charger les données », en Mo."
     )
+    smtp_url: str | None = Field(
+        None,
+        description="Serveur de courriel pour prévenir les destinataires d'une recherche partagée : "
+        "smtp://[utilisateur:mot-de-passe@]hôte:port (STARTTLS s'il est proposé) ou smtps://hôte:port ; "
+        "vide = aucun courriel, la page donne le lien à copier.",
+    )
+    courriel_expediteur: str = Field(
+        "Data-État <ne-pas-repondre@data-etat.localhost>",
+        description="Expéditeur (From) des courriels envoyés par smtp_url.",
+    )
     taches_dans_le_serveur: bool = Field(
         True,
         description="Exécuter les tâches (exports) dans le processus du serveur ; false en mode serveur "

@@ -15,9 +15,18 @@ from dataetat.jobs.worker import Worker
 from dataetat.settings import Settings
 from dataetat.store.engine import make_engine
 from dataetat.web import errors
-from dataetat.web.api import carte, exports, lignes, referentiels
+from dataetat.web.api import carte, exports, lignes, recherches, referentiels
 from dataetat.web.deps import identity
-from dataetat.web.pages import aide, connexion, detail, erreurs, mes_exports, recherche, televersement
+from dataetat.web.pages import (
+    aide,
+    connexion,
+    detail,
+    erreurs,
+    mes_exports,
+    mes_recherches,
+    recherche,
+    televersement,
+)
 from dataetat.web.pages import oidc as pages_oidc
 from dataetat.web.pages import referentiels as pages_referentiels
 
@@ -72,6 +81,8 @@ def create_app(settings: Settings) -> FastAPI:
         aide,
         televersement,
         pages_referentiels,
+        recherches,
+        mes_recherches,
         connexion,
         pages_oidc,
     ):

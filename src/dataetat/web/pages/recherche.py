@@ -13,6 +13,7 @@ from dataetat.query.columns import BY_CODE, COLONNES
 from dataetat.query.params import QueryError
 from dataetat.query.pivot import pivot
 from dataetat.query.search import search
+from dataetat.web import csrf
 from dataetat.web.deps import CurrentIdentity, Db
 from dataetat.web.pages.formulaire import TYPES_BENEFICIAIRES, VUES, Recherche
 from dataetat.web.pages.templating import templates
@@ -98,7 +99,8 @@ async def page_recherche(request: Request, me: CurrentIdentity, db: Db):
         erreurs.append(str(e))
         data = await db.read(_page_data, Recherche(), me.region, False)
     columns = r.colonnes or [c.code for c in COLONNES if c.default]
-    return templates.TemplateResponse(
+    token = csrf.token(request)  # "Sauvegarder la recherche" (a form of _resultats.html)
+    response = templates.TemplateResponse(
         request,
         "recherche.html",
         {
@@ -117,6 +119,9 @@ async def page_recherche(request: Request, me: CurrentIdentity, db: Db):
                 r.domaines_fonctionnels or r.centres_couts or r.source or r.data_source or r.source_region
             ),
             "page_active": "/",
+            "csrf": token,
+            "csrf_champ": csrf.FIELD,
             **data,
         },
     )
+    return csrf.with_cookie(response, request, token)
