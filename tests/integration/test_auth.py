@@ -8,14 +8,14 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.factories import import_two_regions
+from tests.factories import ae_row, import_two_regions, write_ae
 from typer.testing import CliRunner
 
 from dataetat.auth import passwords, sessions
 from dataetat.auth.login import REFUSED, TOO_MANY
 from dataetat.cli import app as cli
 from dataetat.settings import SECRET_PLACEHOLDER, Settings
-from dataetat.store import comptes
+from dataetat.store import comptes, taches
 from dataetat.web import csrf
 from dataetat.web.app import create_app
 from dataetat.web.deps import Admin
@@ -370,3 +370,17 @@ def test_cli_accounts(settings, engine):
         "Nouvel agent",
     )
     assert account.version == 3  # disabled, enabled: every open session was refused
+
+
+def test_regional_comptable_imports_only_its_region(app, engine, tmp_path):
+    ae = write_ae(tmp_path / "engagements-comptable.csv", [ae_row("900", 1, "100")])
+    with TestClient(app) as client:
+        login(client, "comptable.53@exemple.gouv.fr")
+        data = {csrf.FIELD: _token(client, "/televersement"), "region": "52", "annee": "2023"}
+        files = {"fichier_ae": (ae.name, ae.read_bytes(), "text/csv")}
+        response = client.post("/televersement", data=data, files=files, follow_redirects=False)
+        assert response.status_code == 303, response.text
+        job_id = int(response.headers["location"].rsplit("/", 1)[1])
+    with engine.connect() as conn:
+        job = taches.get(conn, job_id, "comptable.53@exemple.gouv.fr")
+    assert job.region == "53" and job.parametres["region"] == "53"  # the form's 52 is ignored
