@@ -225,10 +225,16 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Lancer l'application web (API JSON sous /api/v1)."""
     import uvicorn
 
+    from dataetat.auth.sessions import ConfigurationError
     from dataetat.web.app import create_app
 
+    try:
+        web_app = create_app(Settings())
+    except ConfigurationError as e:  # e.g. server mode without DATAETAT_SECRET_KEY
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from e
     console.print(f"Data-État sur http://{host}:{port}/ (API : http://{host}:{port}/docs)")
-    uvicorn.run(create_app(Settings()), host=host, port=port, log_level="warning")
+    uvicorn.run(web_app, host=host, port=port, log_level="warning")
 
 
 @app.command("worker")
