@@ -99,6 +99,8 @@ def import_chorus(
     ] = None,
 ) -> None:
     """Importer des exports Chorus : format détecté, fichier vérifié en entier, import atomique."""
+    from dataetat.jobs import journal
+    from dataetat.store import audit
     from dataetat.store.chorus_import import ImportOptions
     from dataetat.store.chorus_import import import_chorus as run
 
@@ -108,6 +110,23 @@ def import_chorus(
         task = progress.add_task("lecture", total=None)
         result = run(
             engine, fichiers, options, lambda name, n: progress.update(task, description=name, completed=n)
+        )
+    digests = {f.name: journal.sha256_of(f) for f in fichiers}
+    with engine.begin() as conn:
+        journal.record_import(
+            conn,
+            audit.CLI,
+            None,
+            [
+                journal.fichier(
+                    r.fichier, digests.get(r.fichier), r.lignes_lues, float(r.somme_ae), float(r.somme_cp)
+                )
+                for r in result.reports
+            ],
+            written=result.written,
+            lignes_importees=sum(r.lignes_importees for r in result.reports),
+            region_fichiers=region,
+            annee=annee,
         )
     for report in result.reports:
         print_report(report)
@@ -147,8 +166,9 @@ def import_referentiel(
     fichier: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
 ) -> None:
     """Charger une nouvelle version d'un référentiel : calculette, communes, epci, programme-theme…"""
+    from dataetat.jobs import journal
     from dataetat.referentiels.readers import KIND_HELP, READERS, ReferentielError
-    from dataetat.store import referentiels
+    from dataetat.store import audit, referentiels
 
     if kind not in READERS:
         err.print(f"[red]Référentiel « {kind} » inconnu. Types possibles :[/red]")
@@ -157,11 +177,13 @@ def import_referentiel(
         raise typer.Exit(2)
     try:
         frames = READERS[kind](fichier)
-    except ReferentielError as e:
+    except ReferentielError as e:  # refused before the database is opened: nothing to audit there
         err.print(f"[red]{e}[/red]")
         raise typer.Exit(1) from e
+    details = {"type": kind, "fichier": fichier.name, "sha256": journal.sha256_of(fichier)}
     with _engine().begin() as conn:
         loaded = referentiels.load(conn, frames)
+        audit.record(conn, "referentiel", audit.CLI, details=details | {"tables": loaded})
     for table, count in loaded.items():
         console.print(f"{table} : {count} lignes chargées")
 

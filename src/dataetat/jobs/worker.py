@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from dataetat.jobs import exports as export_jobs
 from dataetat.jobs import imports as import_jobs
+from dataetat.jobs import journal
 from dataetat.store import taches
 from dataetat.store.taches import Tache
 
@@ -51,10 +52,12 @@ def run_one(engine: Engine, folder: Path) -> Tache | None:
         log.exception("tâche %s en échec", job.id)
         with engine.begin() as conn:
             taches.fail(conn, job.id, _french(exc))
+            journal.record_job(conn, job, None, _french(exc))
         return job
     beat.stop()
     with engine.begin() as conn:
         taches.finish(conn, job.id, result, beat.done)
+        journal.record_job(conn, job, result)
     return job
 
 

@@ -28,6 +28,7 @@ from dataetat.web.pages import (
     televersement,
 )
 from dataetat.web.pages import oidc as pages_oidc
+from dataetat.web.pages import audit as pages_audit
 from dataetat.web.pages import referentiels as pages_referentiels
 
 STATIC = (
@@ -81,6 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
         aide,
         televersement,
         pages_referentiels,
+        pages_audit,
         recherches,
         mes_recherches,
         connexion,

@@ -20,6 +20,7 @@ from starlette.background import BackgroundTask
 from dataetat import exports
 from dataetat.exports import tables
 from dataetat.jobs import exports as export_jobs
+from dataetat.jobs import journal
 from dataetat.query.params import QueryError, params_from_query
 from dataetat.query.search import count, search
 from dataetat.store import taches
@@ -35,6 +36,18 @@ def _format(fmt: str) -> exports.Format:
     if fmt not in exports.FORMATS:
         raise QueryError(f"Format « {fmt} » inconnu : formats possibles {', '.join(exports.FORMATS)}.")
     return exports.FORMATS[fmt]
+
+
+class _Counted:
+    """Wraps a generator of frames, counting the lines that went through it (for the audit)."""
+
+    def __init__(self, pages) -> None:
+        self.pages, self.lines = pages, 0
+
+    def __call__(self, *args):
+        for page in self.pages(*args):
+            yield page
+            self.lines += page.height
 
 
 def _attachment(name: str) -> dict[str, str]:
@@ -53,10 +66,11 @@ async def export_lignes(fmt: str, query: SearchQuery, me: CurrentIdentity, db: D
         engine = db.engine
 
         def stream():
+            counted = _Counted(exports.frames)
             with engine.connect() as conn:
-                yield from exports.write_csv(
-                    exports.header(names), exports.frames(conn, params, me.region, names)
-                )
+                yield from exports.write_csv(exports.header(names), counted(conn, params, me.region, names))
+            with engine.begin() as conn:
+                journal.record_export(conn, me.user, me.region, query, fmt, counted.lines)
 
         return StreamingResponse(stream(), media_type=media_type, headers=_attachment(f"lignes.{fmt}"))
     if fmt in ("xlsx", "ods"):
@@ -71,7 +85,8 @@ async def export_lignes(fmt: str, query: SearchQuery, me: CurrentIdentity, db: D
             )
     folder = tempfile.mkdtemp(prefix="dataetat-export-")
     target = Path(folder) / f"lignes.{fmt}"
-    await db.read(lambda conn: exports.export(conn, fmt, target, params, me.region, names))
+    lines = await db.read(lambda conn: exports.export(conn, fmt, target, params, me.region, names))
+    await db.write(journal.record_export, me.user, me.region, query, fmt, lines)
     return FileResponse(
         target,
         media_type=media_type,
@@ -106,14 +121,26 @@ async def export_groupes(fmt: str, query: SearchQuery, me: CurrentIdentity, db: 
         )
     params.page, params.page_size = 1, 100_000
     result = await db.read(search, params, me.region)
-    return await _send_table(fmt, "groupes", tables.groups_table(result.groupes or []))
+    table = tables.groups_table(result.groupes or [])
+    await db.write(
+        lambda conn: journal.record_export(
+            conn, me.user, me.region, query, fmt, len(table[1]), quoi="groupes"
+        )
+    )
+    return await _send_table(fmt, "groupes", table)
 
 
 @router.get("/pivot.{fmt}")
 async def export_pivot(fmt: str, query: SearchQuery, me: CurrentIdentity, db: Db) -> FileResponse:
     """The tableau dynamique of a search, with its totals, in a file."""
     _format(fmt)
-    return await _send_table(fmt, "tableau", tables.pivot_table(await pivot_of(query, me, db)))
+    table = tables.pivot_table(await pivot_of(query, me, db))
+    await db.write(
+        lambda conn: journal.record_export(
+            conn, me.user, me.region, query, fmt, len(table[1]), quoi="tableau"
+        )
+    )
+    return await _send_table(fmt, "tableau", table)
 
 
 async def _send_table(fmt: str, name: str, table) -> FileResponse:

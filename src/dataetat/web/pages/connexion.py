@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from dataetat.auth import sessions
 from dataetat.auth.login import LoginRefused, login
+from dataetat.store import audit, comptes
 from dataetat.web import csrf
 from dataetat.web.deps import Db
 from dataetat.web.errors import local_path
@@ -49,7 +50,12 @@ async def connexion(request: Request, jeton_valide: csrf.Checked, db: Db):
         account = await db.write(login, auth, email, password, client)
     except LoginRefused as refused:
         status = 429 if refused.args[0].startswith("Trop") else 400
+        motif = str(refused)
+        await db.write(lambda conn: audit.login_refused(conn, email, motif, adresse=client))
         return _page(request, "connexion.html", status=status, erreur=str(refused), suite=suite, email=email)
+    await db.write(
+        lambda conn: audit.login(conn, account.email, account.region, methode="mot-de-passe", adresse=client)
+    )
     response = RedirectResponse(suite or "/", status_code=303)
     secure = request.url.scheme == "https"
     response.set_cookie(
@@ -58,15 +64,24 @@ async def connexion(request: Request, jeton_valide: csrf.Checked, db: Db):
     return response
 
 
+def _audit_logout(conn, compte_id: int) -> None:
+    account = comptes.by_id(conn, compte_id)
+    if account is not None:
+        audit.logout(conn, account.email, account.region)
+
+
 @router.get("/deconnexion", response_class=HTMLResponse)
 async def page_deconnexion(request: Request):
     return _page(request, "deconnexion.html")
 
 
 @router.post("/deconnexion", response_class=HTMLResponse)
-async def deconnexion(request: Request, jeton_valide: csrf.Checked):
+async def deconnexion(request: Request, jeton_valide: csrf.Checked, db: Db):
     if not jeton_valide:
         return _page(request, "deconnexion.html", status=403, erreur=csrf.REFUS)
+    session = request.app.state.auth.decode(request.cookies.get(sessions.COOKIE))
+    if session is not None:
+        await db.write(_audit_logout, session.compte_id)
     response = RedirectResponse("/connexion?deconnecte=1", status_code=303)
     response.delete_cookie(sessions.COOKIE, path="/")
     return response

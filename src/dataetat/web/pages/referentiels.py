@@ -16,6 +16,7 @@ from starlette.datastructures import UploadFile
 
 from dataetat.query.referentiels import counts
 from dataetat.referentiels.readers import KIND_HELP, READERS, ReferentielError
+from dataetat.store import audit
 from dataetat.store import referentiels as store
 from dataetat.web import csrf
 from dataetat.web.deps import Admin, Db
@@ -44,6 +45,10 @@ async def _page(request: Request, db: Db, *, status: int = 200, **context) -> HT
     return csrf.with_cookie(response, request, token)
 
 
+def _journal(conn, me, details: dict, resultat: str) -> None:
+    audit.record(conn, "referentiel", me.user, region=me.region, details=details, resultat=resultat)
+
+
 @router.get("/referentiels", response_class=HTMLResponse)
 async def page(request: Request, db: Db):
     return await _page(request, db)
@@ -69,6 +74,10 @@ async def charger(request: Request, jeton_valide: csrf.Checked, me: Admin, db: D
             message = f"Fichier trop volumineux : {LIMIT // 1024 // 1024} Mo au plus."
             return await _page(request, db, status=413, erreur=message, choisi=kind)
         except ReferentielError as e:
+            details = {"type": kind, "fichier": envoi.nom, "sha256": envoi.sha256, "motif": str(e)}
+            await db.write(_journal, me, details, audit.REFUSE)
             return await _page(request, db, status=400, erreur=f"{envoi.nom} : {e}", choisi=kind)
     loaded = await db.write(store.load, frames)
+    details = {"type": kind, "fichier": envoi.nom, "sha256": envoi.sha256, "tables": loaded}
+    await db.write(_journal, me, details, audit.OK)
     return await _page(request, db, charge={"type": kind, "fichier": envoi.nom, "tables": loaded})

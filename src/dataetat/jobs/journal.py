@@ -1,0 +1,130 @@
+"""Audit events of imports and exports, with the same details whoever writes them (the worker at
+the end of a job, the export routes, the command line).
+
+    record_export(conn, "agent@x.fr", "53", {"annee": "2023"}, "csv", lignes=1234)
+    record_import(conn, "cli", None, [fichier(...)], written=True)
+    record_job(conn, job, result)          # the worker, when a job ends (error: its French message)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy.engine import Connection
+
+from dataetat.jobs import exports as export_jobs
+from dataetat.jobs import imports as import_jobs
+from dataetat.store import audit
+from dataetat.store.taches import Tache
+
+
+def query_string(query: dict[str, str]) -> str:
+    """The search as the query string of its address (annee=2023&programme=103)."""
+    return urlencode(query)
+
+
+def record_export(
+    conn: Connection,
+    qui: str,
+    region: str | None,
+    query: dict[str, str],
+    fmt: str,
+    lignes: int | None,
+    *,
+    quoi: str = "lignes",
+    tache: int | None = None,
+    erreur: str | None = None,
+) -> int:
+    """An export of a search: `quoi` is lignes, groupes or tableau; `lignes` the rows written."""
+    details: dict[str, Any] = {
+        "recherche": query_string(query),
+        "format": fmt,
+        "quoi": quoi,
+        "lignes": lignes,
+    }
+    if tache is not None:
+        details["tache"] = tache
+    if erreur:
+        details["erreur"] = erreur
+    return audit.record(
+        conn, "export", qui, region=region, details=details, resultat=audit.ECHEC if erreur else audit.OK
+    )
+
+
+def fichier(nom: str, sha256: str | None, lignes: int, somme_ae: float, somme_cp: float) -> dict[str, Any]:
+    return {"nom": nom, "sha256": sha256, "lignes": lignes, "somme_ae": somme_ae, "somme_cp": somme_cp}
+
+
+def record_import(
+    conn: Connection,
+    qui: str,
+    region: str | None,
+    fichiers: list[dict[str, Any]],
+    *,
+    written: bool,
+    erreur: str | None = None,
+    **extra: Any,
+) -> int:
+    """An import of financial files: each file with its sha256, lines, Σ AE and Σ CP, and the totals.
+    Written: ok; refused by the checks: refuse; failed on an error: echec."""
+    details = {
+        "fichiers": fichiers,
+        "lignes": sum(f["lignes"] or 0 for f in fichiers),
+        "somme_ae": round(sum(f["somme_ae"] or 0 for f in fichiers), 2),
+        "somme_cp": round(sum(f["somme_cp"] or 0 for f in fichiers), 2),
+        **extra,
+    }
+    resultat = audit.OK if written else audit.REFUSE
+    if erreur:
+        details["erreur"], resultat = erreur, audit.ECHEC
+    return audit.record(conn, "import", qui, region=region, details=details, resultat=resultat)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def record_job(
+    conn: Connection, job: Tache, result: dict[str, Any] | None, erreur: str | None = None
+) -> None:
+    """The audit event of a job that ended (`result` when it finished, `erreur` when it failed)."""
+    p = job.parametres
+    if job.type == export_jobs.TYPE:
+        lignes = (result or {}).get("lignes")
+        record_export(
+            conn,
+            job.proprietaire,
+            job.region,
+            p["recherche"],
+            p["format"],
+            lignes,
+            tache=job.id,
+            erreur=erreur,
+        )
+    elif job.type == import_jobs.TYPE:
+        if result is not None:
+            fichiers = [
+                fichier(f["fichier"], f["sha256"], f["lignes_lues"], f["somme_ae"], f["somme_cp"])
+                for f in result["fichiers"]
+            ]
+        else:
+            fichiers = [fichier(f["nom"], f["sha256"], 0, 0, 0) for f in p["fichiers"]]
+        record_import(
+            conn,
+            job.proprietaire,
+            job.region,
+            fichiers,
+            written=bool(result and result["importe"]),
+            erreur=erreur,
+            lignes_importees=(result or {}).get("totaux", {}).get("lignes_importees", 0),
+            region_fichiers=p.get("region"),
+            annee=p.get("annee"),
+            tache=job.id,
+        )
