@@ -26,6 +26,8 @@ const COPIES = [
   ["maplibre-gl", "dist/maplibre-gl.js", "maplibre-gl/maplibre-gl.js"],
   ["maplibre-gl", "dist/maplibre-gl.css", "maplibre-gl/maplibre-gl.css"],
   ["echarts", "dist/echarts.min.js", "echarts/echarts.min.js"],
+  ["swagger-ui-dist", "swagger-ui-bundle.js", "swagger-ui/swagger-ui-bundle.js"], // /docs (API)
+  ["swagger-ui-dist", "swagger-ui.css", "swagger-ui/swagger-ui.css"],
   ["axe-core", "axe.min.js", "axe-core/axe.min.js"], // for the browser tests only, with its
   ["axe-core", "locales/fr.json", "axe-core/fr.json"], // French messages
 ];

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
         description="Exécuter les tâches (exports) dans le processus du serveur ; false en mode serveur "
         "quand des processus `dataetat worker` séparés s'en chargent (PostgreSQL).",
     )
+    derriere_proxy_https: bool = Field(
+        False,
+        description="L'application est derrière un mandataire (proxy) TLS : croire son en-tête "
+        "X-Forwarded-Proto pour envoyer Strict-Transport-Security.",
+    )
     auth_developpement: bool = Field(
         False,
         description="Sans connexion : chaque requête reçoit l'identité de développement (rôle ADMIN, région "
@@ -83,7 +88,7 @@ class Settings(BaseSettings):
     oidc_claim_roles: str = Field(
         "resource_access.{client_id}.roles",
         description="Chemin (points) de la revendication des rôles users, comptable, admin ; {client_id} "
-        "est remplacé par l'identifiant du client.",
+        "est remplacé par l'identifiant du client ; vide = rôle et région du compte local (ProConnect).",
     )
     oidc_claim_region: str = Field(
         "region",

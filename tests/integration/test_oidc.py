@@ -10,6 +10,7 @@ import base64
 import json
 import re
 import time
+from contextlib import ExitStack
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -25,18 +26,30 @@ APP = "http://testserver"
 
 
 @pytest.fixture
-def app(settings, engine, tmp_path, oidc_provider):  # noqa: F811
+def make_app(settings, engine, tmp_path, oidc_provider):  # noqa: F811
+    """An app on the two-région dataset, logging in through the test provider; `changes` to settings."""
     import_two_regions(engine, tmp_path)
-    configured = settings.model_copy(
-        update={
-            "auth_developpement": False,
-            "oidc_issuer": oidc_provider.issuer,
-            "oidc_client_id": oidc_provider.client_id,
-            "oidc_client_secret": oidc_provider.client_secret,
-        }
-    )
-    with TestClient(create_app(configured), base_url=APP, follow_redirects=False) as client:
-        yield client
+    with ExitStack() as stack:
+
+        def make(**changes) -> TestClient:
+            configured = settings.model_copy(
+                update={
+                    "auth_developpement": False,
+                    "oidc_issuer": oidc_provider.issuer,
+                    "oidc_client_id": oidc_provider.client_id,
+                    "oidc_client_secret": oidc_provider.client_secret,
+                    **changes,
+                }
+            )
+            client = TestClient(create_app(configured), base_url=APP, follow_redirects=False)
+            return stack.enter_context(client)
+
+        yield make
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
 
 
 @pytest.fixture
@@ -98,6 +111,15 @@ def test_login_opens_a_session_scoped_to_the_region_of_the_claims(app, idp, engi
         account = comptes.by_email(conn, "agent.53@bretagne.gouv.fr")
     assert (account.role, account.region) == ("USERS", "53")
     assert app.get("/exports").status_code == 200
+
+
+def test_login_page_offers_the_provider(app, make_app):
+    page = app.get("/connexion", params={"suite": "/exports"})
+    assert 'href="/connexion/oidc?suite=/exports"' in page.text
+    without = make_app(oidc_issuer="")
+    assert "/connexion/oidc" not in without.get("/connexion").text
+    refused = without.get("/connexion/oidc")
+    assert refused.status_code == 404 and "pas configurée" in refused.text
 
 
 def test_national_comptable_sees_every_region(app, idp):
@@ -218,3 +240,24 @@ def test_bearer_of_a_disabled_account_is_refused(app, idp, oidc_provider, engine
         comptes.create(conn, "agent.53@bretagne.gouv.fr", "USERS", "53", "!oidc")
         comptes.update(conn, "agent.53@bretagne.gouv.fr", actif=False)
     assert "désactivé" in _refused(app, token(idp, oidc_provider), "compte-desactive")
+
+
+def test_provider_without_rights_uses_the_local_account(make_app, idp, engine, oidc_provider):  # noqa: F811
+    """ProConnect carries no roles nor région: with an empty roles path the account an administrator
+    created decides them, and an agent without one is refused."""
+    with engine.begin() as conn:
+        comptes.create(conn, "agent.53@bretagne.gouv.fr", "COMPTABLE", "52", "!oidc")
+    app = make_app(oidc_claim_roles="")
+    assert login(app, idp, "agent-53").status_code == 303
+    assert _ej(app.get("/api/v1/lignes", params={"colonnes": "n_ej"})) == {"200"}
+    headers = {"Authorization": f"Bearer {token(idp, oidc_provider)}"}
+    assert _ej(app.get("/api/v1/lignes", params={"colonnes": "n_ej"}, headers=headers)) == {"200"}
+    app.cookies.clear()
+    idp.cookies.clear()  # a new provider session: another agent
+    refused = login(app, idp, "comptable-nat")
+    assert (
+        refused.status_code == 403
+        and "Aucun compte Data-État pour comptable@finances.gouv.fr" in refused.text
+    )
+    national = signed(idp, _claims(oidc_provider, email="inconnu@finances.gouv.fr"))
+    assert "Aucun compte" in _refused(app, national, "compte-inconnu")

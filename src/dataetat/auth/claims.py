@@ -4,7 +4,8 @@ Defaults follow the reference (Keycloak): client roles `users`, `comptable`, `ad
 `resource_access.<client_id>.roles`, and a région claim `region` holding `053`, `53` or `NAT`.
 Both claim names are dotted paths into the token (settings `oidc_claim_roles`, `oidc_claim_region`),
 where `{client_id}` stands for the client id: `roles_meta.{client_id}.users.region` reads the
-région where the reference's back-end reads it.
+région where the reference's back-end reads it. An empty roles path means the provider carries no rights
+(ProConnect): the role and région are then those of the local account an administrator created.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ class ClaimsError(ValueError):
 @dataclass(frozen=True)
 class OidcUser:
     email: str  # lower case
-    role: str  # one of ROLES
+    role: str | None  # one of ROLES; None: the role and région are the local account's (no role claim)
     region: str | None  # INSEE région code; None = national
     subject: str | None = None
 
@@ -78,6 +79,9 @@ def user_from_claims(claims: dict[str, Any], client_id: str, claim_roles: str, c
         email = username if isinstance(username, str) and "@" in username else None
     if email is None:
         raise ClaimsError("Votre compte n'a pas d'adresse e-mail : la connexion est impossible.")
+    subject = claims.get("sub") if isinstance(claims.get("sub"), str) else None
+    if not claim_roles:  # ProConnect carries no rights: the local account (made by an admin) has them
+        return OidcUser(email.strip().lower(), None, None, subject)
     role = role_of(claim(claims, claim_roles, client_id))
     if role is None:
         raise ClaimsError(
@@ -85,5 +89,4 @@ def user_from_claims(claims: dict[str, Any], client_id: str, claim_roles: str, c
             "à l'administrateur de l'annuaire."
         )
     region = region_of(claim(claims, claim_region, client_id))
-    subject = claims.get("sub") if isinstance(claims.get("sub"), str) else None
     return OidcUser(email.strip().lower(), role, region, subject)

@@ -2,6 +2,8 @@
 login, its role and région brought up to date from the provider's claims at each login (the provider
 is their source of truth), never a password (the marker below is no Argon2 hash: a password login
 fails). An administrator may still disable it here: the login and the bearer tokens are then refused.
+When the provider carries no rights (ProConnect, empty `oidc_claim_roles`), the account must have
+been created by an administrator, and its role and région are kept.
 """
 
 from __future__ import annotations
@@ -15,10 +17,17 @@ from dataetat.store.comptes import Compte
 
 NO_PASSWORD = "!oidc"
 DISABLED = "Votre compte Data-État est désactivé : demandez à son administrateur de le réactiver."
+UNKNOWN = "Aucun compte Data-État pour {email} : demandez-le à l'administrateur de Data-État de votre région."
 
 
 def account_for(conn: Connection, user: OidcUser) -> Compte:
     account = comptes.by_email(conn, user.email)
+    if user.role is None:
+        if account is None:
+            raise OidcError("compte-inconnu", UNKNOWN.format(email=user.email))
+        if not account.actif:
+            raise OidcError("compte-desactive", DISABLED)
+        return account
     if account is None:
         comptes.create(conn, user.email, user.role, user.region, NO_PASSWORD)
     elif not account.actif:
@@ -30,7 +39,14 @@ def account_for(conn: Connection, user: OidcUser) -> Compte:
     return found
 
 
-def bearer_allowed(conn: Connection, user: OidcUser) -> bool:
-    """A bearer token's agent is refused only when a local account disabled it."""
+def bearer_user(conn: Connection, user: OidcUser) -> OidcUser:
+    """The agent of a bearer token, with its rights: refused when a local account disabled it; taken
+    from the local account when the provider carries none. Never creates an account."""
     account = comptes.by_email(conn, user.email)
-    return account is None or account.actif
+    if account is not None and not account.actif:
+        raise OidcError("compte-desactive", DISABLED)
+    if user.role is not None:
+        return user
+    if account is None:
+        raise OidcError("compte-inconnu", UNKNOWN.format(email=user.email))
+    return OidcUser(user.email, account.role, account.region, user.subject)

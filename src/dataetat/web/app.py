@@ -21,15 +21,17 @@ from dataetat.web.pages import (
     aide,
     connexion,
     detail,
+    documentation_api,
     erreurs,
     mes_exports,
     mes_recherches,
     recherche,
     televersement,
 )
-from dataetat.web.pages import oidc as pages_oidc
 from dataetat.web.pages import audit as pages_audit
+from dataetat.web.pages import oidc as pages_oidc
 from dataetat.web.pages import referentiels as pages_referentiels
+from dataetat.web.security import SecurityHeaders
 
 STATIC = (
     Path(__file__).resolve().parent / "static"
@@ -64,11 +66,13 @@ def create_app(settings: Settings) -> FastAPI:
         raise RuntimeError(
             f"Les fichiers front-end (DSFR, htmx…) manquent dans {STATIC / 'vendor'} : lancez `make install`."
         )
-    app = FastAPI(title="Data-État", lifespan=lifespan, docs_url="/docs")
+    # /docs is pages/documentation_api.py: FastAPI's own pages load Swagger UI and ReDoc from a CDN.
+    app = FastAPI(title="Data-État", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.auth = Authentication.from_settings(settings)  # refuses a default secret in server mode
     errors.install(app)
     app.add_middleware(CompressExceptExports, minimum_size=1024)
+    app.add_middleware(SecurityHeaders, derriere_proxy_https=settings.derriere_proxy_https)
     erreurs.install(app)  # HTML 404 for pages, JSON for /api
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (
@@ -82,13 +86,14 @@ def create_app(settings: Settings) -> FastAPI:
         aide,
         televersement,
         pages_referentiels,
-        pages_audit,
         recherches,
         mes_recherches,
         connexion,
+        pages_audit,
+        documentation_api,
         pages_oidc,
     ):
-        # Every route needs an identity (a login), except the public ones: login, help.
-        public = module in (aide, connexion, pages_oidc)
+        # Every route needs an identity (a login), except the public ones: login, help, API docs.
+        public = module in (aide, connexion, documentation_api, pages_oidc)
         app.include_router(module.router, dependencies=[] if public else [Depends(identity)])
     return app

@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 
 from dataetat.auth.claims import OidcUser
 from dataetat.auth.oidc import OidcClient, OidcConfig, OidcError
-from dataetat.auth.oidc_comptes import DISABLED, bearer_allowed
+from dataetat.auth.oidc_comptes import bearer_user
 from dataetat.web.errors import NotAuthenticated
 
 NOT_CONFIGURED = "Les jetons d'accès ne sont pas acceptés : aucun fournisseur OpenID Connect n'est configuré."
@@ -40,9 +40,7 @@ def user_from_bearer(request: Request, token: str) -> OidcUser:
         raise NotAuthenticated(NOT_CONFIGURED, "jeton-refuse")
     try:
         user = client.bearer_user(token)
+        with request.app.state.engine.connect() as conn:
+            return bearer_user(conn, user)
     except OidcError as exc:
         raise NotAuthenticated(str(exc), exc.code) from exc
-    with request.app.state.engine.connect() as conn:
-        if not bearer_allowed(conn, user):
-            raise NotAuthenticated(DISABLED, "compte-desactive")
-    return user

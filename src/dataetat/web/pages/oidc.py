@@ -29,7 +29,7 @@ COOKIE = "dataetat_oidc"
 COOKIE_PATH = "/connexion/oidc"
 MAX_AGE = 600
 STATUS = {"fournisseur-injoignable": 502, "fournisseur-invalide": 502, "compte-desactive": 403}
-STATUS |= {"droits-absents": 403}
+STATUS |= {"droits-absents": 403, "compte-inconnu": 403}
 
 
 def _serializer(request: Request) -> URLSafeTimedSerializer:

@@ -86,6 +86,16 @@ function description(chart, data) {
   return `${chart.titre}. ${kind}, ${series}. ${items.join(" ; ")}.${more}`;
 }
 
+// The tooltip as DOM nodes: ECharts' default HTML has style attributes, which the CSP refuses.
+function tooltip(points) {
+  const rows = points.map((p) => {
+    const pastille = el("span", { class: "graphique__pastille", "aria-hidden": "true" });
+    pastille.style.backgroundColor = [BLEU_FRANCE, ORANGE][p.seriesIndex]; // CSSOM: allowed by the CSP
+    return el("p", {}, pastille, `${p.seriesName} : `, el("strong", {}, euros.format(p.value)));
+  });
+  return el("div", { class: "graphique__infobulle" }, el("p", {}, points[0]?.name ?? ""), ...rows);
+}
+
 function options(chart, data) {
   const labels = data.groupes.map((g) => g.label);
   const horizontal = Boolean(chart.top);
@@ -107,10 +117,7 @@ function options(chart, data) {
     animation: false,
     legend: { top: 0, textStyle: { color: "#161616" } },
     grid: { left: 8, right: 24, top: 36, bottom: 8, containLabel: true },
-    tooltip: {
-      trigger: "axis", axisPointer: { type: "shadow" },
-      valueFormatter: (v) => euros.format(v),
-    },
+    tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, formatter: tooltip },
     xAxis: horizontal ? values : categories,
     yAxis: horizontal ? categories : values,
     series: [bars("Montant engagé (AE)", "ae"), bars("Montant payé (CP)", "cp")],
