@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from tests.factories import import_two_regions
 from tests.oidc.fournisseur import oidc_provider  # noqa: F401 (fixture)
 
-from dataetat.store import comptes
+from dataetat.store import audit, comptes
 from dataetat.web.app import create_app
 
 APP = "http://testserver"
@@ -93,6 +93,12 @@ def login(app: TestClient, idp: httpx.Client, account: str, suite: str = "/") ->
     return app.get(f"{parts.path}?{parts.query}")
 
 
+def _events(engine) -> list[tuple[str, str, str]]:
+    with engine.connect() as conn:
+        found = audit.search(conn, audit.Filtres(), limit=50)
+    return sorted((e.action, e.qui, e.details.get("methode", "")) for e in found)
+
+
 def _ej(response: httpx.Response) -> set[str]:
     assert response.status_code == 200, response.text
     return {line["n_ej"] or "orphelin" for line in response.json()["lignes"]}
@@ -111,6 +117,10 @@ def test_login_opens_a_session_scoped_to_the_region_of_the_claims(app, idp, engi
         account = comptes.by_email(conn, "agent.53@bretagne.gouv.fr")
     assert (account.role, account.region) == ("USERS", "53")
     assert app.get("/exports").status_code == 200
+    assert _events(engine) == [
+        ("compte-cree", "oidc", ""),
+        ("connexion", "agent.53@bretagne.gouv.fr", "oidc"),
+    ]
 
 
 def test_login_page_offers_the_provider(app, make_app):
@@ -142,6 +152,7 @@ def test_disabled_local_account_cannot_log_in(app, idp, engine):
     app.cookies.clear()
     refused = login(app, idp, "agent-53")
     assert refused.status_code == 403 and "désactivé" in refused.text
+    assert ("connexion-refusee", "agent.53@bretagne.gouv.fr", "oidc") in _events(engine)
 
 
 def test_state_mismatch_and_missing_cookie_are_french_errors(app, idp):

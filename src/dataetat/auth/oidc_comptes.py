@@ -12,10 +12,11 @@ from sqlalchemy.engine import Connection
 
 from dataetat.auth.claims import OidcUser
 from dataetat.auth.oidc import OidcError
-from dataetat.store import comptes
+from dataetat.store import audit, comptes
 from dataetat.store.comptes import Compte
 
 NO_PASSWORD = "!oidc"
+BY = "oidc"  # author of the account changes brought by the provider's claims, in the audit log
 DISABLED = "Votre compte Data-État est désactivé : demandez à son administrateur de le réactiver."
 UNKNOWN = "Aucun compte Data-État pour {email} : demandez-le à l'administrateur de Data-État de votre région."
 
@@ -30,10 +31,20 @@ def account_for(conn: Connection, user: OidcUser) -> Compte:
         return account
     if account is None:
         comptes.create(conn, user.email, user.role, user.region, NO_PASSWORD)
+        audit.account_created(conn, BY, user.email, user.role, user.region)
     elif not account.actif:
         raise OidcError("compte-desactive", DISABLED)
     elif (account.role, account.region) != (user.role, user.region):
         comptes.update(conn, user.email, role=user.role, region=user.region)
+        changes = {
+            field: [before, after]
+            for field, before, after in (
+                ("role", account.role, user.role),
+                ("region", account.region, user.region),
+            )
+            if before != after
+        }
+        audit.account_changed(conn, BY, user.email, changes)
     found = comptes.by_email(conn, user.email)
     assert found is not None
     return found
@@ -50,3 +61,15 @@ def bearer_user(conn: Connection, user: OidcUser) -> OidcUser:
     if account is None:
         raise OidcError("compte-inconnu", UNKNOWN.format(email=user.email))
     return OidcUser(user.email, account.role, account.region, user.subject)
+
+
+def login(conn: Connection, user: OidcUser, adresse: str | None) -> Compte:
+    """The login of `user`: its account, the login audited. A refusal raises OidcError (the
+    transaction is rolled back: record it with `refused` in another one)."""
+    account = account_for(conn, user)
+    audit.login(conn, account.email, account.region, methode="oidc", adresse=adresse)
+    return account
+
+
+def refused(conn: Connection, user: OidcUser, motif: str, adresse: str | None) -> None:
+    audit.login_refused(conn, user.email, motif, methode="oidc", adresse=adresse)

@@ -15,9 +15,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from dataetat.auth import sessions
+from dataetat.auth import oidc_comptes, sessions
 from dataetat.auth.oidc import OidcClient, OidcError, Pending, same
-from dataetat.auth.oidc_comptes import account_for
 from dataetat.web.deps import Db
 from dataetat.web.errors import local_path
 from dataetat.web.oidc import client_of
@@ -120,8 +119,13 @@ async def retour_oidc(
     try:
         tokens = await run_in_threadpool(client.exchange, code, pending, _redirect_uri(request))
         user = await run_in_threadpool(client.login_user, tokens, pending)
-        account = await db.write(account_for, user)
     except OidcError as exc:
+        return _failure(request, str(exc), STATUS.get(exc.code, 400))
+    adresse = request.client.host if request.client else None
+    try:
+        account = await db.write(oidc_comptes.login, user, adresse)
+    except OidcError as exc:  # a known agent refused (no account, disabled): audited
+        await db.write(oidc_comptes.refused, user, str(exc), adresse)
         return _failure(request, str(exc), STATUS.get(exc.code, 400))
     auth: sessions.Authentication = request.app.state.auth
     response = RedirectResponse(local_path(suite) or "/", status_code=303)
