@@ -339,7 +339,13 @@ def served(url: str, region: str | None, log_path: Path):
     import httpx
 
     port = free_port()
-    env = dict(os.environ, DATAETAT_DATABASE_URL=url, DATAETAT_TACHES_DANS_LE_SERVEUR="false")
+    # No login in a benchmark: the development identity (national, or `region`) answers.
+    env = dict(
+        os.environ,
+        DATAETAT_DATABASE_URL=url,
+        DATAETAT_TACHES_DANS_LE_SERVEUR="false",
+        DATAETAT_AUTH_DEVELOPPEMENT="true",
+    )
     if region:
         env["DATAETAT_REGION_DEVELOPPEMENT"] = region
     log = open(log_path, "w")  # noqa: SIM115 - a file, never a pipe: a full pipe would block the server
