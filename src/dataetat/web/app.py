@@ -18,6 +18,7 @@ from dataetat.web import errors
 from dataetat.web.api import carte, exports, lignes, recherches, referentiels
 from dataetat.web.deps import identity
 from dataetat.web.pages import (
+    admin_comptes,
     aide,
     connexion,
     detail,
@@ -90,6 +91,7 @@ def create_app(settings: Settings) -> FastAPI:
         mes_recherches,
         connexion,
         pages_audit,
+        admin_comptes,
         documentation_api,
         pages_oidc,
     ):

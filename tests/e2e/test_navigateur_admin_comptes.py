@@ -1,0 +1,95 @@
+"""The accounts page in a real browser, served with accounts (auth_developpement off) over the e2e
+demo database: the demo ADMIN account logs in (its password set by the test: `dataetat demo` draws
+it), opens « Administration › Comptes », changes an agent's role, disables it after the French
+confirmation and enables it again; accessible (axe-core), screenshot `admin-comptes`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+from tests.e2e.browser import check_accessibility, running_app, screenshot
+
+from dataetat.auth.passwords import hash_password
+from dataetat.cli_comptes import DEMO_ACCOUNTS
+from dataetat.store import comptes
+from dataetat.store.engine import make_engine
+
+ADMIN = next(email for email, role, _, _ in DEMO_ACCOUNTS if role == "ADMIN")
+PASSWORD = "mot de passe administrateur e2e"
+AGENT = "agent.comptes.e2e@exemple.gouv.fr"
+
+
+@pytest.fixture(scope="module")
+def admin_server(demo_settings) -> Iterator[str]:
+    settings = demo_settings.model_copy(update={"auth_developpement": False})
+    engine = make_engine(settings)
+    with engine.begin() as conn:
+        comptes.update(conn, ADMIN, mot_de_passe=hash_password(PASSWORD), actif=True)
+        if comptes.by_email(conn, AGENT) is None:
+            comptes.create(conn, AGENT, "USERS", "53", hash_password(PASSWORD), "Agent comptes e2e")
+    engine.dispose()
+    with running_app(settings) as url:
+        yield url
+
+
+@pytest.fixture
+def admin_page(browser, admin_server) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=admin_server, locale="fr-FR", viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def test_admin_changes_a_role_and_disables_an_account(admin_page):
+    page = admin_page
+    page.goto("/admin/comptes")
+    expect(page).to_have_url("/connexion?suite=%2Fadmin%2Fcomptes")
+    page.get_by_label("Adresse électronique").fill(ADMIN)
+    page.get_by_label("Mot de passe", exact=False).first.fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page).to_have_url("/admin/comptes")
+    expect(page.locator("h1")).to_have_text("Comptes")
+
+    menu = page.get_by_role("button", name="Administration")
+    expect(menu).to_have_attribute("aria-current", "true")
+    menu.click()
+    expect(page.locator("header").get_by_role("link", name="Journal d'audit")).to_be_visible()
+    menu.click()
+
+    row = page.locator(f'tr[data-compte="{AGENT}"]')
+    expect(row).to_contain_text("Agent comptes e2e")
+    expect(row.get_by_label(f"Rôle de {AGENT}")).to_have_value("USERS")
+    check_accessibility(page)
+
+    row.get_by_label(f"Rôle de {AGENT}").select_option("COMPTABLE")
+    row.get_by_role("button", name=f"Enregistrer le rôle et la région de {AGENT}").click()
+    expect(page.locator("#comptes-message")).to_contain_text(f"Le compte {AGENT} a été modifié")
+    expect(row.get_by_label(f"Rôle de {AGENT}")).to_have_value("COMPTABLE")
+
+    questions: list[str] = []
+
+    def dismiss_then_accept(dialog) -> None:
+        questions.append(dialog.message)
+        dialog.dismiss() if len(questions) == 1 else dialog.accept()
+
+    page.on("dialog", dismiss_then_accept)
+    disable = row.get_by_role("button", name=f"Désactiver le compte {AGENT}")
+    disable.click()  # « Annuler »: nothing sent
+    expect(row).to_contain_text("Actif")
+    disable.click()
+    expect(page.locator("#comptes-message")).to_contain_text(f"Le compte {AGENT} est désactivé")
+    assert questions[0].startswith(f"Désactiver le compte {AGENT} ?")
+    expect(row.locator(".fr-badge")).to_have_text("Désactivé")
+    check_accessibility(page)
+    screenshot(page, "admin-comptes")
+
+    row.get_by_role("button", name=f"Activer le compte {AGENT}").click()
+    expect(row.locator(".fr-badge")).to_have_text("Actif")
+    assert len(questions) == 2  # enabling asks nothing
