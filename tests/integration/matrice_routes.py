@@ -1,0 +1,297 @@
+"""The authorisation matrix: for every route of the app (method, path template), how to call it and
+the status expected for each identity. Read by test_matrice_autorisations.py, which fails on a route
+of the app missing here and on an entry here for a route that no longer exists.
+
+A path parameter is a key of the test data (`ligne:53`), or `…:moi` (the caller's own object; the
+anonymous visitor gets USERS 53's), or `…:autre` (an object of someone else: USERS 52's for USERS 53,
+USERS 53's for everyone else). A status None means "not called for this identity" (it would destroy
+an object that later calls need)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.integration.matrice_donnees import COLLEGUE, IDENTITES, TOUTES_COLONNES
+
+from dataetat import exports
+
+
+def S(anonyme, users53, users52, nat, comptable53, admin) -> dict[str, int | None]:  # noqa: N802
+    """Expected statuses, in the order of IDENTITES."""
+    return dict(zip(IDENTITES, (anonyme, users53, users52, nat, comptable53, admin), strict=True))
+
+
+#           anonyme users53 users52  nat  comptable53 admin
+PUBLIC = S(200, 200, 200, 200, 200, 200)
+API = S(401, 200, 200, 200, 200, 200)
+PAGE = S(303, 200, 200, 200, 200, 200)
+ADMIN_PAGE = S(303, 403, 403, 403, 403, 200)
+LIGNE_53_API = S(401, 200, 404, 200, 200, 200)
+LIGNE_52_API = S(401, 404, 200, 200, 404, 200)
+LIGNE_53_PAGE = S(303, 200, 404, 200, 200, 200)
+LIGNE_52_PAGE = S(303, 404, 200, 200, 404, 200)
+AUTRE_API = S(401, 404, 404, 404, 404, 404)
+IMPORT_C53 = S(303, 404, 404, 404, 200, 404)
+IMPORT_ADMIN = S(303, 404, 404, 404, 404, 200)
+
+
+@dataclass(frozen=True)
+class Cas:
+    attendu: Mapping[str, int | None]
+    chemin: Mapping[str, str] = field(default_factory=dict)  # path parameter → data key or literal
+    query: Mapping[str, Any] = field(default_factory=dict)
+    form: Mapping[str, str] | None = None  # a form (the client's CSRF token is added); "{qui}" formatted
+    json: Any = None
+    televersement: bool = False  # attach a small AE file of région 53 as fichier_ae
+    url: str | None = None  # a literal URL (the static files' mount)
+    session_separee: bool = False  # call it from a new session of the same identity (logout)
+    redirige: str | None = None  # a 303 of a logged-in identity goes to an address containing this
+
+
+def _formats(attendu, **kw) -> list[Cas]:
+    return [Cas(attendu, chemin={"fmt": fmt}, **kw) for fmt in exports.FORMATS]
+
+
+TOUT = {"colonnes": TOUTES_COLONNES, "page_size": 500}
+GROUPES = {"grouping": "beneficiaire_code", "page_size": 500}
+PIVOT = {"lignes": "beneficiaire_code", "colonnes": "source_region"}
+PIVOT_CP = {"lignes": "beneficiaire_code", "colonnes": "annee", "valeur": "montant_cp"}
+RECHERCHE = {"nom": "Sauvegardée par la matrice", "recherche": {"annee_min": 2023}}
+
+MATRIX: dict[tuple[str, str], list[Cas]] = {
+    ("GET", "/openapi.json"): [Cas(PUBLIC)],
+    ("HEAD", "/openapi.json"): [Cas(PUBLIC)],
+    ("GET", "/static"): [Cas(PUBLIC, url="/static/app/app.css"), Cas(S(*[404] * 6), url="/static/rien.css")],
+    ("GET", "/docs"): [Cas(PUBLIC)],
+    ("GET", "/aide"): [Cas(PUBLIC)],
+    # --- API: lines, totals, groups, pivot, map ------------------------------------------------
+    ("GET", "/api/v1/colonnes"): [Cas(API)],
+    ("GET", "/api/v1/lignes"): [
+        Cas(API, query=TOUT),
+        Cas(API, query=GROUPES),
+        Cas(API, query={"grouping": "source_region,beneficiaire_code", "grouped": "52"}),
+        Cas(API, query={"source_region": "52", "colonnes": TOUTES_COLONNES}),
+        Cas(API, query={"source_region": "53", "colonnes": TOUTES_COLONNES}),
+    ],
+    ("GET", "/api/v1/lignes/{line_id}"): [
+        Cas(LIGNE_53_API, chemin={"line_id": "ligne:53"}),
+        Cas(LIGNE_52_API, chemin={"line_id": "ligne:52"}),
+        Cas(LIGNE_53_API, chemin={"line_id": "orphelin:53"}),
+        Cas(LIGNE_52_API, chemin={"line_id": "orphelin:52"}),
+    ],
+    ("GET", "/api/v1/lignes/{line_id}/paiements"): [
+        Cas(LIGNE_53_API, chemin={"line_id": "ligne:53"}),
+        Cas(LIGNE_52_API, chemin={"line_id": "ligne:52"}),
+        Cas(LIGNE_53_API, chemin={"line_id": "orphelin:53"}),
+        Cas(LIGNE_52_API, chemin={"line_id": "orphelin:52"}),
+    ],
+    ("GET", "/api/v1/annees"): [Cas(API)],
+    ("GET", "/api/v1/pivot"): [Cas(API, query=PIVOT), Cas(API, query=PIVOT_CP)],
+    ("GET", "/api/v1/carte"): [Cas(API, query={"niveau": "region"}), Cas(API, query={"niveau": "commune"})],
+    # --- API: exports -----------------------------------------------------------------------
+    ("GET", "/api/v1/exports/lignes.{fmt}"): [
+        *_formats(API, query={"colonnes": TOUTES_COLONNES}),
+        Cas(API, chemin={"fmt": "csv"}, query={"source_region": "52", "colonnes": TOUTES_COLONNES}),
+        Cas(S(401, 400, 400, 400, 400, 400), chemin={"fmt": "pdf"}),
+    ],
+    ("POST", "/api/v1/exports/lignes.{fmt}"): [
+        Cas(S(401, 202, 202, 202, 202, 202), chemin={"fmt": "csv"}, query={"source_region": "52"}),
+    ],
+    ("GET", "/api/v1/exports/groupes.{fmt}"): _formats(API, query={"grouping": "beneficiaire_code"}),
+    ("GET", "/api/v1/exports/pivot.{fmt}"): _formats(API, query=PIVOT),
+    ("GET", "/api/v1/exports"): [Cas(API)],
+    ("GET", "/api/v1/exports/{job_id}"): [
+        Cas(API, chemin={"job_id": "export:moi"}),
+        Cas(AUTRE_API, chemin={"job_id": "export:autre"}),
+    ],
+    ("GET", "/api/v1/exports/{job_id}/fichier"): [
+        Cas(API, chemin={"job_id": "export:moi"}),
+        Cas(AUTRE_API, chemin={"job_id": "export:autre"}),
+    ],
+    ("DELETE", "/api/v1/exports/{job_id}"): [
+        Cas(S(401, 204, 204, 204, 204, 204), chemin={"job_id": "export-jetable-api:moi"}),
+        Cas(AUTRE_API, chemin={"job_id": "export:autre"}),
+    ],
+    # --- API: look-ups ----------------------------------------------------------------------
+    ("GET", "/api/v1/referentiels/programmes"): [Cas(API)],
+    ("GET", "/api/v1/referentiels/referentiels-programmation"): [Cas(API, query={"code_programme": "103"})],
+    ("GET", "/api/v1/referentiels/zones/{niveau}"): [
+        Cas(API, chemin={"niveau": "region"}),
+        Cas(API, chemin={"niveau": "commune"}, query={"q": "44109"}),
+    ],
+    ("GET", "/api/v1/referentiels/beneficiaires"): [
+        Cas(API, query={"q": q}) for q in ("ASTERIX", "OBELIX", "ZORGLUB", "ZOGZOG", "2135", "2144", "5234")
+    ],
+    ("GET", "/api/v1/referentiels/tags"): [Cas(API)],
+    ("GET", "/api/v1/referentiels/centres-couts"): [Cas(API)],
+    ("GET", "/api/v1/referentiels/domaines-fonctionnels"): [Cas(API)],
+    # --- API: saved searches ----------------------------------------------------------------
+    ("GET", "/api/v1/recherches"): [Cas(API)],
+    ("GET", "/api/v1/recherches/partagees"): [Cas(API)],
+    ("POST", "/api/v1/recherches"): [Cas(S(401, 201, 201, 201, 201, 201), json=RECHERCHE)],
+    ("GET", "/api/v1/recherches/{recherche_id}"): [
+        Cas(API, chemin={"recherche_id": "recherche:moi"}),
+        Cas(S(401, 200, 200, 404, 404, 404), chemin={"recherche_id": "recherche:users52"}),
+        Cas(S(401, 200, 200, 404, 404, 404), chemin={"recherche_id": "recherche:users53"}),
+    ],
+    ("PATCH", "/api/v1/recherches/{recherche_id}"): [
+        Cas(API, chemin={"recherche_id": "recherche:moi"}, json={"nom": "Renommée par la matrice"}),
+        Cas(
+            S(401, 403, None, 404, 404, 404), chemin={"recherche_id": "recherche:users52"}, json={"nom": "x"}
+        ),
+    ],
+    ("DELETE", "/api/v1/recherches/{recherche_id}"): [
+        Cas(S(401, 204, 204, 204, 204, 204), chemin={"recherche_id": "recherche-jetable-api:moi"}),
+        Cas(S(401, None, 403, 404, 404, 404), chemin={"recherche_id": "recherche:users53"}),
+    ],
+    ("POST", "/api/v1/recherches/{recherche_id}/partages"): [
+        Cas(API, chemin={"recherche_id": "recherche:moi"}, json={"emails": [COLLEGUE]}),
+        Cas(
+            S(401, 403, None, 404, 404, 404),
+            chemin={"recherche_id": "recherche:users52"},
+            json={"emails": [COLLEGUE]},
+        ),
+    ],
+    # --- pages ------------------------------------------------------------------------------
+    ("GET", "/"): [
+        Cas(PAGE),
+        Cas(PAGE, query={"vue": "lignes", "colonnes": TOUTES_COLONNES}),
+        Cas(PAGE, query={"grouper_par": "beneficiaire"}),
+        Cas(PAGE, query={"vue": "tableau", "pivot_lignes": "beneficiaire_code", "pivot_colonnes": "annee"}),
+        Cas(PAGE, query={"vue": "carte"}),
+        Cas(PAGE, query={"vue": "graphiques", "annee_min": "2023"}),
+        Cas(PAGE, query={"annee_min": "2023", "vue": "tableau"}),  # the saved (and shared) searches
+    ],
+    ("GET", "/fragments/groupes"): [
+        Cas(PAGE, query={"grouper_par": "beneficiaire"}),
+        Cas(PAGE, query={"grouper_par": "programme,beneficiaire", "grouped": "103"}),
+    ],
+    ("GET", "/lignes/{line_id}"): [
+        Cas(LIGNE_53_PAGE, chemin={"line_id": "ligne:53"}),
+        Cas(LIGNE_52_PAGE, chemin={"line_id": "ligne:52"}),
+        Cas(LIGNE_53_PAGE, chemin={"line_id": "orphelin:53"}, query={"fragment": "1"}),
+        Cas(LIGNE_52_PAGE, chemin={"line_id": "orphelin:52"}, query={"fragment": "1"}),
+    ],
+    ("GET", "/exports"): [Cas(PAGE), Cas(PAGE, query={"fragment": "1"})],
+    ("POST", "/exports/{job_id}/supprimer"): [
+        Cas(
+            S(303, 303, 303, 303, 303, 303),
+            chemin={"job_id": "export-jetable-page:moi"},
+            form={},
+            redirige="supprime=oui",
+        ),
+        Cas(
+            S(303, 303, 303, 303, 303, 303),
+            chemin={"job_id": "export:autre"},
+            form={},
+            redirige="supprime=introuvable",
+        ),
+    ],
+    ("GET", "/televersement"): [Cas(PAGE)],
+    ("POST", "/televersement"): [
+        Cas(
+            S(303, 403, 403, 403, 303, 303),
+            form={"region": "53", "annee": "2023"},
+            televersement=True,
+            redirige="/televersement/",
+        ),
+    ],
+    ("GET", "/televersement/{job_id}"): [
+        Cas(IMPORT_C53, chemin={"job_id": "import:comptable53"}),
+        Cas(IMPORT_ADMIN, chemin={"job_id": "import:admin"}),
+    ],
+    ("GET", "/televersement/{job_id}/etat"): [
+        Cas(S(303, 404, 404, 404, 286, 404), chemin={"job_id": "import:comptable53"}),
+        Cas(S(303, 404, 404, 404, 404, 286), chemin={"job_id": "import:admin"}),
+    ],
+    ("GET", "/televersement/{job_id}/lignes-ecartees.csv"): [
+        Cas(IMPORT_C53, chemin={"job_id": "import:comptable53"}),
+        Cas(IMPORT_ADMIN, chemin={"job_id": "import:admin"}),
+    ],
+    ("GET", "/referentiels"): [Cas(PAGE)],
+    ("POST", "/referentiels"): [Cas(S(303, 403, 403, 403, 403, 400), form={"type": ""})],
+    ("GET", "/recherches"): [Cas(PAGE)],
+    ("POST", "/recherches"): [
+        Cas(
+            S(303, 303, 303, 303, 303, 303),
+            form={"nom": "Page de {qui}", "parametres": "annee_min=2023"},
+            redirige="ok=enregistree",
+        ),
+    ],
+    ("POST", "/recherches/{recherche_id}/renommer"): [
+        Cas(
+            S(303, 303, 303, 303, 303, 303),
+            chemin={"recherche_id": "recherche:moi"},
+            form={"nom": "Renommée par la page"},
+            redirige="ok=renommee",
+        ),
+        Cas(
+            S(303, 403, None, 404, 404, 404), chemin={"recherche_id": "recherche:users52"}, form={"nom": "x"}
+        ),
+    ],
+    ("POST", "/recherches/{recherche_id}/supprimer"): [
+        Cas(
+            S(303, 303, 303, 303, 303, 303),
+            chemin={"recherche_id": "recherche-jetable-page:moi"},
+            form={},
+            redirige="ok=supprimee",
+        ),
+        Cas(S(303, None, 403, 404, 404, 404), chemin={"recherche_id": "recherche:users53"}, form={}),
+    ],
+    ("POST", "/recherches/{recherche_id}/partager"): [
+        Cas(
+            S(303, 303, 303, 303, 303, 303),
+            chemin={"recherche_id": "recherche:moi"},
+            form={"emails": COLLEGUE},
+            redirige="ok=partagee",
+        ),
+        Cas(
+            S(303, 403, None, 404, 404, 404),
+            chemin={"recherche_id": "recherche:users52"},
+            form={"emails": COLLEGUE},
+        ),
+    ],
+    # --- login, logout, OpenID Connect (not configured here), administration ----------------
+    ("GET", "/connexion"): [Cas(PUBLIC)],
+    ("POST", "/connexion"): [
+        Cas(
+            S(400, 400, 400, 400, 400, 400),
+            form={"email": "inconnu.{qui}@exemple.gouv.fr", "mot_de_passe": "x"},
+        )
+    ],
+    ("GET", "/deconnexion"): [Cas(PUBLIC)],
+    ("POST", "/deconnexion"): [
+        Cas(
+            S(303, 303, 303, 303, 303, 303), form={}, session_separee=True, redirige="/connexion?deconnecte=1"
+        )
+    ],
+    ("GET", "/connexion/oidc"): [Cas(S(404, 404, 404, 404, 404, 404))],
+    ("GET", "/connexion/oidc/retour"): [Cas(S(*[404] * 6), query={"code": "x", "state": "y"})],
+    ("GET", "/admin/audit"): [Cas(ADMIN_PAGE), Cas(ADMIN_PAGE, query={"action": "export"})],
+    ("GET", "/admin/audit.csv"): [Cas(ADMIN_PAGE)],
+    ("GET", "/admin/comptes"): [Cas(ADMIN_PAGE), Cas(ADMIN_PAGE, query={"role": "USERS", "q": "exemple"})],
+    ("POST", "/admin/comptes"): [
+        Cas(
+            S(303, 403, 403, 403, 403, 201),
+            form={"email": "cree.par.{qui}@exemple.gouv.fr", "role": "USERS", "region": "52"},
+        ),
+    ],
+    ("POST", "/admin/comptes/{compte_id}"): [
+        Cas(
+            S(303, 403, 403, 403, 403, 303),
+            chemin={"compte_id": "compte:jetable"},
+            form={"role": "COMPTABLE", "region": "52"},
+            redirige="ok=modifie",
+        ),
+    ],
+    ("POST", "/admin/comptes/{compte_id}/actif"): [
+        Cas(
+            S(303, 403, 403, 403, 403, 303),
+            chemin={"compte_id": "compte:jetable"},
+            form={"actif": "0"},
+            redirige="ok=desactive",
+        ),
+    ],
+}
