@@ -192,9 +192,19 @@ def refresh_touched(conn: Connection) -> None:
         f"DELETE FROM ligne WHERE source = '{SOURCE_CP}' AND id IN (SELECT id FROM cp_deleted)"
     )
     conn.exec_driver_sql(_insert(scoped=True))
+    _analyze(conn)
 
 
 def rebuild_all(conn: Connection) -> None:
     """Rebuild every line (after a referential or SIRENE import changed labels or places)."""
     conn.exec_driver_sql("DELETE FROM ligne")
     conn.exec_driver_sql(_insert(scoped=False))
+    _analyze(conn)
+
+
+def _analyze(conn: Connection) -> None:
+    """PostgreSQL: fresh statistics of the read model in the import's transaction. Without them,
+    after a big import, the planner takes a table of 1 M lines for a few hundred (until autovacuum
+    passes) and picks slow plans: searches went from 250 ms to 500 ms. DuckDB keeps its own."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ANALYZE ligne")
