@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, Route, sync_playwright
+from tests.e2e import comptes
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, running_app
 from typer.testing import CliRunner
 
@@ -109,3 +110,27 @@ def page(browser, live_server, browser_problems) -> Iterator[Page]:
     yield page
     context.close()
     assert not browser_problems, "Problèmes dans la page :\n" + "\n".join(browser_problems)
+
+
+@pytest.fixture(scope="session")
+def accounts_server(demo_settings) -> Iterator[str]:
+    """Base URL of the app served WITH accounts (login required) over the demo database, where
+    tests/e2e/comptes.py put its accounts."""
+    settings = demo_settings.model_copy(update={"auth_developpement": False})
+    comptes.prepare(settings)
+    with running_app(settings) as url:
+        yield url
+
+
+@pytest.fixture
+def accounts_page(browser, accounts_server) -> Iterator[Page]:
+    """A fresh page on `accounts_server` (not logged in); fails the test on a JavaScript error."""
+    context = browser.new_context(
+        base_url=accounts_server, locale="fr-FR", viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, errors

@@ -5,50 +5,14 @@ confirmation and enables it again; accessible (axe-core), screenshot `admin-comp
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from playwright.sync_api import Page, expect
-from tests.e2e.browser import check_accessibility, running_app, screenshot
-
-from dataetat.auth.passwords import hash_password
-from dataetat.cli_comptes import DEMO_ACCOUNTS
-from dataetat.store import comptes
-from dataetat.store.engine import make_engine
-
-ADMIN = next(email for email, role, _, _ in DEMO_ACCOUNTS if role == "ADMIN")
-PASSWORD = "mot de passe administrateur e2e"
-AGENT = "agent.comptes.e2e@exemple.gouv.fr"
+from playwright.sync_api import expect
+from tests.e2e.browser import check_accessibility, screenshot
+from tests.e2e.comptes import ADMIN, PASSWORD
+from tests.e2e.comptes import AGENT_COMPTES as AGENT
 
 
-@pytest.fixture(scope="module")
-def admin_server(demo_settings) -> Iterator[str]:
-    settings = demo_settings.model_copy(update={"auth_developpement": False})
-    engine = make_engine(settings)
-    with engine.begin() as conn:
-        comptes.update(conn, ADMIN, mot_de_passe=hash_password(PASSWORD), actif=True)
-        if comptes.by_email(conn, AGENT) is None:
-            comptes.create(conn, AGENT, "USERS", "53", hash_password(PASSWORD), "Agent comptes e2e")
-    engine.dispose()
-    with running_app(settings) as url:
-        yield url
-
-
-@pytest.fixture
-def admin_page(browser, admin_server) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=admin_server, locale="fr-FR", viewport={"width": 1280, "height": 900}
-    )
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, errors
-
-
-def test_admin_changes_a_role_and_disables_an_account(admin_page):
-    page = admin_page
+def test_admin_changes_a_role_and_disables_an_account(accounts_page):
+    page = accounts_page
     page.goto("/admin/comptes")
     expect(page).to_have_url("/connexion?suite=%2Fadmin%2Fcomptes")
     page.get_by_label("Adresse électronique").fill(ADMIN)

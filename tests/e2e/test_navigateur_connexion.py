@@ -3,47 +3,14 @@ e2e demo database, an account created in it; the DSFR login form, the e-mail in 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from playwright.sync_api import Page, expect
-from tests.e2e.browser import check_accessibility, running_app, screenshot
-
-from dataetat.auth.passwords import hash_password
-from dataetat.store import comptes
-from dataetat.store.engine import make_engine
-
-EMAIL = "agent.e2e@exemple.gouv.fr"
-PASSWORD = "mot de passe de test e2e"
+from playwright.sync_api import expect
+from tests.e2e.browser import check_accessibility, screenshot
+from tests.e2e.comptes import AGENT as EMAIL
+from tests.e2e.comptes import PASSWORD
 
 
-@pytest.fixture(scope="module")
-def auth_server(demo_settings) -> Iterator[str]:
-    settings = demo_settings.model_copy(update={"auth_developpement": False})
-    engine = make_engine(settings)
-    with engine.begin() as conn:
-        if comptes.by_email(conn, EMAIL) is None:
-            comptes.create(conn, EMAIL, "USERS", "53", hash_password(PASSWORD), "Agent e2e")
-    engine.dispose()
-    with running_app(settings) as url:
-        yield url
-
-
-@pytest.fixture
-def auth_page(browser, auth_server) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=auth_server, locale="fr-FR", viewport={"width": 1280, "height": 900}
-    )
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, errors
-
-
-def test_login_header_and_logout(auth_page):
-    page = auth_page
+def test_login_header_and_logout(accounts_page):
+    page = accounts_page
     page.goto("/exports")
     expect(page).to_have_url("/connexion?suite=%2Fexports")
     expect(page.get_by_role("heading", name="Connexion à Data-État")).to_be_visible()
