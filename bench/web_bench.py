@@ -156,7 +156,11 @@ def main() -> None:
         total = conn.exec_driver_sql("SELECT count(*) FROM ligne").scalar_one()
     engine.dispose()
     rng = random.Random(args.seed)
-    searches = [f for f in (random_filters(rng, p) for _ in range(args.searches * 2)) if "theme" not in f]
+    searches = [
+        f
+        for f in (random_filters(rng, p) for _ in range(2 * max(args.searches, args.maps)))
+        if "theme" not in f
+    ]
     searches = [{k: v for k, v in f.items() if k not in ("sort_by", "sort_order")} for f in searches]
     print(f"Web, {total:,} lignes (DuckDB), navigateur Chromium (Playwright)".replace(",", " "))
     with served(args.duckdb_url, args.region, OUT / "web_bench_serve.log") as base:
