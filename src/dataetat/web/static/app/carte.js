@@ -157,7 +157,8 @@ function createMap(lib, element) {
   element.querySelector(".carte__place").replaceWith(state.box);
   state.map = new lib.Map({
     container: state.box, center: [2.4, 46.6], zoom: 4.6, minZoom: 3, attributionControl: false,
-    style: { version: 8, sources: {}, layers: [{ id: "fond", type: "background", paint: { "background-color": "#fbfbfb" } }] },
+    fadeDuration: 0, // no fade: a redraw is done when painted (idle came 300 ms later)
+    style: { version: 8, transition: { duration: 0, delay: 0 }, sources: {}, layers: [{ id: "fond", type: "background", paint: { "background-color": "#fbfbfb" } }] },
     locale: { "Map.Title": "Carte des montants par zone (les mêmes chiffres sont dans le tableau qui suit)", "NavigationControl.ZoomIn": "Zoomer", "NavigationControl.ZoomOut": "Dézoomer", "NavigationControl.ResetBearing": "Remettre le nord en haut", "AttributionControl.ToggleAttribution": "Afficher ou masquer les sources" },
   });
   state.map.addControl(new lib.NavigationControl({ showCompass: false }));
