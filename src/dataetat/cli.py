@@ -6,13 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from dataetat.cli_common import console, engine_of_settings, err
 from dataetat.ingest.problems import Report
 from dataetat.model.enums import Kind
 from dataetat.settings import Settings
-from dataetat.store.engine import StoreError, make_engine
 
 app = typer.Typer(
     help="Data-État : importer, chercher et exporter les financements publics.",
@@ -23,16 +22,6 @@ db_app = typer.Typer(help="Base de données : création et migrations.", no_args
 import_app = typer.Typer(help="Importer des fichiers (Chorus, référentiels, SIRENE).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-
-def _engine():
-    try:
-        return make_engine(Settings())
-    except StoreError as e:
-        err.print(f"[red]{e}[/red]")
-        raise typer.Exit(2) from e
 
 
 @db_app.command("init")
@@ -44,7 +33,7 @@ def db_init(
     """Créer ou mettre à jour le schéma et charger les référentiels embarqués."""
     from dataetat.store import database
 
-    loaded = database.init(_engine(), force_referentiels=referentiels)
+    loaded = database.init(engine_of_settings(), force_referentiels=referentiels)
     for kind, count in loaded.items():
         console.print(f"référentiel {kind} : {count} lignes")
     console.print(f"Base prête : {Settings().database_url}")
@@ -55,7 +44,7 @@ def db_upgrade() -> None:
     """Appliquer les migrations du schéma."""
     from dataetat.store import migrate
 
-    engine = _engine()
+    engine = engine_of_settings()
     migrate.upgrade(engine)
     console.print(f"Schéma à jour (révision {migrate.current(engine)}).")
 
@@ -104,7 +93,7 @@ def import_chorus(
     from dataetat.store.chorus_import import ImportOptions
     from dataetat.store.chorus_import import import_chorus as run
 
-    engine = _engine()
+    engine = engine_of_settings()
     options = ImportOptions(annee=annee, region=region, expected_kind=type_, rejets=rejets)
     with _progress() as progress:
         task = progress.add_task("lecture", total=None)
@@ -150,7 +139,7 @@ def import_sirene(
     """Importer les bénéficiaires depuis les fichiers SIRENE (seuls les SIRET présents sont gardés)."""
     from dataetat.store.beneficiaires import import_sirene as run
 
-    count, reports = run(_engine(), fichiers)
+    count, reports = run(engine_of_settings(), fichiers)
     for report in reports:
         if not report.valid:
             print_report(report)
@@ -181,7 +170,7 @@ def import_referentiel(
         err.print(f"[red]{e}[/red]")
         raise typer.Exit(1) from e
     details = {"type": kind, "fichier": fichier.name, "sha256": journal.sha256_of(fichier)}
-    with _engine().begin() as conn:
+    with engine_of_settings().begin() as conn:
         loaded = referentiels.load(conn, frames)
         audit.record(conn, "referentiel", audit.CLI, details=details | {"tables": loaded})
     for table, count in loaded.items():
@@ -225,7 +214,7 @@ def demo(
     from dataetat.store.chorus_import import ImportOptions
     from dataetat.store.chorus_import import import_chorus as run_import
 
-    engine = _engine()
+    engine = engine_of_settings()
     database.init(engine)
     files = run_generate(lignes, out)
     for ae, cp in zip(files.ae, files.cp, strict=True):
@@ -272,7 +261,7 @@ def worker(
     from dataetat.jobs.worker import Worker, run_pending
 
     settings = Settings()
-    engine = _engine()
+    engine = engine_of_settings()
     if une_fois:
         console.print(f"{run_pending(engine, settings.dossier_exports)} tâche(s) exécutée(s).")
         return

@@ -8,16 +8,12 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from dataetat.settings import Settings
-from dataetat.store.engine import StoreError, make_engine
+from dataetat.cli_common import console, engine_of_settings, err
 
 user_app = typer.Typer(
     help="Comptes locaux (mode embarqué) : créer, désactiver, lister.", no_args_is_help=True
 )
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 # One demo account per role (printed by `dataetat demo`, passwords drawn at each run).
 DEMO_ACCOUNTS = (
@@ -26,14 +22,6 @@ DEMO_ACCOUNTS = (
     ("agent.53@demo.data-etat.fr", "USERS", "53", "Agent Bretagne (démo)"),
     ("agent.52@demo.data-etat.fr", "USERS", "52", "Agent Pays de la Loire (démo)"),
 )
-
-
-def _engine():
-    try:
-        return make_engine(Settings())
-    except StoreError as e:
-        err.print(f"[red]{e}[/red]")
-        raise typer.Exit(2) from e
 
 
 def parse_region(region: str) -> str | None:
@@ -67,7 +55,7 @@ def user_add(
         )
     try:
         hashed = hash_password(password)
-        engine = _engine()
+        engine = engine_of_settings()
         database.init(engine)
         with engine.begin() as conn:
             comptes.create(conn, email, role.upper(), parse_region(region), hashed, nom)
@@ -84,7 +72,7 @@ def _set_active(email: str, actif: bool) -> None:
     from dataetat.store import audit, comptes
 
     try:
-        with _engine().begin() as conn:
+        with engine_of_settings().begin() as conn:
             before = comptes.by_email(conn, email)
             comptes.update(conn, email, actif=actif)
             if not actif:
@@ -119,7 +107,7 @@ def user_list() -> None:
     """Lister les comptes."""
     from dataetat.store import comptes
 
-    with _engine().connect() as conn:
+    with engine_of_settings().connect() as conn:
         accounts = comptes.all_accounts(conn)
     if not accounts:
         console.print("Aucun compte. Créez-en un : dataetat user add --email … --role ADMIN --region NAT")

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from dataetat.cli_common import console, engine_of_settings, err
 from dataetat.query.params import QueryError, SearchParams
 from dataetat.query.search import search
 
@@ -55,7 +56,6 @@ def query(
     format: Annotated[Format, typer.Option("--format", help="Sortie : table, json ou csv.")] = Format.table,
 ) -> None:
     """Chercher des lignes financières (ou des groupes) et leurs totaux."""
-    from dataetat.cli import _engine, console, err
 
     try:
         params = SearchParams(
@@ -82,7 +82,7 @@ def query(
             page_size=page_size,
             colonnes=_split(colonnes),
         )
-        with _engine().connect() as conn:
+        with engine_of_settings().connect() as conn:
             result = search(conn, params)
     except (QueryError, ValueError) as e:
         err.print(f"[red]Paramètre refusé : {e}[/red]")
