@@ -11,6 +11,8 @@ class DataSource(StrEnum):
 class Source(StrEnum):
     FINANCIAL_DATA_AE = "FINANCIAL_DATA_AE"
     FINANCIAL_DATA_CP = "FINANCIAL_DATA_CP"
+    ADEME = "ADEME"  # ADEME "aides attribuées"
+    FRANCE_2030 = "FRANCE_2030"  # France 2030 laureates
 
 
 class Kind(StrEnum):
@@ -26,6 +28,8 @@ class NiveauGeo(StrEnum):
     ARRONDISSEMENT = "arrondissement"
     EPCI = "epci"
     COMMUNE = "commune"
+    QPV = "qpv"  # quartier prioritaire, 2015 division (codes QP…)
+    QPV24 = "qpv24"  # quartier prioritaire, 2024 division (codes QN…)
 
 
 TAG_CP_ORPHELIN = "cp-orphelin"

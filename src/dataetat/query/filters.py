@@ -26,6 +26,11 @@ def _geo(niveau: str, codes: list[str]) -> Filter:
     """A line is in a zone when its beneficiary's commune, its localisation interministérielle or its
     centre de coûts' département is in it."""
     niveau = niveau.lower()
+    if niveau in ("qpv", "qpv24"):  # by the beneficiary's QPV of that division, or by the lieu d'action
+        return Filter(
+            sa.or_(c[f"beneficiaire_{niveau}_code"].in_(codes), c.lieu_action_qpv_code.in_(codes)),
+            f"{niveau} {', '.join(codes)}",
+        )
     conditions = [c[f"beneficiaire_{niveau}_code"].in_(codes), c[f"localisation_{niveau}_code"].in_(codes)]
     if niveau == "departement":
         conditions.append(c.centre_couts_departement_code.in_(codes))

@@ -119,7 +119,7 @@ def _geo_joins(alias: str, commune_code: str) -> str:
 
 
 _DECORATE = f"""
-    SELECT b.id, b.source, b.data_source, b.source_region, b.n_ej, b.n_poste_ej, b.n_dp, b.annee,
+    SELECT b.id, 0 AS partie, b.source, b.data_source, b.source_region, b.n_ej, b.n_poste_ej, b.n_dp, b.annee,
         b.montant_ae, b.montant_cp, b.nombre_cp, b.date_creation, b.date_modification, b.date_dernier_paiement,
         b.programme AS programme_code, p.label AS programme_label, p.theme AS programme_theme,
         p.code_ministere AS ministere_code, mi.label AS ministere_label,
@@ -140,6 +140,11 @@ _DECORATE = f"""
         {_geo("localisation", "lc")},
         ld.code AS localisation_departement_code, ld.label AS localisation_departement_label,
         lr.code AS localisation_region_code, lr.label AS localisation_region_label,
+        CAST(NULL AS VARCHAR) AS reference, CAST(NULL AS VARCHAR) AS objet, CAST(NULL AS VARCHAR) AS operateur,
+        CAST(NULL AS VARCHAR) AS beneficiaire_qpv_code, CAST(NULL AS VARCHAR) AS beneficiaire_qpv_label,
+        CAST(NULL AS VARCHAR) AS beneficiaire_qpv24_code, CAST(NULL AS VARCHAR) AS beneficiaire_qpv24_label,
+        CAST(NULL AS VARCHAR) AS lieu_action_qpv_code, CAST(NULL AS VARCHAR) AS lieu_action_qpv_label,
+        CAST(NULL AS VARCHAR) AS qpv_code, CAST(NULL AS VARCHAR) AS qpv_label,
         CASE WHEN b.source = '{SOURCE_CP}' THEN 'cp-orphelin' END AS tags,
         CURRENT_TIMESTAMP AS updated_at
     FROM (SELECT *,

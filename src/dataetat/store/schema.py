@@ -152,6 +152,32 @@ ref_societe = sa.Table(
     sa.Column("label", sa.String),
 )
 
+# Quartiers prioritaires de la politique de la ville, 2015 (QP…) and 2024 (QN…) divisions.
+ref_qpv = sa.Table(
+    "ref_qpv",
+    metadata,
+    _code(primary_key=True),
+    sa.Column("label", sa.String),
+    sa.Column("annee_decoupage", sa.Integer, nullable=False),  # 2015 | 2024
+    sa.Column("code_commune", sa.String),  # main commune
+    sa.Column("communes", sa.String),  # every commune it spans, space-separated INSEE codes
+    sa.Column("code_departement", sa.String),
+    sa.Column("code_region", sa.String),
+    sa.Column("geometrie", sa.Text),  # GeoJSON geometry (WGS84), NULL when the file has none
+    sa.Column("longitude", sa.Float),  # centre of the bounding box, for symbols and zoom
+    sa.Column("latitude", sa.Float),
+)
+# Communes of a territorial programme: Petites villes de demain (pvd), Action cœur de ville (acv).
+commune_dispositif = sa.Table(
+    "commune_dispositif",
+    metadata,
+    sa.Column("dispositif", sa.String, primary_key=True),  # pvd | acv
+    sa.Column("code_commune", sa.String, primary_key=True),
+    sa.Column("identifiant", sa.String),
+    sa.Column("libelle", sa.String),
+    sa.Column("date_signature", sa.Date),
+)
+
 REFERENTIAL_TABLES: dict[str, sa.Table] = {
     "region": ref_region,
     "departement": ref_departement,
@@ -179,6 +205,15 @@ beneficiaire = sa.Table(
     sa.Column("categorie_juridique", sa.String),
     sa.Column("code_commune", sa.String),
     sa.Column("updated_at", sa.DateTime),
+)
+
+# SIRET -> QPV where the établissement stands (data.gouv.fr "entreprises en QPV" link file).
+siret_qpv = sa.Table(
+    "siret_qpv",
+    metadata,
+    sa.Column("siret", sa.String, primary_key=True),
+    sa.Column("code_qpv15", sa.String),
+    sa.Column("code_qpv24", sa.String),
 )
 
 # --- Imports (history and report) ---------------------------------------------------------
@@ -288,10 +323,79 @@ cp = sa.Table(
 sa.Index("ix_cp_feed", cp.c.data_source, cp.c.source_region, cp.c.annee).ddl_if(dialect="postgresql")
 sa.Index("ix_cp_ej", cp.c.source_region, cp.c.n_ej, cp.c.n_poste_ej).ddl_if(dialect="postgresql")
 
+# Operators' aid (ADEME "aides attribuées", France 2030 laureates): one row per aid of a file.
+aide = sa.Table(
+    "aide",
+    metadata,
+    sa.Column("id", sa.BigInteger, line_id_seq, server_default=line_id_seq.next_value(), primary_key=True),
+    sa.Column("source", sa.String, nullable=False),  # ADEME | FRANCE_2030
+    sa.Column("annee", sa.Integer, nullable=False),
+    sa.Column("date_decision", sa.Date),
+    sa.Column("reference", sa.String),
+    sa.Column("siret", sa.String),
+    sa.Column("beneficiaire_nom", sa.String),
+    sa.Column("objet", sa.String),
+    sa.Column("montant", MONTANT, nullable=False),
+    sa.Column("operateur", sa.String),
+    sa.Column("code_region", sa.String),  # when the file says it (France 2030)
+    sa.Column("code_departement", sa.String),
+    sa.Column("attributs", sa.Text),  # JSON: the file's other columns, shown on the line's page
+    sa.Column("import_id", sa.BigInteger, nullable=False),
+    sa.Column("ligne_fichier", sa.BigInteger),
+)
+sa.Index("ix_aide_source_annee", aide.c.source, aide.c.annee).ddl_if(dialect="postgresql")
+
+# QPV "lieu de l'action": an EJ's amount split across the QPVs where the action takes place.
+qpv_lieu_action = sa.Table(
+    "qpv_lieu_action",
+    metadata,
+    sa.Column("id", sa.BigInteger, line_id_seq, server_default=line_id_seq.next_value(), primary_key=True),
+    sa.Column("annee", sa.Integer, nullable=False),
+    sa.Column("n_ej", sa.String, nullable=False),
+    sa.Column("code_qpv", sa.String, nullable=False),  # the 2024 code when given, else the 2015 one
+    sa.Column("code_qpv15", sa.String),
+    sa.Column("code_qpv24", sa.String),
+    sa.Column("montant", MONTANT, nullable=False),
+    sa.Column("ref_action", sa.String),
+    sa.Column("libelle_action", sa.String),
+    sa.Column("siret", sa.String),
+    sa.Column("import_id", sa.BigInteger, nullable=False),
+    sa.Column("ligne_fichier", sa.BigInteger),
+)
+sa.Index("ix_qpv_lieu_action_ej", qpv_lieu_action.c.n_ej).ddl_if(dialect="postgresql")
+
+# --- Tags: rules (a search of the query contract + a tag) and manual tags ----------------------
+
+tag_regle_id_seq = sa.Sequence("tag_regle_id_seq", metadata=metadata)
+tag_regle = sa.Table(
+    "tag_regle",
+    metadata,
+    sa.Column(
+        "id", sa.BigInteger, tag_regle_id_seq, server_default=tag_regle_id_seq.next_value(), primary_key=True
+    ),
+    sa.Column("tag", sa.String, nullable=False),  # type or type:valeur
+    sa.Column("parametres", sa.Text, nullable=False),  # query string of the search contract
+    sa.Column("description", sa.String),
+    sa.Column("actif", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("modifie_le", sa.DateTime),
+    sa.Column("modifie_par", sa.String),
+)
+# Manual tags of an AE line (EJ/poste), replaced by each upload that names the line.
+tag_manuel = sa.Table(
+    "tag_manuel",
+    metadata,
+    sa.Column("n_ej", sa.String, primary_key=True),
+    sa.Column("n_poste_ej", sa.Integer, primary_key=True),
+    sa.Column("tags", sa.String, nullable=False),  # space-separated
+    sa.Column("import_id", sa.BigInteger),
+)
+
 # --- Read model -----------------------------------------------------------------------------
 
 SOURCE_AE = "FINANCIAL_DATA_AE"
 SOURCE_CP = "FINANCIAL_DATA_CP"
+SOURCE_ADEME = "ADEME"
+SOURCE_FRANCE_2030 = "FRANCE_2030"
 
 
 def _geo_cols(prefix: str) -> list[sa.Column]:
@@ -312,8 +416,10 @@ def _geo_cols(prefix: str) -> list[sa.Column]:
 ligne = sa.Table(
     "ligne",
     metadata,
-    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),  # engagement.id or cp.id
-    sa.Column("source", sa.String, nullable=False),  # FINANCIAL_DATA_AE | FINANCIAL_DATA_CP
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),  # engagement, cp or aide id
+    # 0: the line (or what is left of it after its QPV split); 1..n: its part in a QPV lieu d'action.
+    sa.Column("partie", sa.SmallInteger, primary_key=True, autoincrement=False, server_default="0"),
+    sa.Column("source", sa.String, nullable=False),  # FINANCIAL_DATA_AE | FINANCIAL_DATA_CP | ADEME | FRANCE_2030
     sa.Column("data_source", sa.String),
     sa.Column("source_region", sa.String),
     sa.Column("n_ej", sa.String),
@@ -353,6 +459,17 @@ ligne = sa.Table(
     sa.Column("localisation_code", sa.String),
     sa.Column("localisation_label", sa.String),
     *_geo_cols("localisation"),
+    sa.Column("reference", sa.String),  # an operator's decision reference (ADEME, France 2030)
+    sa.Column("objet", sa.String),  # what the aid is for (operators) or the action (QPV lieu d'action)
+    sa.Column("operateur", sa.String),  # ADEME, Bpifrance, ANR… for operators' aid
+    sa.Column("beneficiaire_qpv_code", sa.String),  # 2015 division
+    sa.Column("beneficiaire_qpv_label", sa.String),
+    sa.Column("beneficiaire_qpv24_code", sa.String),  # 2024 division
+    sa.Column("beneficiaire_qpv24_label", sa.String),
+    sa.Column("lieu_action_qpv_code", sa.String),
+    sa.Column("lieu_action_qpv_label", sa.String),
+    sa.Column("qpv_code", sa.String),  # where the line lands: its lieu d'action, else its beneficiary's QPV
+    sa.Column("qpv_label", sa.String),
     sa.Column("tags", sa.String),  # space-separated type:value list
     sa.Column("updated_at", sa.DateTime),
 )
@@ -360,6 +477,7 @@ sa.Index("ix_ligne_region_annee", ligne.c.source_region, ligne.c.annee).ddl_if(d
 sa.Index("ix_ligne_key", ligne.c.source_region, ligne.c.n_ej, ligne.c.n_poste_ej).ddl_if(dialect="postgresql")
 sa.Index("ix_ligne_programme", ligne.c.programme_code).ddl_if(dialect="postgresql")
 sa.Index("ix_ligne_beneficiaire", ligne.c.beneficiaire_code).ddl_if(dialect="postgresql")
+sa.Index("ix_ligne_qpv", ligne.c.qpv_code).ddl_if(dialect="postgresql")
 
 # --- Jobs (exports now; imports and enrichments later) ----------------------------------------
 
