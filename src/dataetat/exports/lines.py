@@ -71,7 +71,7 @@ def rows(
     params.check()
     names = chosen_columns(params, columns)
     clauses, _ = where(params, region)
-    select = sa.select(*(ligne.c[n] for n in names)).where(*clauses).order_by(ligne.c.id)
+    select = sa.select(*(ligne.c[n] for n in names)).where(*clauses).order_by(ligne.c.id, ligne.c.partie)
     result = conn.execution_options(stream_results=True, yield_per=page_size).execute(select)
     for partition in result.partitions():
         for row in partition:
@@ -91,7 +91,7 @@ def frames(
     params.check()
     names = chosen_columns(params, columns)
     clauses, _ = where(params, region)
-    select = sa.select(*(ligne.c[n] for n in names)).where(*clauses).order_by(ligne.c.id)
+    select = sa.select(*(ligne.c[n] for n in names)).where(*clauses).order_by(ligne.c.id, ligne.c.partie)
     if is_duckdb(conn):
         result = conn.execute(select)
         with warnings.catch_warnings():  # "an extra copy": a page at a time, that is the point

@@ -9,7 +9,9 @@ reference (Bénéficiaire = SIRET + dénomination, …), plus `programme_code` a
 which a mixed AE/CP table needs to be read.
 
 Deliberate differences with the reference:
-- CRTE (#7) and QPV (#20) of the SIRET are not in `ligne` (no CRTE/QPV referential yet): not listed.
+- CRTE (#7) of the SIRET is not in `ligne` (no CRTE referential yet): not listed. QPV (#20) is
+  split in three: the SIRET's QPV of the 2015 and of the 2024 division, the QPV of the lieu de
+  l'action; `qpv_code` ("QPV") is where the line lands (lieu d'action first, else the SIRET's).
 - `annee` and `date_dernier_paiement` keep the shorter labels "Année" and "Date du dernier paiement"
   that exports already publish.
 - Columns that are groupable here but not in the reference (`data_source`, `source_region`, the
@@ -89,5 +91,13 @@ COLONNES: tuple[Colonne, ...] = (
     _c("localisation_commune_code", "Commune de la localisation", False, GROUP),
     _c("localisation_departement_code", "Département de la localisation", False, GROUP),
     _c("localisation_region_code", "Région de la localisation", False, GROUP),
+    # Operators' aid (ADEME, France 2030) and QPV.
+    _c("objet", "Objet"),
+    _c("operateur", "Opérateur", False, GROUP),
+    _c("reference", "Référence de la décision"),
+    _c("qpv_code", "QPV", False, GROUP),
+    _c("beneficiaire_qpv24_code", "QPV 2024 du SIRET", False, GROUP),
+    _c("beneficiaire_qpv_code", "QPV 2015 du SIRET", False, GROUP),
+    _c("lieu_action_qpv_code", "QPV du lieu de l'action", False, GROUP),
 )
 BY_CODE = {c.code: c for c in COLONNES}

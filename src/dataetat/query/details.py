@@ -28,8 +28,39 @@ def _key(conn: Connection, line_id: int, region: str | None):
 
 
 def line(conn: Connection, line_id: int, region: str | None = None) -> dict[str, Any] | None:
-    row = conn.execute(sa.select(ligne).where(ligne.c.id == line_id, *_scoped(region))).mappings().first()
-    return jsonable(dict(row)) if row else None
+    """The whole line: a line split across QPVs by its lieu d'action is shown with the sum of its
+    parts as amounts and the parts under `parties` (empty for a line that is not split)."""
+    rows = (
+        conn.execute(sa.select(ligne).where(ligne.c.id == line_id, *_scoped(region)).order_by(ligne.c.partie))
+        .mappings()
+        .all()
+    )
+    if not rows:
+        return None
+    whole = dict(rows[0])
+    parts = [r for r in rows if r["partie"] > 0]
+    whole["montant_ae"] = sum(r["montant_ae"] for r in rows)
+    whole["montant_cp"] = sum(r["montant_cp"] for r in rows)
+    if parts:  # part 0 is what is left outside any QPV (it may be gone)
+        for name in ("lieu_action_qpv_code", "lieu_action_qpv_label", "qpv_code", "qpv_label"):
+            whole[name] = rows[0][name] if rows[0]["partie"] == 0 else None
+        if rows[0]["partie"] > 0:
+            whole["objet"] = None
+    whole["partie"] = 0
+    whole["parties"] = [
+        jsonable(
+            {
+                "partie": r["partie"],
+                "qpv_code": r["lieu_action_qpv_code"],
+                "qpv_label": r["lieu_action_qpv_label"],
+                "objet": r["objet"],
+                "montant_ae": r["montant_ae"],
+                "montant_cp": r["montant_cp"],
+            }
+        )
+        for r in parts
+    ]
+    return jsonable(whole)
 
 
 def payments(conn: Connection, line_id: int, region: str | None = None) -> list[dict[str, Any]] | None:

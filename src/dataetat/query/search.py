@@ -85,7 +85,7 @@ def _lines(conn, params, clauses, offset):
     if params.sort_by:
         col = ligne.c[params.sort_by]
         order.append(col.desc().nulls_last() if params.sort_order == "desc" else col.asc().nulls_last())
-    order.append(ligne.c.id)
+    order += [ligne.c.id, ligne.c.partie]
     rows = (
         conn.execute(
             sa.select(*columns).where(*clauses).order_by(*order).limit(params.page_size + 1).offset(offset)

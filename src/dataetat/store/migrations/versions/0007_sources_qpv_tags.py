@@ -23,12 +23,36 @@ MONTANT = sa.Numeric(18, 2)
 _CPER_2015 = ",".join(str(y) for y in range(2015, 2021))
 _CPER_2021 = ",".join(str(y) for y in range(2021, 2028))
 SEEDED_RULES = (
-    ("fonds-vert", "source=FINANCIAL_DATA_AE&code_programme=380", "Engagements du programme 380 (Fonds vert)."),
-    ("fonds-vert", "source=ADEME&objet=fonds vert,FV", "Aides ADEME dont l'objet commence par « fonds vert » ou « FV »."),
-    ("relance", "source=FINANCIAL_DATA_AE&theme=Plan de relance", "Engagements des programmes du thème « Plan de relance »."),
-    ("detr", "source=FINANCIAL_DATA_AE&referentiel_programmation_libelle=detr", "Engagements dont le référentiel de programmation parle de DETR."),
-    ("cper:2015-20", f"source=FINANCIAL_DATA_AE&cper=oui&annee={_CPER_2015}", "Engagements rattachés à un CPER, années 2015 à 2020."),
-    ("cper:2021-27", f"source=FINANCIAL_DATA_AE&cper=oui&annee={_CPER_2021}", "Engagements rattachés à un CPER, années 2021 à 2027."),
+    (
+        "fonds-vert",
+        "source=FINANCIAL_DATA_AE&code_programme=380",
+        "Engagements du programme 380 (Fonds vert).",
+    ),
+    (
+        "fonds-vert",
+        "source=ADEME&objet=fonds vert,FV",
+        "Aides ADEME dont l'objet commence par « fonds vert » ou « FV ».",
+    ),
+    (
+        "relance",
+        "source=FINANCIAL_DATA_AE&theme=Plan de relance",
+        "Engagements des programmes du thème « Plan de relance ».",
+    ),
+    (
+        "detr",
+        "source=FINANCIAL_DATA_AE&referentiel_programmation_libelle=detr",
+        "Engagements dont le référentiel de programmation parle de DETR.",
+    ),
+    (
+        "cper:2015-20",
+        f"source=FINANCIAL_DATA_AE&cper=oui&annee={_CPER_2015}",
+        "Engagements rattachés à un CPER, années 2015 à 2020.",
+    ),
+    (
+        "cper:2021-27",
+        f"source=FINANCIAL_DATA_AE&cper=oui&annee={_CPER_2021}",
+        "Engagements rattachés à un CPER, années 2021 à 2027.",
+    ),
     ("pvd", "dispositif=pvd", "Bénéficiaire ou localisation dans une commune Petites villes de demain."),
     ("acv", "dispositif=acv", "Bénéficiaire ou localisation dans une commune Action cœur de ville."),
     ("cp-orphelin", "source=FINANCIAL_DATA_CP", "Paiements dont l'engagement n'est pas (encore) importé."),
@@ -113,7 +137,9 @@ def upgrade() -> None:
     op.execute(sa.schema.CreateSequence(sa.Sequence("tag_regle_id_seq")))
     regle = op.create_table(
         "tag_regle",
-        sa.Column("id", sa.BigInteger(), server_default=sa.text("nextval('tag_regle_id_seq')"), nullable=False),
+        sa.Column(
+            "id", sa.BigInteger(), server_default=sa.text("nextval('tag_regle_id_seq')"), nullable=False
+        ),
         sa.Column("tag", sa.String(), nullable=False),
         sa.Column("parametres", sa.Text(), nullable=False),
         sa.Column("description", sa.String()),
@@ -134,7 +160,14 @@ def upgrade() -> None:
     op.bulk_insert(
         regle,
         [
-            {"tag": t, "parametres": p, "description": d, "actif": True, "modifie_le": now, "modifie_par": "migration"}
+            {
+                "tag": t,
+                "parametres": p,
+                "description": d,
+                "actif": True,
+                "modifie_le": now,
+                "modifie_par": "migration",
+            }
             for t, p, d in SEEDED_RULES
         ],
     )
@@ -170,11 +203,28 @@ def downgrade() -> None:
         op.execute("DELETE FROM ligne WHERE partie <> 0")
         op.create_primary_key("ligne_pkey", "ligne", ["id"])
     for name in (
-        "qpv_label", "qpv_code", "lieu_action_qpv_label", "lieu_action_qpv_code", "beneficiaire_qpv24_label",
-        "beneficiaire_qpv24_code", "beneficiaire_qpv_label", "beneficiaire_qpv_code", "operateur", "objet",
-        "reference", "partie",
+        "qpv_label",
+        "qpv_code",
+        "lieu_action_qpv_label",
+        "lieu_action_qpv_code",
+        "beneficiaire_qpv24_label",
+        "beneficiaire_qpv24_code",
+        "beneficiaire_qpv_label",
+        "beneficiaire_qpv_code",
+        "operateur",
+        "objet",
+        "reference",
+        "partie",
     ):
         op.drop_column("ligne", name)
-    for table in ("tag_manuel", "tag_regle", "qpv_lieu_action", "aide", "siret_qpv", "commune_dispositif", "ref_qpv"):
+    for table in (
+        "tag_manuel",
+        "tag_regle",
+        "qpv_lieu_action",
+        "aide",
+        "siret_qpv",
+        "commune_dispositif",
+        "ref_qpv",
+    ):
         op.drop_table(table)
     op.execute(sa.schema.DropSequence(sa.Sequence("tag_regle_id_seq")))
