@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from dataetat.query.params import SearchParams
-from dataetat.store.schema import ligne, ref_departement, ref_programme
+from dataetat.query.params import DISPOSITIFS, SearchParams
+from dataetat.store.schema import commune_dispositif, ligne, ref_departement, ref_programme
 
 c = ligne.c
 
@@ -67,6 +67,50 @@ def _theme(themes: list[str]) -> Filter:
     return Filter(c.programme_code.in_(programmes), f"thème {' | '.join(themes)}")
 
 
+def _quoted(values: list[str], joiner: str = " ou ") -> str:
+    return joiner.join(f"« {v} »" for v in values)
+
+
+def _objet(prefixes: list[str]) -> Filter:
+    # Case-insensitive prefix; autoescape: % and _ typed by the user are literal, not LIKE wildcards.
+    objet = sa.func.lower(c.objet)
+    return Filter(
+        sa.or_(*(objet.startswith(p.lower(), autoescape=True) for p in prefixes)),
+        f"objet commençant par {_quoted(prefixes)}",
+    )
+
+
+def _rp_libelle(parts: list[str]) -> Filter:
+    label = sa.func.lower(c.referentiel_programmation_label)
+    return Filter(
+        sa.or_(*(label.contains(p.lower(), autoescape=True) for p in parts)),
+        f"référentiel de programmation dont le libellé contient {_quoted(parts)}",
+    )
+
+
+# Chorus writes "#" (and sometimes nothing) where a line has no contrat de plan État-région.
+_NO_CPER = ("", "#")
+
+
+def _cper(value: str) -> Filter:
+    has = sa.and_(c.contrat_etat_region.is_not(None), c.contrat_etat_region.not_in(_NO_CPER))
+    if value == "oui":
+        return Filter(has, "rattachées à un contrat de plan État-région (CPER)")
+    return Filter(
+        sa.or_(c.contrat_etat_region.is_(None), c.contrat_etat_region.in_(_NO_CPER)),
+        "sans contrat de plan État-région (CPER)",
+    )
+
+
+def _dispositif(names: list[str]) -> Filter:
+    communes = sa.select(commune_dispositif.c.code_commune).where(commune_dispositif.c.dispositif.in_(names))
+    return Filter(
+        sa.or_(c.beneficiaire_commune_code.in_(communes), c.localisation_commune_code.in_(communes)),
+        "bénéficiaire ou localisation dans une commune "
+        + " ou ".join(f"« {DISPOSITIFS[n]} »" for n in names),
+    )
+
+
 def build(p: SearchParams) -> list[Filter]:
     filters: list[Filter] = []
     if p.code_programme:
@@ -103,6 +147,14 @@ def build(p: SearchParams) -> list[Filter]:
         filters.append(_in(c.data_source, [p.data_source], "origine"))
     if p.source_region:
         filters.append(_in(c.source_region, [r.zfill(2) for r in p.source_region], "région de l'import"))
+    if p.objet:
+        filters.append(_objet(p.objet))
+    if p.referentiel_programmation_libelle:
+        filters.append(_rp_libelle(p.referentiel_programmation_libelle))
+    if p.cper:
+        filters.append(_cper(p.cper))
+    if p.dispositif:
+        filters.append(_dispositif(p.dispositif))
     return filters
 
 

@@ -10,6 +10,8 @@ import sqlalchemy as sa
 
 from dataetat.model.enums import DataSource, NiveauGeo, Source
 
+DISPOSITIFS = {"pvd": "Petites villes de demain", "acv": "Action cœur de ville"}
+
 
 class QueryError(ValueError):
     """A search parameter that cannot be applied; the message says which and why, in French."""
@@ -32,6 +34,10 @@ class SearchParams:
     source: str | None = None
     data_source: str | None = None
     source_region: list[str] = field(default_factory=list)
+    objet: list[str] = field(default_factory=list)  # the line's objet starts with one of them
+    referentiel_programmation_libelle: list[str] = field(default_factory=list)  # label contains one of them
+    cper: str | None = None  # oui | non: the line has (not) a contrat de plan État-région code
+    dispositif: list[str] = field(default_factory=list)  # pvd | acv: commune of a territorial programme
     grouping: list[str] = field(default_factory=list)
     grouped: list[str] = field(default_factory=list)
     sort_by: str | None = None
@@ -52,6 +58,16 @@ class SearchParams:
                         f"{name} « {value} » inconnu : valeurs possibles {', '.join(e.value for e in enum)}."
                     )
                 setattr(self, name, value.upper())
+        if self.cper is not None:
+            if self.cper.lower() not in ("oui", "non"):
+                raise QueryError(f"cper « {self.cper} » : valeurs possibles oui ou non.")
+            self.cper = self.cper.lower()
+        self.dispositif = [d.lower() for d in self.dispositif]
+        for value in self.dispositif:
+            if value not in DISPOSITIFS:
+                raise QueryError(
+                    f"dispositif « {value} » inconnu : valeurs possibles {', '.join(DISPOSITIFS)}."
+                )
         if (self.niveau_geo is None) != (not self.code_geo):
             raise QueryError("niveau_geo et code_geo vont ensemble : précisez les deux ou aucun.")
         if self.niveau_geo is not None and self.niveau_geo.lower() not in {n.value for n in NiveauGeo}:

@@ -45,6 +45,7 @@ ACTIONS = {
     "compte-cree": "Compte créé",
     "compte-modifie": "Compte modifié",
     "compte-desactive": "Compte désactivé",
+    "etiquetage": "Règles d'étiquetage",
 }
 OK, REFUSE, ECHEC = "ok", "refuse", "echec"
 RESULTATS = {OK: "Réussi", REFUSE: "Refusé", ECHEC: "Échec"}
