@@ -61,6 +61,35 @@ CATALOGUE: dict[str, tuple[Level, str]] = {
         "Code absent du référentiel {colonne} : « {valeur} » (gardé tel quel, {detail}).",
     ),
     "erreurs-tronquees": ("avertissement", "{detail}"),
+    # Other sources (ADEME, France 2030, QPV, PVD/ACV, SIRET → QPV, étiquettes manuelles)
+    "valeur-invalide": ("erreur", "Valeur « {valeur} » refusée dans la colonne « {colonne} » : {detail}."),
+    "date-invalide-format": (
+        "erreur",
+        "Date illisible « {valeur} » dans la colonne « {colonne} » (attendu {detail}).",
+    ),
+    "region-inconnue": (
+        "erreur",
+        "Région « {valeur} » inconnue (colonne « {colonne} ») : attendu le nom d'une région du référentiel, par exemple « Pays de la Loire ».",
+    ),
+    "qpv-invalide": (
+        "erreur",
+        "Code QPV « {valeur} » invalide dans la colonne « {colonne} » : attendu QP… (découpage 2015) ou QN… (découpage 2024).",
+    ),
+    "ej-inconnu": (
+        "avertissement",
+        "Engagement juridique « {valeur} » pas encore importé : la ligne est gardée et s'appliquera quand l'EJ sera importé.",
+    ),
+    "tag-invalide": (
+        "erreur",
+        "Étiquette « {valeur} » invalide dans la colonne « {colonne} » : attendu type ou type:valeur, en minuscules et sans espace.",
+    ),
+    "ligne-en-double": ("erreur", "{colonne} « {valeur} » déjà présent ligne {detail} du fichier."),
+    "siret-ligne-ignoree": (
+        "avertissement",
+        "« {valeur} » n'est pas un SIRET (14 chiffres) : ligne ignorée.",
+    ),
+    "geometrie-invalide": ("erreur", "Géométrie illisible pour le quartier « {valeur} » : {detail}."),
+    "projection-invalide": ("erreur", "{detail}"),
 }
 
 MAX_PROBLEMS = 1000
