@@ -251,3 +251,41 @@ def test_a_split_larger_than_the_ae_is_scaled_down_and_a_whole_split_leaves_no_e
     with engine.connect() as conn:
         assert sa.select(sa.func.count()).select_from(sa.table("ligne")) is not None
         assert search(conn, SearchParams()).total.montant_ae == 1000
+
+
+def test_line_page_shows_the_split_and_an_aid_shows_its_operator(split, settings):
+    from fastapi.testclient import TestClient
+
+    from dataetat.web.app import create_app
+
+    with split.connect() as conn:
+        line_id = conn.exec_driver_sql(
+            "SELECT id FROM ligne WHERE n_ej = '100' AND n_poste_ej = 1 LIMIT 1"
+        ).scalar()
+    with split.begin() as conn:
+        conn.execute(
+            aide.insert(),
+            _aide(
+                source="ADEME",
+                annee=2022,
+                reference="22BRD0001",
+                objet="Fonds Chaleur",
+                montant=12000,
+                operateur="ADEME",
+                siret=SIRET,
+                import_id=3,
+            ),
+        )
+        readmodel.refresh_aides(conn, "ADEME", [2022])
+        aid_id = conn.exec_driver_sql("SELECT id FROM ligne WHERE source = 'ADEME'").scalar()
+    with TestClient(create_app(settings)) as http:
+        page = http.get(f"/lignes/{line_id}")
+        assert page.status_code == 200
+        assert "Répartition par QPV du lieu de l'action" in page.text
+        assert "QN03501M - Maurepas 2024" in page.text and "Médiation" in page.text
+        assert "1\u202f000,00" in page.text  # the whole line, not part 0
+        api = http.get(f"/api/v1/lignes/{line_id}").json()
+        assert len(api["parties"]) == 2
+        aid = http.get(f"/lignes/{aid_id}")
+        assert "Aide de l&#39;ADEME n° 22BRD0001" in aid.text and "Fonds Chaleur" in aid.text
+        assert "Programme et imputation" not in aid.text

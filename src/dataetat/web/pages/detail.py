@@ -48,6 +48,7 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
          "compte_budgetaire", "compte_general", "groupe_marchandise_code", "contrat_etat_region",
          "fournisseur_code"),
     ),
+    ("aide", "Aide d'un opérateur", ("operateur", "reference", "objet")),
     (
         "programme",
         "Programme et imputation",
@@ -60,18 +61,25 @@ SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ("beneficiaire_code", "beneficiaire_denomination", "beneficiaire_categorie_juridique",
          "beneficiaire_categorie_juridique_type", "beneficiaire_commune_code",
          "beneficiaire_arrondissement_code", "beneficiaire_epci_code", "beneficiaire_departement_code",
-         "beneficiaire_region_code"),
+         "beneficiaire_region_code", "beneficiaire_qpv24_code", "beneficiaire_qpv_code"),
     ),
     (
         "localisation",
         "Localisation",
         ("localisation_code", "localisation_commune_code", "localisation_arrondissement_code",
-         "localisation_epci_code", "localisation_departement_code", "localisation_region_code"),
+         "localisation_epci_code", "localisation_departement_code", "localisation_region_code",
+         "lieu_action_qpv_code"),
     ),
     ("dates", "Dates", ("date_creation", "date_modification", "date_dernier_paiement", "updated_at")),
     ("source", "Source", ("data_source", "source_region", "id")),
 )  # fmt: skip
-_SOURCES = {"FINANCIAL_DATA_AE": "Engagement (AE)", "FINANCIAL_DATA_CP": "Paiement (CP) sans engagement"}
+_SOURCES = {
+    "FINANCIAL_DATA_AE": "Engagement (AE)",
+    "FINANCIAL_DATA_CP": "Paiement (CP) sans engagement",
+    "ADEME": "Aide de l'ADEME",
+    "FRANCE_2030": "Lauréat France 2030",
+}
+_AIDES = {"ADEME", "FRANCE_2030"}
 _DATA_SOURCES = {"REGION": "REGION (fichier régional)", "NATION": "NATION (extraction nationale AIFE)"}
 _KINDS = {"chorus-ae": "Engagements (AE)", "chorus-cp": "Paiements (CP)"}
 
@@ -109,9 +117,14 @@ def _shown(code: str, line: dict[str, Any]) -> str:
 
 
 def sections(line: dict[str, Any]) -> list[tuple[str, str, list[Champ]]]:
+    """The sections that apply to the line: an operator's aid has no Chorus imputation, a Chorus
+    line no operator."""
+    aide = line.get("source") in _AIDES
+    skipped = {"programme"} if aide else {"aide"}
     return [
         (anchor, title, [Champ(code, label_of(code), _shown(code, line)) for code in codes])
         for anchor, title, codes in SECTIONS
+        if anchor not in skipped
     ]
 
 
@@ -155,6 +168,9 @@ def _read(conn: Connection, line_id: int, region: str | None) -> dict[str, Any] 
 
 
 def titre(line: dict[str, Any]) -> str:
+    if line.get("source") in _AIDES:
+        reference = f" n° {line['reference']}" if line.get("reference") else ""
+        return f"{_SOURCES[line['source']]}{reference}"
     if line.get("n_ej"):
         poste = f", poste {line['n_poste_ej']}" if line.get("n_poste_ej") is not None else ""
         return f"Engagement n° {line['n_ej']}{poste}"
