@@ -300,7 +300,7 @@ ERRORS = [
     ({"sort_by": "annee", "sort_order": "haut"}, ["sort_order", "asc ou desc"]),
     ({"niveau_geo": "region"}, ["niveau_geo et code_geo"]),
     ({"code_geo": "53"}, ["niveau_geo et code_geo"]),
-    ({"niveau_geo": "qpv", "code_geo": "QN05301M"}, ["niveau_geo", "« qpv »"]),
+    ({"niveau_geo": "crte", "code_geo": "200000172"}, ["niveau_geo", "« crte »"]),
     ({"inconnu": "1"}, ["Paramètre « inconnu » inconnu"]),
     ({"annee": "deux"}, ["annee"]),
     ({"page": "0"}, ["page"]),
