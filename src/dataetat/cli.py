@@ -287,6 +287,7 @@ def _progress() -> Progress:
 
 from dataetat.cli_comptes import create_demo_accounts, print_demo_accounts, user_app  # noqa: E402
 from dataetat.cli_query import query  # noqa: E402
+from dataetat import cli_sources  # noqa: E402,F401 - registers `import ademe|france2030|qpv|…`
 
 app.command("query")(query)
 app.add_typer(user_app, name="user")

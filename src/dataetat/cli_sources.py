@@ -1,0 +1,99 @@
+"""`dataetat import ademe|france2030|qpv-lieu-action|pvd|acv|qpv|siret-qpv|tags FICHIER`: the other
+sources, checked whole, imported atomically, audited like Chorus imports; tags re-applied after."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dataetat.cli import import_app, print_report
+from dataetat.cli_common import console, engine_of_settings, err
+
+Fichier = Annotated[Path, typer.Argument(help="Fichier à importer.", exists=True, dir_okay=False)]
+
+
+def run_source(kind: str, fichier: Path, decoupage: int | None = None) -> None:
+    """Import one file of `kind`; exit 1 (nothing written) when it is refused."""
+    from dataetat.jobs import journal
+    from dataetat.query import etiquetage
+    from dataetat.store import audit
+    from dataetat.store.sources_import import import_source
+
+    engine = engine_of_settings()
+    with console.status(f"Import de {fichier.name}…"):
+        result = import_source(engine, kind, fichier, decoupage=decoupage, apres=etiquetage.reapply)
+    report = result.report
+    with engine.begin() as conn:
+        journal.record_import(
+            conn,
+            audit.CLI,
+            None,
+            [journal.fichier(report.fichier, result.sha256, report.lignes_lues, float(report.somme_ae), 0.0)],
+            written=result.written,
+            lignes_importees=report.lignes_importees,
+            source=kind,
+        )
+    print_report(report)
+    if not result.written:
+        err.print("[red]Import refusé : la base n'a pas été modifiée.[/red]")
+        raise typer.Exit(1)
+    console.print(f"[green]Import terminé ({result.seconds:.1f} s).[/green]")
+
+
+@import_app.command("ademe")
+def import_ademe(fichier: Fichier) -> None:
+    """Aides attribuées par l'ADEME (CSV data.gouv.fr, schéma SCDL Subventions) : remplace les années du fichier."""
+    run_source("ademe", fichier)
+
+
+@import_app.command("france2030")
+def import_france2030(fichier: Fichier) -> None:
+    """Lauréats France 2030 (CSV, 16 colonnes) : remplace les années du fichier."""
+    run_source("france2030", fichier)
+
+
+@import_app.command("qpv-lieu-action")
+def import_qpv_lieu_action(fichier: Fichier) -> None:
+    """Ventilation des EJ par QPV du lieu de l'action (CSV) : remplace les années du fichier."""
+    run_source("qpv-lieu-action", fichier)
+
+
+@import_app.command("pvd")
+def import_pvd(fichier: Fichier) -> None:
+    """Communes Petites villes de demain (CSV data.gouv.fr) : remplace toute la liste."""
+    run_source("pvd", fichier)
+
+
+@import_app.command("acv")
+def import_acv(fichier: Fichier) -> None:
+    """Communes Action cœur de ville (CSV data.gouv.fr) : remplace toute la liste."""
+    run_source("acv", fichier)
+
+
+@import_app.command("qpv")
+def import_qpv(
+    fichier: Fichier,
+    decoupage: Annotated[
+        int | None,
+        typer.Option(help="Découpage 2015 ou 2024 (sinon déduit du préfixe des codes : QP… ou QN…)."),
+    ] = None,
+) -> None:
+    """Contours des quartiers prioritaires (GeoJSON ou shapefile .zip/.shp) : remplace le découpage."""
+    if decoupage not in (None, 2015, 2024):
+        err.print("[red]--decoupage : 2015 ou 2024.[/red]")
+        raise typer.Exit(2)
+    run_source("qpv", fichier, decoupage)
+
+
+@import_app.command("siret-qpv")
+def import_siret_qpv(fichier: Fichier) -> None:
+    """Établissements en QPV (CSV `;` siret, plg_qp15, plg_qp24) : remplace toute la table."""
+    run_source("siret-qpv", fichier)
+
+
+@import_app.command("tags")
+def import_tags(fichier: Fichier) -> None:
+    """Étiquettes manuelles (CSV n_ej, n_poste_ej, tags) : remplace celles de chaque EJ/poste du fichier."""
+    run_source("tags", fichier)
