@@ -216,3 +216,19 @@ def test_not_found_pages_are_french(settings, data, url):
         assert response.status_code == 404, url
         assert "text/html" in response.headers["content-type"]
         assert "introuvable" in response.text
+
+
+def test_tables_link_to_the_fiches(settings, data):
+    with client(settings) as api:
+        table = api.get(
+            "/", params={"vue": "lignes", "colonnes": "beneficiaire_code,beneficiaire_denomination"}
+        ).text
+        assert f'<a href="/beneficiaires/{SIRET}"' in table
+        groups = api.get("/", params={"grouper_par": "beneficiaire"}).text
+        assert f'href="/beneficiaires/{SIRET}"' in groups
+        line_id = api.get("/api/v1/lignes", params={"n_ej": "100", "colonnes": "n_ej"}).json()["lignes"][0][
+            "id"
+        ]
+        detail = api.get(f"/lignes/{line_id}").text
+        assert f'href="/beneficiaires/{SIRET}"' in detail
+        assert 'href="/territoires/commune/35238"' in detail and 'href="/territoires/region/53"' in detail
