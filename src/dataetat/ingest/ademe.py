@@ -53,18 +53,20 @@ ATTRIBUTS = [
     "idAttribuant",
 ]
 ADEME_ADAPTATIONS = {
-    "datesPeriodeVersement": {
-        "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([_/][0-9]{4}-[0-9]{2}-[0-9]{2})?$"
+    "datesPeriodeVersement": {"pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([_/][0-9]{4}-[0-9]{2}-[0-9]{2})?$"},
+    "notificationUE": {
+        "trueValues": ["OUI", "Oui", "oui", "true", "True", "TRUE", "1"],
+        "falseValues": ["NON", "Non", "non", "false", "False", "FALSE", "0"],
     },
-    "notificationUE": {"trueValues": ["OUI", "Oui", "oui", "true", "True", "TRUE", "1"],
-                       "falseValues": ["NON", "Non", "non", "false", "False", "FALSE", "0"]},
 }
 _TYPES = {"number": "un nombre (point décimal)", "boolean": "OUI ou NON", "integer": "un nombre entier"}
 
 
 def schema_descriptor() -> dict:
     """The bundled SCDL schema (ingest/schemas, see PROVENANCE.md)."""
-    text = resources.files("dataetat.ingest").joinpath("schemas/scdl-subventions.schema.json").read_text("utf-8")
+    text = (
+        resources.files("dataetat.ingest").joinpath("schemas/scdl-subventions.schema.json").read_text("utf-8")
+    )
     return json.loads(text)
 
 
@@ -119,20 +121,40 @@ def _frictionless(path: Path, report: Report) -> None:
                 if column == "montant":
                     report.add("montant-invalide", ligne=line, colonne=column, valeur=cell)
                 elif ftype == "date":
-                    report.add("date-invalide-format", ligne=line, colonne=column, valeur=cell, detail="aaaa-mm-jj")
+                    report.add(
+                        "date-invalide-format", ligne=line, colonne=column, valeur=cell, detail="aaaa-mm-jj"
+                    )
                 else:
-                    report.add("valeur-invalide", ligne=line, colonne=column, valeur=cell,
-                               detail="attendu " + _TYPES.get(ftype, ftype))
+                    report.add(
+                        "valeur-invalide",
+                        ligne=line,
+                        colonne=column,
+                        valeur=cell,
+                        detail="attendu " + _TYPES.get(ftype, ftype),
+                    )
             elif kind == "constraint-error":
                 constraints = kinds[field].get("constraints", {})
                 note = getattr(error, "note", "")
                 if '"required"' in note:
                     report.add("valeur-manquante", ligne=line, colonne=column)
                 else:
-                    report.add("valeur-invalide", ligne=line, colonne=column, valeur=cell,
-                               detail=_constraint(note, constraints, column))
-            elif kind in ("extra-cell", "missing-cell", "blank-row", "blank-label", "duplicate-label",
-                          "incorrect-label", "missing-label", "extra-label"):
+                    report.add(
+                        "valeur-invalide",
+                        ligne=line,
+                        colonne=column,
+                        valeur=cell,
+                        detail=_constraint(note, constraints, column),
+                    )
+            elif kind in (
+                "extra-cell",
+                "missing-cell",
+                "blank-row",
+                "blank-label",
+                "duplicate-label",
+                "incorrect-label",
+                "missing-label",
+                "extra-label",
+            ):
                 continue  # structure: already reported by our reader (the file stopped there)
             else:
                 report.add("valeur-invalide", ligne=line, colonne=column, valeur=cell, detail=error.message)

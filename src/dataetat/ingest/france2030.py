@@ -71,18 +71,34 @@ def read_france2030(path: Path, regions: dict[str, str]) -> sc.SourceFile:
     labels = {v: regions.get(sc.fold(v)) for v in frame["regions"].drop_nulls().unique().to_list()}
     frame = frame.with_columns(
         pl.col("date_dpm").str.strptime(pl.Date, "%Y-%m-%d", strict=False).alias("date__v"),
-        *(dot_decimal(c).alias(f"{c}__v") for c in ("montant_aide", "montant_subvention", "montant_avance_remboursable")),
+        *(
+            dot_decimal(c).alias(f"{c}__v")
+            for c in ("montant_aide", "montant_subvention", "montant_avance_remboursable")
+        ),
         pl.col("regions").replace_strict(labels, default=None, return_dtype=pl.String).alias("region__v"),
         pl.col("localisation_geo").str.to_uppercase().alias("dep__raw"),
     )
-    sc.flag(report, frame, pl.col("date_dpm").is_not_null() & pl.col("date__v").is_null(),
-            "date-invalide-format", "date_dpm", detail="aaaa-mm-jj")
+    sc.flag(
+        report,
+        frame,
+        pl.col("date_dpm").is_not_null() & pl.col("date__v").is_null(),
+        "date-invalide-format",
+        "date_dpm",
+        detail="aaaa-mm-jj",
+    )
     for col in ("montant_aide", "montant_subvention", "montant_avance_remboursable"):
-        sc.flag(report, frame, pl.col(col).is_not_null() & pl.col(f"{col}__v").is_null(), "montant-invalide", col)
+        sc.flag(
+            report, frame, pl.col(col).is_not_null() & pl.col(f"{col}__v").is_null(), "montant-invalide", col
+        )
     montant = pl.coalesce(
         pl.col("montant_aide__v"),
-        pl.when(pl.col("montant_subvention__v").is_not_null() | pl.col("montant_avance_remboursable__v").is_not_null())
-        .then(pl.col("montant_subvention__v").fill_null(0) + pl.col("montant_avance_remboursable__v").fill_null(0)),
+        pl.when(
+            pl.col("montant_subvention__v").is_not_null()
+            | pl.col("montant_avance_remboursable__v").is_not_null()
+        ).then(
+            pl.col("montant_subvention__v").fill_null(0)
+            + pl.col("montant_avance_remboursable__v").fill_null(0)
+        ),
     ).cast(pl.Decimal(18, 2))
     frame = frame.with_columns(montant.alias("montant__v"))
     no_amount = (
@@ -92,9 +108,21 @@ def read_france2030(path: Path, regions: dict[str, str]) -> sc.SourceFile:
         & pl.col("montant_avance_remboursable").is_null()
     )
     sc.flag(report, frame, no_amount, "valeur-manquante", "montant_aide")
-    sc.flag(report, frame, pl.col("regions").is_not_null() & pl.col("region__v").is_null(), "region-inconnue", "regions")
-    sc.flag(report, frame, pl.col("dep__raw").is_not_null() & ~pl.col("dep__raw").str.contains(_DEPARTEMENT),
-            "valeur-invalide", "localisation_geo", detail="attendu un code de département (044, 2A, 974…)")
+    sc.flag(
+        report,
+        frame,
+        pl.col("regions").is_not_null() & pl.col("region__v").is_null(),
+        "region-inconnue",
+        "regions",
+    )
+    sc.flag(
+        report,
+        frame,
+        pl.col("dep__raw").is_not_null() & ~pl.col("dep__raw").str.contains(_DEPARTEMENT),
+        "valeur-invalide",
+        "localisation_geo",
+        detail="attendu un code de département (044, 2A, 974…)",
+    )
     bad_siret = pl.col("siret").is_not_null() & siret_or_null("siret").is_null()
     sc.flag(report, frame, bad_siret, "siret-invalide", "siret")
     if not report.valid:

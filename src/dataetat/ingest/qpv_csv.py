@@ -17,7 +17,16 @@ from dataetat.ingest.problems import FileUnreadable, Report
 from dataetat.model import normalise as n
 
 QPV_CODE = r"^Q[PN][0-9A-Z]{5,7}$"
-LIEU_COLUMNS = ["annee_exercice", "ref_action", "ej", "code_qpv", "code_qpv24", "montant_ventillé", "libellé action", "siret"]
+LIEU_COLUMNS = [
+    "annee_exercice",
+    "ref_action",
+    "ej",
+    "code_qpv",
+    "code_qpv24",
+    "montant_ventillé",
+    "libellé action",
+    "siret",
+]
 LIEU_ALIASES = {"libelle_action": "libellé action", "montant_ventile": "montant_ventillé", "n_ej": "ej"}
 LIEU_EMPTIES = ("", "n/a", "na", "nr", "(vide)", "-", "--")
 SIRET_QPV_COLUMNS = ["siret", "plg_qp15", "plg_qp24"]
@@ -44,7 +53,13 @@ def read_lieu_action(path: Path) -> sc.SourceFile:
     sc.required(report, frame, ["annee_exercice", "ej", "montant_ventillé"])
     frame = frame.with_columns(_qpv("code_qpv").alias("q1"), _qpv("code_qpv24").alias("q2"))
     for raw, col in (("code_qpv", "q1"), ("code_qpv24", "q2")):
-        sc.flag(report, frame, pl.col(col).is_not_null() & ~pl.col(col).str.contains(QPV_CODE), "qpv-invalide", raw)
+        sc.flag(
+            report,
+            frame,
+            pl.col(col).is_not_null() & ~pl.col(col).str.contains(QPV_CODE),
+            "qpv-invalide",
+            raw,
+        )
     sc.flag(report, frame, pl.col("q1").is_null() & pl.col("q2").is_null(), "valeur-manquante", "code_qpv")
     frame = frame.with_columns(
         n.entier("annee_exercice").alias("annee__v"),
@@ -55,8 +70,13 @@ def read_lieu_action(path: Path) -> sc.SourceFile:
     )
     bad_year = pl.col("annee_exercice").is_not_null() & ~pl.col("annee__v").is_between(2000, 2100)
     sc.flag(report, frame, bad_year, "entier-invalide", "annee_exercice")
-    sc.flag(report, frame, pl.col("montant_ventillé").is_not_null() & pl.col("montant__v").is_null(),
-            "montant-invalide", "montant_ventillé")
+    sc.flag(
+        report,
+        frame,
+        pl.col("montant_ventillé").is_not_null() & pl.col("montant__v").is_null(),
+        "montant-invalide",
+        "montant_ventillé",
+    )
     bad_siret = pl.col("siret").is_not_null() & pl.col("siret__v").is_null()
     sc.flag(report, frame, bad_siret, "siret-invalide", "siret")
     if not report.valid:
@@ -73,8 +93,12 @@ def read_lieu_action(path: Path) -> sc.SourceFile:
         pl.col("siret__v").alias("siret"),
         pl.col("ligne").alias("ligne_fichier"),
     )
-    sc.duplicates(report, out.rename({"ligne_fichier": "ligne"}), ["annee", "n_ej", "code_qpv", "libelle_action"],
-                  "année / EJ / QPV / libellé")
+    sc.duplicates(
+        report,
+        out.rename({"ligne_fichier": "ligne"}),
+        ["annee", "n_ej", "code_qpv", "libelle_action"],
+        "année / EJ / QPV / libellé",
+    )
     if not report.valid:
         return source
     source.frame = out
@@ -86,8 +110,9 @@ def read_siret_qpv(path: Path) -> sc.SourceFile:
     report = Report(path.name, format="siret-qpv", kind="siret-qpv")
     source = sc.SourceFile(path, report, sc.sha256_of(path))
     try:
-        frame = sc.read_table(path, report, columns=SIRET_QPV_COLUMNS, delimiter=";",
-                              empties=SIRET_QPV_NONE, extra_ok=True)
+        frame = sc.read_table(
+            path, report, columns=SIRET_QPV_COLUMNS, delimiter=";", empties=SIRET_QPV_NONE, extra_ok=True
+        )
     except FileUnreadable:
         return source
     if frame is None:
@@ -97,9 +122,20 @@ def read_siret_qpv(path: Path) -> sc.SourceFile:
         n.siret("siret").alias("siret__v"), _qpv("plg_qp15").alias("q15"), _qpv("plg_qp24").alias("q24")
     )
     for raw, col in (("plg_qp15", "q15"), ("plg_qp24", "q24")):
-        sc.flag(report, frame, pl.col(col).is_not_null() & ~pl.col(col).str.contains(QPV_CODE), "qpv-invalide", raw)
-    bad = sc.flag(report, frame, pl.col("siret").is_not_null() & pl.col("siret__v").is_null(),
-                  "siret-ligne-ignoree", "siret")
+        sc.flag(
+            report,
+            frame,
+            pl.col(col).is_not_null() & ~pl.col(col).str.contains(QPV_CODE),
+            "qpv-invalide",
+            raw,
+        )
+    bad = sc.flag(
+        report,
+        frame,
+        pl.col("siret").is_not_null() & pl.col("siret__v").is_null(),
+        "siret-ligne-ignoree",
+        "siret",
+    )
     frame = frame.filter(~bad & (pl.col("q15").is_not_null() | pl.col("q24").is_not_null()))
     out = frame.select(
         pl.col("ligne"),

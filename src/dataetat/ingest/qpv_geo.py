@@ -50,21 +50,37 @@ def read_qpv(path: Path, decoupage: int | None = None) -> sc.SourceFile:
         report.add("aucune-ligne")
     divisions = {_PREFIX.get(r["code"][:2]) for r in rows}
     if decoupage is None and len(divisions) > 1:
-        report.add("valeur-invalide", colonne="code", valeur=", ".join(sorted({r["code"][:2] for r in rows})),
-                   detail="le fichier mêle les découpages 2015 (QP…) et 2024 (QN…)")
+        report.add(
+            "valeur-invalide",
+            colonne="code",
+            valeur=", ".join(sorted({r["code"][:2] for r in rows})),
+            detail="le fichier mêle les découpages 2015 (QP…) et 2024 (QN…)",
+        )
     if decoupage is not None:
         for r in rows:
             if _PREFIX.get(r["code"][:2]) != decoupage:
                 report.add("qpv-invalide", ligne=r["ligne"], colonne="code", valeur=r["code"])
-    frame = pl.DataFrame(rows, schema={"ligne": pl.Int64, "code": pl.String, "label": pl.String,
-                                       "code_commune": pl.String, "communes": pl.String,
-                                       "code_departement": pl.String, "geometrie": pl.String,
-                                       "longitude": pl.Float64, "latitude": pl.Float64})
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "ligne": pl.Int64,
+            "code": pl.String,
+            "label": pl.String,
+            "code_commune": pl.String,
+            "communes": pl.String,
+            "code_departement": pl.String,
+            "geometrie": pl.String,
+            "longitude": pl.Float64,
+            "latitude": pl.Float64,
+        },
+    )
     sc.duplicates(report, frame, ["code"], "code")
     if not report.valid:
         return source
     source.extra["decoupage"] = decoupage or next(iter(divisions))
-    source.frame = frame.drop("ligne").with_columns(pl.lit(source.extra["decoupage"], pl.Int32).alias("annee_decoupage"))
+    source.frame = frame.drop("ligne").with_columns(
+        pl.lit(source.extra["decoupage"], pl.Int32).alias("annee_decoupage")
+    )
     return source
 
 
@@ -89,13 +105,17 @@ def _shapefile(path: Path, report: Report) -> tuple[list, str | None]:
     try:
         reader = shapefile.Reader(str(path))
     except Exception as e:  # noqa: BLE001 - pyshp raises its own errors and OSError
-        report.add("format-inconnu", detail=f"shapefile illisible : {e} (attendu un .zip avec .shp, .dbf et .prj)")
+        report.add(
+            "format-inconnu", detail=f"shapefile illisible : {e} (attendu un .zip avec .shp, .dbf et .prj)"
+        )
         raise FileUnreadable(report) from e
     with reader:
         prj = _prj(path, reader)
         names = [f[0] for f in reader.fields[1:]]
-        features = [(dict(zip(names, rec, strict=False)), shp.__geo_interface__ if shp.shapeType else None)
-                    for shp, rec in zip(reader.iterShapes(), reader.iterRecords(), strict=True)]
+        features = [
+            (dict(zip(names, rec, strict=False)), shp.__geo_interface__ if shp.shapeType else None)
+            for shp, rec in zip(reader.iterShapes(), reader.iterRecords(), strict=True)
+        ]
     return features, prj
 
 
@@ -119,8 +139,11 @@ def _transformer(crs: str | None, report: Report):
     try:
         from pyproj import CRS, Transformer
     except ImportError as e:
-        report.add("projection-invalide", detail="Les coordonnées ne sont pas en WGS84 (longitude/latitude) et "
-                   "pyproj n'est pas installé pour les convertir : fournissez le fichier en WGS84 (EPSG:4326).")
+        report.add(
+            "projection-invalide",
+            detail="Les coordonnées ne sont pas en WGS84 (longitude/latitude) et "
+            "pyproj n'est pas installé pour les convertir : fournissez le fichier en WGS84 (EPSG:4326).",
+        )
         raise FileUnreadable(report) from e
     try:
         source = CRS.from_user_input(crs)
@@ -142,8 +165,12 @@ def _prop(props: dict, key: str) -> str | None:
 def _row(number: int, props: dict, geometry, transform, report: Report) -> dict | None:
     code = (_prop(props, "code") or "").upper()
     if not code:
-        report.add("valeur-manquante", ligne=number, colonne="code_qp",
-                   detail="noms acceptés : " + ", ".join(PROPERTIES["code"]))
+        report.add(
+            "valeur-manquante",
+            ligne=number,
+            colonne="code_qp",
+            detail="noms acceptés : " + ", ".join(PROPERTIES["code"]),
+        )
         return None
     if not re.match(QPV_CODE, code):
         report.add("qpv-invalide", ligne=number, colonne="code_qp", valeur=code)
@@ -155,18 +182,34 @@ def _row(number: int, props: dict, geometry, transform, report: Report) -> dict 
     if geometry:
         try:
             if transform is not None:
-                geometry = {"type": geometry["type"], "coordinates": _convert(geometry["coordinates"], transform)}
+                geometry = {
+                    "type": geometry["type"],
+                    "coordinates": _convert(geometry["coordinates"], transform),
+                }
             xs, ys = _bounds(geometry["coordinates"])
         except (KeyError, TypeError, ValueError, IndexError) as e:
-            report.add("geometrie-invalide", ligne=number, colonne="geometry", valeur=code, detail=str(e) or "coordonnées illisibles")
+            report.add(
+                "geometrie-invalide",
+                ligne=number,
+                colonne="geometry",
+                valeur=code,
+                detail=str(e) or "coordonnées illisibles",
+            )
             return None
         if not (-180 <= min(xs) <= max(xs) <= 180 and -90 <= min(ys) <= max(ys) <= 90):
-            report.add("projection-invalide", ligne=number, colonne="geometry", valeur=code,
-                       detail=f"Quartier « {code} » : coordonnées hors de WGS84 (longitude/latitude) ; "
-                       "joignez le .prj du shapefile ou fournissez un fichier en EPSG:4326.")
+            report.add(
+                "projection-invalide",
+                ligne=number,
+                colonne="geometry",
+                valeur=code,
+                detail=f"Quartier « {code} » : coordonnées hors de WGS84 (longitude/latitude) ; "
+                "joignez le .prj du shapefile ou fournissez un fichier en EPSG:4326.",
+            )
             return None
         lon, lat = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
-        text = json.dumps({"type": geometry["type"], "coordinates": geometry["coordinates"]}, separators=(",", ":"))
+        text = json.dumps(
+            {"type": geometry["type"], "coordinates": geometry["coordinates"]}, separators=(",", ":")
+        )
     return {
         "ligne": number,
         "code": code,

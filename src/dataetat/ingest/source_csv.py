@@ -100,7 +100,9 @@ def read_table(
             if len(header) == 1 and delimiter not in header[0] and len(wanted) > 1:
                 other = ";" if delimiter == "," else ","
                 if other in header[0]:
-                    report.add("separateur-invalide", ligne=1, detail=f"attendu « {delimiter} », trouvé « {other} »")
+                    report.add(
+                        "separateur-invalide", ligne=1, detail=f"attendu « {delimiter} », trouvé « {other} »"
+                    )
                     return None
             for raw, name in zip(header, names, strict=True):
                 if name is None and not extra_ok:
@@ -215,5 +217,7 @@ def duplicates(report: Report, frame: pl.DataFrame, keys: list[str], label: str)
     shown = later.sort("ligne").head(MAX_PROBLEMS)
     for row in shown.iter_rows(named=True):
         value = " / ".join(str(row[k]) for k in keys)
-        report.add("ligne-en-double", ligne=row["ligne"], colonne=label, valeur=value, detail=str(row["__premiere"]))
+        report.add(
+            "ligne-en-double", ligne=row["ligne"], colonne=label, valeur=value, detail=str(row["__premiere"])
+        )
     report.count("ligne-en-double", later.height - shown.height)

@@ -109,7 +109,9 @@ def _write_aides(conn: Connection, source: SourceFile, import_id: int) -> None:
     frame = source.frame
     name = frame["source"][0]
     conn.execute(
-        sa.text("DELETE FROM aide WHERE source = :s AND annee IN :a").bindparams(sa.bindparam("a", expanding=True)),
+        sa.text("DELETE FROM aide WHERE source = :s AND annee IN :a").bindparams(
+            sa.bindparam("a", expanding=True)
+        ),
         {"s": name, "a": source.annees},
     )
     insert_arrow(conn, "aide", _with_import(frame, import_id))
@@ -127,18 +129,24 @@ def _write_lieu_action(conn: Connection, source: SourceFile, import_id: int) -> 
     params = {"a": years}
     expanding = sa.bindparam("a", expanding=True)
     listed = ", ".join(str(int(y)) for y in years)  # checked integers (a DDL statement takes no parameters)
-    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE qla_avant AS SELECT {_QLA} FROM qpv_lieu_action WHERE annee IN ({listed})")
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE qla_avant AS SELECT {_QLA} FROM qpv_lieu_action WHERE annee IN ({listed})"
+    )
     conn.execute(sa.text("DELETE FROM qpv_lieu_action WHERE annee IN :a").bindparams(expanding), params)
     insert_arrow(conn, "qpv_lieu_action", _with_import(frame, import_id))
-    changed = conn.execute(
-        sa.text(
-            f"""SELECT DISTINCT n_ej FROM (
+    changed = (
+        conn.execute(
+            sa.text(
+                f"""SELECT DISTINCT n_ej FROM (
                 (SELECT {_QLA} FROM qla_avant EXCEPT SELECT {_QLA} FROM qpv_lieu_action WHERE annee IN :a)
                 UNION ALL
                 (SELECT {_QLA} FROM qpv_lieu_action WHERE annee IN :a EXCEPT SELECT {_QLA} FROM qla_avant)) d"""
-        ).bindparams(expanding),
-        params,
-    ).scalars().all()
+            ).bindparams(expanding),
+            params,
+        )
+        .scalars()
+        .all()
+    )
     conn.exec_driver_sql("DROP TABLE qla_avant")
     if changed:
         readmodel.refresh_ejs(conn, sorted(changed))
@@ -160,7 +168,9 @@ def _write_lieu_action(conn: Connection, source: SourceFile, import_id: int) -> 
 
 def _write_dispositif(conn: Connection, source: SourceFile, import_id: int) -> None:
     frame = source.frame
-    conn.execute(sa.text("DELETE FROM commune_dispositif WHERE dispositif = :d"), {"d": frame["dispositif"][0]})
+    conn.execute(
+        sa.text("DELETE FROM commune_dispositif WHERE dispositif = :d"), {"d": frame["dispositif"][0]}
+    )
     insert_arrow(conn, "commune_dispositif", frame.to_arrow())
     source.report.lignes_importees = frame.height
 
