@@ -36,6 +36,7 @@ from dataetat.store.schema import (
     ref_domaine_fonctionnel,
     ref_epci,
     ref_programme,
+    ref_qpv,
     ref_referentiel_programmation,
     ref_region,
 )
@@ -55,6 +56,8 @@ ZONES = {
     "epci": ref_epci,
     "commune": ref_commune,
 }
+# Quartiers prioritaires: one table, two divisions (the zone levels qpv and qpv24 of NiveauGeo).
+QPV_DECOUPAGES = {"qpv24": 2024, "qpv": 2015}
 
 Item = dict[str, str]
 
@@ -176,13 +179,32 @@ def _zone_first(niveau: str, table: sa.Table, q: str) -> sa.ColumnElement[bool] 
 
 
 def zones(conn: Connection, niveau: str, q: str | None = None, limite: int | None = None) -> list[Item]:
-    """Régions, départements, arrondissements, EPCI or communes by code prefix, name, postal code
-    or (communes) département code."""
+    """Régions, départements, arrondissements, EPCI, communes or QPV by code prefix, name, postal code
+    or (communes, QPV) département code."""
+    if niveau.lower() in QPV_DECOUPAGES:
+        return qpvs(conn, QPV_DECOUPAGES[niveau.lower()], q, limite)
     table = ZONES.get(niveau.lower())
     if table is None:
-        raise QueryError(f"Niveau « {niveau} » inconnu : niveaux possibles {', '.join(ZONES)}.")
+        niveaux = [*ZONES, *QPV_DECOUPAGES]
+        raise QueryError(f"Niveau « {niveau} » inconnu : niveaux possibles {', '.join(niveaux)}.")
     first = _zone_first(niveau.lower(), table, (q or "").strip())
     return _match(conn, table.c.code, table.c.label, q, limite, first=first)
+
+
+def qpvs(conn: Connection, annee: int, q: str | None = None, limite: int | None = None) -> list[Item]:
+    """Quartiers prioritaires of one division (2015 or 2024) by code prefix, name, the name or INSEE
+    code of their commune, a 5-digit postal code or a département code."""
+    t = ref_qpv
+    commune = sa.select(ref_commune.c.label).where(ref_commune.c.code == t.c.code_commune).scalar_subquery()
+    text = (q or "").strip()
+    first = None
+    if len(text) == 5 and text.isdigit():
+        communes = sa.select(ref_code_postal.c.code_commune).where(ref_code_postal.c.code_postal == text)
+        first = sa.or_(t.c.code_commune == text, t.c.code_commune.in_(communes))
+    elif (text.isdigit() and len(text) <= 3) or text.upper() in ("2A", "2B"):
+        first = t.c.code_departement == (text.upper().zfill(2) if len(text) < 3 else text)
+    where = [t.c.annee_decoupage == annee]
+    return _match(conn, t.c.code, t.c.label, q, limite, also=(commune,), where=where, first=first)
 
 
 def beneficiaires(
@@ -237,6 +259,7 @@ _CHOSEN = {
     ),
     "beneficiaires": (beneficiaire.c.siret, beneficiaire.c.denomination),
     **{f"zones/{niveau}": (table.c.code, table.c.label) for niveau, table in ZONES.items()},
+    **{f"zones/{niveau}": (ref_qpv.c.code, ref_qpv.c.label) for niveau in QPV_DECOUPAGES},
 }
 
 

@@ -16,6 +16,7 @@ from dataetat.settings import Settings
 from dataetat.store.engine import make_engine
 from dataetat.web import errors
 from dataetat.web.api import carte, exports, lignes, recherches, referentiels
+from dataetat.web.api import qpv as api_qpv
 from dataetat.web.deps import identity
 from dataetat.web.pages import (
     admin_comptes,
@@ -30,7 +31,10 @@ from dataetat.web.pages import (
     televersement,
 )
 from dataetat.web.pages import audit as pages_audit
+from dataetat.web.pages import beneficiaire as pages_beneficiaire
+from dataetat.web.pages import territoire as pages_territoire
 from dataetat.web.pages import oidc as pages_oidc
+from dataetat.web.pages import qpv as pages_qpv
 from dataetat.web.pages import referentiels as pages_referentiels
 from dataetat.web.security import SecurityHeaders
 
@@ -94,6 +98,10 @@ def create_app(settings: Settings) -> FastAPI:
         admin_comptes,
         documentation_api,
         pages_oidc,
+        api_qpv,
+        pages_qpv,
+        pages_beneficiaire,
+        pages_territoire,
     ):
         # Every route needs an identity (a login), except the public ones: login, help, API docs.
         public = module in (aide, connexion, documentation_api, pages_oidc)

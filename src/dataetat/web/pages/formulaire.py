@@ -49,6 +49,8 @@ TYPES_BENEFICIAIRES = {
     "autres": "autres",
     "autre": "autres",
 }
+# Zone levels of the quartiers prioritaires (NiveauGeo qpv24, qpv), offered after the others.
+NIVEAUX_QPV = [("qpv24", "QPV"), ("qpv", "QPV 2015")]
 VUES = {
     "lignes": "Tableau",
     "groupes": "Groupes",

@@ -15,7 +15,7 @@ from dataetat.query.pivot import pivot
 from dataetat.query.search import search
 from dataetat.web import csrf
 from dataetat.web.deps import CurrentIdentity, Db
-from dataetat.web.pages.formulaire import TYPES_BENEFICIAIRES, VUES, Recherche
+from dataetat.web.pages.formulaire import NIVEAUX_QPV, TYPES_BENEFICIAIRES, VUES, Recherche
 from dataetat.web.pages.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -26,6 +26,7 @@ NIVEAUX = [
     ("arrondissement", "Arrondissement"),
     ("epci", "EPCI"),
     ("commune", "Commune"),
+    *NIVEAUX_QPV,
 ]
 TYPES = sorted({(v, v if v != "Etat" else "État") for v in TYPES_BENEFICIAIRES.values()}, key=lambda t: t[1])
 GROUPABLES = [(c.code, c.label) for c in COLONNES if c.groupable]
