@@ -33,7 +33,13 @@ def db_init(
     """Créer ou mettre à jour le schéma et charger les référentiels embarqués."""
     from dataetat.store import database
 
-    loaded = database.init(engine_of_settings(), force_referentiels=referentiels)
+    engine = engine_of_settings()
+    loaded = database.init(engine, force_referentiels=referentiels)
+    if loaded:  # new referentials (themes, communes…) change what the tag rules find
+        from dataetat.query import etiquetage
+
+        with engine.begin() as conn:
+            etiquetage.reapply(conn)
     for kind, count in loaded.items():
         console.print(f"référentiel {kind} : {count} lignes")
     console.print(f"Base prête : {Settings().database_url}")
@@ -89,6 +95,7 @@ def import_chorus(
 ) -> None:
     """Importer des exports Chorus : format détecté, fichier vérifié en entier, import atomique."""
     from dataetat.jobs import journal
+    from dataetat.query import etiquetage
     from dataetat.store import audit
     from dataetat.store.chorus_import import ImportOptions
     from dataetat.store.chorus_import import import_chorus as run
@@ -98,7 +105,11 @@ def import_chorus(
     with _progress() as progress:
         task = progress.add_task("lecture", total=None)
         result = run(
-            engine, fichiers, options, lambda name, n: progress.update(task, description=name, completed=n)
+            engine,
+            fichiers,
+            options,
+            lambda name, n: progress.update(task, description=name, completed=n),
+            apres=etiquetage.reapply,
         )
     digests = {f.name: journal.sha256_of(f) for f in fichiers}
     with engine.begin() as conn:
@@ -137,9 +148,10 @@ def import_sirene(
     ],
 ) -> None:
     """Importer les bénéficiaires depuis les fichiers SIRENE (seuls les SIRET présents sont gardés)."""
+    from dataetat.query import etiquetage
     from dataetat.store.beneficiaires import import_sirene as run
 
-    count, reports = run(engine_of_settings(), fichiers)
+    count, reports = run(engine_of_settings(), fichiers, apres=etiquetage.reapply)
     for report in reports:
         if not report.valid:
             print_report(report)
@@ -156,6 +168,7 @@ def import_referentiel(
 ) -> None:
     """Charger une nouvelle version d'un référentiel : calculette, communes, epci, programme-theme…"""
     from dataetat.jobs import journal
+    from dataetat.query import etiquetage
     from dataetat.referentiels.readers import KIND_HELP, READERS, ReferentielError
     from dataetat.store import audit, referentiels
 
@@ -172,6 +185,7 @@ def import_referentiel(
     details = {"type": kind, "fichier": fichier.name, "sha256": journal.sha256_of(fichier)}
     with engine_of_settings().begin() as conn:
         loaded = referentiels.load(conn, frames)
+        etiquetage.reapply(conn)  # themes, communes, labels… change what the tag rules find
         audit.record(conn, "referentiel", audit.CLI, details=details | {"tables": loaded})
     for table, count in loaded.items():
         console.print(f"{table} : {count} lignes chargées")
@@ -209,6 +223,7 @@ def demo(
 ) -> None:
     """Générer des données, les importer par le vrai chemin d'import, puis servir l'application."""
     from dataetat.demo.generator import generate as run_generate
+    from dataetat.query import etiquetage
     from dataetat.store import database
     from dataetat.store.beneficiaires import import_sirene as run_sirene
     from dataetat.store.chorus_import import ImportOptions
@@ -218,12 +233,14 @@ def demo(
     database.init(engine)
     files = run_generate(lignes, out)
     for ae, cp in zip(files.ae, files.cp, strict=True):
-        result = run_import(engine, [ae, cp], ImportOptions(region=files.region))
+        result = run_import(engine, [ae, cp], ImportOptions(region=files.region), apres=etiquetage.reapply)
         for report in result.reports:
             print_report(report)
         if not result.written:
             raise typer.Exit(1)
-    count, _ = run_sirene(engine, [files.sirene_etablissements, files.sirene_unites_legales])
+    count, _ = run_sirene(
+        engine, [files.sirene_etablissements, files.sirene_unites_legales], apres=etiquetage.reapply
+    )
     console.print(f"{count} bénéficiaires importés depuis SIRENE.")
     print_demo_accounts(create_demo_accounts(engine))
     engine.dispose()
@@ -285,9 +302,9 @@ def _progress() -> Progress:
     )
 
 
+from dataetat import cli_sources  # noqa: E402,F401 - registers `import ademe|france2030|qpv|…`
 from dataetat.cli_comptes import create_demo_accounts, print_demo_accounts, user_app  # noqa: E402
 from dataetat.cli_query import query  # noqa: E402
-from dataetat import cli_sources  # noqa: E402,F401 - registers `import ademe|france2030|qpv|…`
 
 app.command("query")(query)
 app.add_typer(user_app, name="user")

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from tests.factories import ae_row, write_ae
+from typer.testing import CliRunner
 
+from dataetat.cli import app
 from dataetat.query import etiquetage, search
 from dataetat.query.etiquetage import RegleError
 from dataetat.query.params import QueryError, SearchParams, params_from_query
@@ -191,3 +194,29 @@ def test_params_of_the_new_filters():
     assert (p.cper, p.dispositif, p.objet) == ("oui", ["pvd", "acv"], ["a", "b"])
     with pytest.raises(QueryError):
         params_from_query({"dispositif": "x"}).check()
+
+
+def test_cli_import_applies_the_rules(settings, engine, monkeypatch, tmp_path):
+    """`import chorus` re-applies the rules inside the import: an EJ of programme 380 is fonds vert;
+    `import referentiel` does too (a programme moved into the « Plan de relance » theme)."""
+    monkeypatch.setenv("DATAETAT_DATABASE_URL", settings.database_url)
+    path = write_ae(
+        tmp_path / "ae.csv",
+        [ae_row("2103000001", 1, "100.00", programme="380"), ae_row("2103000002", 1, "5.00")],
+    )
+    result = CliRunner().invoke(
+        app, ["import", "chorus", str(path), "--region", "53"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    with engine.connect() as conn:
+        found = dict(conn.execute(sa.select(ligne.c.n_ej, ligne.c.tags)).all())
+    assert found == {"2103000001": "fonds-vert", "2103000002": None}
+    themes = tmp_path / "programme-theme.csv"
+    themes.write_text("code_programme,titre_programme,theme\n103,Emploi,Plan de relance\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["import", "referentiel", "programme-theme", str(themes)], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    with engine.connect() as conn:
+        found = dict(conn.execute(sa.select(ligne.c.n_ej, ligne.c.tags)).all())
+    assert found["2103000002"] == "relance"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import polars as pl
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from dataetat.ingest.problems import Report
 from dataetat.ingest.sirene import read_sirene
@@ -16,8 +17,11 @@ from dataetat.store.engine import insert_arrow
 from dataetat.store.schema import ae_annee, beneficiaire, cp
 
 
-def import_sirene(engine: Engine, paths: list[Path]) -> tuple[int, list[Report]]:
-    """Keep the SIRENE rows of the SIRETs present in the financial lines; rebuild the read model."""
+def import_sirene(
+    engine: Engine, paths: list[Path], *, apres: Callable[[Connection], None] | None = None
+) -> tuple[int, list[Report]]:
+    """Keep the SIRENE rows of the SIRETs present in the financial lines; rebuild the read model;
+    `apres` runs on the import's connection right before commit (tags: etiquetage.reapply)."""
     with engine.connect() as conn:
         sirets = {
             r[0] for r in conn.execute(sa.union(sa.select(ae_annee.c.siret), sa.select(cp.c.siret))) if r[0]
@@ -33,4 +37,6 @@ def import_sirene(engine: Engine, paths: list[Path]) -> tuple[int, list[Report]]
         )
         insert_arrow(conn, "beneficiaire", frame.to_arrow())
         readmodel.rebuild_all(conn)
+        if apres is not None:
+            apres(conn)
     return frame.height, reports

@@ -29,6 +29,9 @@ from dataetat.store import readmodel, staging
 from dataetat.store.schema import ae_annee, cp, import_fichier, ref_societe
 
 Progress = Callable[[str, int], None]  # (file name, lines read so far)
+After = Callable[
+    [Connection], None
+]  # run on the import's connection right before commit (tags: etiquetage.reapply)
 
 
 @dataclass
@@ -57,7 +60,12 @@ class ImportResult:
 
 
 def import_chorus(
-    engine: Engine, paths: list[Path], options: ImportOptions, progress: Progress | None = None
+    engine: Engine,
+    paths: list[Path],
+    options: ImportOptions,
+    progress: Progress | None = None,
+    *,
+    apres: After | None = None,
 ) -> ImportResult:
     result = ImportResult()
     with engine.connect() as conn:
@@ -88,6 +96,9 @@ def import_chorus(
                 conn.rollback()
                 return result
             _merge(conn, files, result)
+            if apres is not None:
+                with result.timed("étiquettes"):
+                    apres(conn)
             result.written = True
         finally:
             stage.drop()
