@@ -198,6 +198,10 @@ MATRIX: dict[tuple[str, str], list[Cas]] = {
             redirige="/televersement/",
         ),
     ],
+    ("POST", "/televersement/sources"): [
+        Cas(S(303, 403, 403, 403, 400, 400), form={"source": "ademe"}),
+        Cas(S(303, 403, 403, 403, 403, 400), form={"source": "qpv"}),
+    ],
     ("GET", "/televersement/{job_id}"): [
         Cas(IMPORT_C53, chemin={"job_id": "import:comptable53"}),
         Cas(IMPORT_ADMIN, chemin={"job_id": "import:admin"}),
@@ -285,6 +289,33 @@ MATRIX: dict[tuple[str, str], list[Cas]] = {
             form={"role": "COMPTABLE", "region": "52"},
             redirige="ok=modifie",
         ),
+    ],
+    # Tag rules: the seeded ones (migration 0007) have ids 1 to 10; 9 is cp-orphelin, 10 france-2030.
+    ("GET", "/admin/etiquettes"): [
+        Cas(ADMIN_PAGE),
+        Cas(ADMIN_PAGE, query={"modifier": "10"}),
+        Cas(ADMIN_PAGE, query={"supprimer": "10"}),
+    ],
+    ("POST", "/admin/etiquettes"): [
+        Cas(S(303, 403, 403, 403, 403, 200), form={"tag": "essai", "parametres": "source=ADEME", "action": "apercu"}),
+        Cas(S(303, 403, 403, 403, 403, 303), form={"tag": "essai", "parametres": "source=ADEME"}, redirige="ok=ajoutee"),
+    ],
+    ("POST", "/admin/etiquettes/reappliquer"): [
+        Cas(S(303, 403, 403, 403, 403, 303), form={}, redirige="ok=reappliquees")
+    ],
+    ("POST", "/admin/etiquettes/{regle_id}"): [
+        Cas(
+            S(303, 403, 403, 403, 403, 303),
+            chemin={"regle_id": "10"},
+            form={"tag": "france-2030", "parametres": "source=FRANCE_2030", "description": "Lauréats"},
+            redirige="ok=modifiee",
+        )
+    ],
+    ("POST", "/admin/etiquettes/{regle_id}/actif"): [
+        Cas(S(303, 403, 403, 403, 403, 303), chemin={"regle_id": "9"}, form={"actif": "1"}, redirige="ok=activee")
+    ],
+    ("POST", "/admin/etiquettes/{regle_id}/suppression"): [
+        Cas(S(303, 403, 403, 403, 403, 303), chemin={"regle_id": "10"}, form={}, redirige="ok=supprimee")
     ],
     ("POST", "/admin/comptes/{compte_id}/actif"): [
         Cas(

@@ -22,9 +22,11 @@ from typing import Any
 from sqlalchemy.engine import Connection, Engine
 
 from dataetat.ingest.problems import Problem, Report
+from dataetat.query import etiquetage
 from dataetat.query.imports import latest_by_sha256
 from dataetat.store import taches
 from dataetat.store.chorus_import import ImportOptions, import_chorus
+from dataetat.store.sources_import import LABELS, import_source
 from dataetat.store.taches import Tache
 
 TYPE = "import"
@@ -73,10 +75,64 @@ def submit(
     return taches.submit(conn, TYPE, owner, region, parametres, label)
 
 
+def submit_source(
+    conn: Connection,
+    owner: str,
+    region: str | None,
+    folder: Path,
+    envoi: Envoi,
+    source: str,
+    decoupage: int | None = None,
+) -> int:
+    """Queue the import of one file of another source (a key of sources_import.KINDS)."""
+    parametres = {
+        "dossier": str(folder.resolve()),
+        "fichiers": [asdict(envoi)],
+        "source": source,
+        "decoupage": decoupage,
+        "annee": None,
+        "region": None,
+        "garder_valides": False,
+    }
+    label = f"Import de « {envoi.nom} » ({LABELS[source]})"
+    return taches.submit(conn, TYPE, owner, region, parametres, label)
+
+
+def _run_source(engine: Engine, job: Tache, progress) -> dict[str, Any]:
+    p = job.parametres
+    envoi = Envoi(**p["fichiers"][0])
+    progress(0)
+    try:
+        result = import_source(
+            engine, p["source"], Path(envoi.chemin), decoupage=p.get("decoupage"), apres=etiquetage.reapply
+        )
+    finally:
+        shutil.rmtree(Path(envoi.chemin).parent, ignore_errors=True)
+        dossier = Path(p["dossier"])
+        if dossier.is_dir() and not any(dossier.iterdir()):
+            dossier.rmdir()
+    progress(result.report.lignes_lues)
+    fichier = _file(result.report, envoi, None, None) | {"type": p["source"], "source": LABELS[p["source"]]}
+    return {
+        "importe": result.written,
+        "source": p["source"],
+        "fichiers": [fichier],
+        "totaux": {
+            key: fichier[key]
+            for key in ("lignes_lues", "lignes_importees", "lignes_rejetees", "somme_ae", "somme_cp")
+        }
+        | {"erreurs": fichier["nb_erreurs"]},
+        "rejets": None,
+        "durees": {"import": round(result.seconds, 3)},
+    }
+
+
 def run(engine: Engine, job: Tache, folder: Path, progress) -> dict[str, Any]:
     """Import the job's files (the importer manages its own transaction); returns the report.
     `progress(n)` receives the number of lines read so far, all files together."""
     p = job.parametres
+    if p.get("source"):
+        return _run_source(engine, job, progress)
     dossier = Path(p["dossier"])
     envois = [Envoi(**e) for e in p["fichiers"]]
     rejets = dossier / REJETS if p["garder_valides"] else None
@@ -88,7 +144,9 @@ def run(engine: Engine, job: Tache, folder: Path, progress) -> dict[str, Any]:
 
     options = ImportOptions(annee=p["annee"], region=p["region"], rejets=rejets)
     try:
-        result = import_chorus(engine, [Path(e.chemin) for e in envois], options, on_progress)
+        result = import_chorus(
+            engine, [Path(e.chemin) for e in envois], options, on_progress, apres=etiquetage.reapply
+        )
     finally:
         for envoi in envois:
             shutil.rmtree(Path(envoi.chemin).parent, ignore_errors=True)

@@ -127,4 +127,5 @@ def record_job(
             region_fichiers=p.get("region"),
             annee=p.get("annee"),
             tache=job.id,
+            **({"source": p["source"]} if p.get("source") else {}),
         )

@@ -8,6 +8,9 @@ below the form, the history of imports.
     GET  /televersement/{id}                       progress, then the report
     GET  /televersement/{id}/etat                  the fragment polled while the job runs
     GET  /televersement/{id}/lignes-ecartees.csv   the rejected lines, when the option kept them
+    POST /televersement/sources                    one file of another source (ADEME, France 2030,
+                                                   QPV lieu d'action; ADMIN also QPV contours,
+                                                   SIRET → QPV, PVD, ACV, manual tags), same job page
 
 The form is protected against cross-site requests (web/csrf.py). The région of a regional
 identity is its own; a national identity chooses it, or « fichier national ». Who may upload is
@@ -33,9 +36,10 @@ from dataetat.jobs import imports as import_jobs
 from dataetat.query import lookups
 from dataetat.query.imports import history
 from dataetat.store import taches
+from dataetat.store.sources_import import KINDS, LABELS, REFERENTIAL_KINDS
 from dataetat.web import csrf
-from dataetat.web.deps import Comptable, CurrentIdentity, Db, Identity
-from dataetat.web.errors import NotFound
+from dataetat.web.deps import ROLE_RANK, Comptable, CurrentIdentity, Db, Identity
+from dataetat.web.errors import Forbidden, NotFound
 from dataetat.web.pages.envoi import TooLarge, save_uploads
 from dataetat.web.pages.templating import templates
 
@@ -83,6 +87,7 @@ async def _form_page(
         "erreurs": list(erreurs),
         "v": valeurs or {},
         "taille_max_mo": request.app.state.settings.televersement_taille_max_mo,
+        "sources": [{"code": k, "label": LABELS[k]} for k in _sources_of(me)],
         **await db.read(_form_data, me.region),
     }
     response = templates.TemplateResponse(request, "televersement.html", context, status_code=status)
@@ -159,6 +164,57 @@ async def envoyer(
         garder_valides=valeurs["garder_valides"],
     )
     job_id = await db.write(submit, me.user, me.region, folder, envois)
+    worker = getattr(request.app.state, "worker", None)
+    if worker is not None:
+        worker.wake()
+    return RedirectResponse(f"/televersement/{job_id}", status_code=303)
+
+
+def _sources_of(me: Identity) -> list[str]:
+    """The other sources this identity may import: referential-like ones are for administrators."""
+    if ROLE_RANK.get(me.role, 0) < ROLE_RANK["COMPTABLE"]:
+        return []
+    admin = ROLE_RANK.get(me.role, 0) >= ROLE_RANK["ADMIN"]
+    return [k for k in KINDS if admin or k not in REFERENTIAL_KINDS]
+
+
+@router.post("/televersement/sources")
+async def envoyer_source(
+    request: Request, trop_gros: TooLargeRequest, jeton_valide: csrf.Checked, me: Comptable, db: Db
+):
+    settings = request.app.state.settings
+    too_large = f"Envoi trop volumineux : au plus {settings.televersement_taille_max_mo} Mo."
+    if trop_gros:
+        return await _form_page(request, me, db, status=413, erreurs=[too_large])
+    if not jeton_valide:
+        return await _form_page(request, me, db, status=403, erreurs=[csrf.REFUS])
+    form = await request.form()
+    kind = str(form.get("source") or "")
+    valeurs = {"source": kind, "decoupage": str(form.get("decoupage") or "")}
+    if kind in REFERENTIAL_KINDS and kind not in _sources_of(me):
+        raise Forbidden("Charger ce référentiel est réservé aux administrateurs.")
+    erreurs = []
+    if kind not in KINDS:
+        erreurs.append("Choisissez le type de fichier.")
+    decoupage = None
+    if valeurs["decoupage"]:
+        if valeurs["decoupage"] not in ("2015", "2024"):
+            erreurs.append("Découpage des QPV : 2015 ou 2024.")
+        else:
+            decoupage = int(valeurs["decoupage"])
+    upload = form.get("fichier")
+    if not (isinstance(upload, UploadFile) and upload.filename):
+        erreurs.append("Choisissez le fichier à importer.")
+    if erreurs:
+        return await _form_page(request, me, db, status=400, erreurs=erreurs, valeurs=valeurs)
+    folder = settings.dossier_televersements / f"envoi-{uuid.uuid4().hex}"
+    try:
+        envois = await run_in_threadpool(
+            save_uploads, folder, {kind: (upload.filename, upload.file)}, _limit(request)
+        )
+    except TooLarge:
+        return await _form_page(request, me, db, status=413, erreurs=[too_large], valeurs=valeurs)
+    job_id = await db.write(import_jobs.submit_source, me.user, me.region, folder, envois[0], kind, decoupage)
     worker = getattr(request.app.state, "worker", None)
     if worker is not None:
         worker.wake()

@@ -1,0 +1,84 @@
+"""The upload page for the other sources: the kind of file chosen in the form, run as a job with the
+same report; a refused file writes nothing; referential kinds are for administrators."""
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from tests.conftest import TEST_DATA
+
+from dataetat.web import csrf
+from dataetat.web.app import create_app
+from dataetat.web.deps import Identity
+from dataetat.web.pages import televersement
+
+SOURCES = TEST_DATA / "sources"
+
+
+@pytest.fixture
+def client(settings, engine, tmp_path):
+    app_settings = settings.model_copy(update={"dossier_televersements": tmp_path / "televersements"})
+    with TestClient(create_app(app_settings)) as client:
+        yield client
+
+
+def _send(client, kind: str, path, **fields):
+    page = client.get("/televersement")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    data = {csrf.FIELD: token, "source": kind, **fields}
+    files = {"fichier": (path.name, path.read_bytes(), "text/csv")}
+    return client.post("/televersement/sources", data=data, files=files, follow_redirects=False)
+
+
+def _report(client, response) -> str:
+    assert response.status_code == 303, response.text
+    location = response.headers["location"]
+    for _ in range(600):
+        state = client.get(location + "/etat")
+        if state.status_code == 286:
+            return state.text
+        import time
+
+        time.sleep(0.05)
+    raise AssertionError("import toujours en cours")
+
+
+def test_form_lists_the_other_sources(client):
+    page = client.get("/televersement").text
+    assert 'id="televersement-sources"' in page
+    for code in ("ademe", "france2030", "qpv-lieu-action", "qpv", "siret-qpv", "pvd", "acv", "tags"):
+        assert f'value="{code}"' in page
+
+
+def test_ademe_upload_imports_and_reports(client, engine):
+    html = _report(client, _send(client, "ademe", SOURCES / "ademe.csv"))
+    assert "Import terminé" in html or "importé" in html
+    assert "ademe.csv" in html
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM ligne WHERE source = 'ADEME'").scalar_one() == 3
+
+
+def test_refused_upload_shows_errors_and_writes_nothing(client, engine, tmp_path):
+    bad = tmp_path / "acv.csv"
+    bad.write_text(
+        '"insee_com","lib_com","id_acv","lib_acv","date_signature"\n"06069","Grasse","acv-098","Grasse",2018/09/14\n'
+    )
+    html = _report(client, _send(client, "acv", bad))
+    assert "date_signature" in html and "2018/09/14" in html
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM commune_dispositif").scalar_one() == 0
+
+
+def test_missing_kind_or_file_is_a_french_400(client):
+    page = client.get("/televersement")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    response = client.post("/televersement/sources", data={csrf.FIELD: token, "source": ""})
+    assert response.status_code == 400
+    assert "Choisissez le type de fichier." in response.text and "Choisissez le fichier" in response.text
+
+
+def test_referential_kinds_are_for_administrators():
+    comptable = Identity("c@x.fr", "53", "COMPTABLE")
+    assert televersement._sources_of(comptable) == ["ademe", "france2030", "qpv-lieu-action"]
+    assert "qpv" in televersement._sources_of(Identity("a@x.fr", None, "ADMIN"))
+    assert televersement._sources_of(Identity("u@x.fr", "53", "USERS")) == []
