@@ -130,18 +130,23 @@ function extent(features) {
   return x0 <= x1 ? [[x0, y0], [x1, y1]] : null;
 }
 
+function colourOf(classe, k) {
+  return COULEURS[k === 1 ? COULEURS.length - 1 : Math.round((classe * (COULEURS.length - 1)) / (k - 1))];
+}
+
 function legend(node, breaks, features, max) {
-  const values = features.map((f) => f.properties.montant);
-  const bounds = [Math.min(...values), ...breaks, Math.max(...values)];
-  const items = [];
   const k = breaks.length + 1;
-  for (let i = 0; i < k; i++) {
-    const colour = COULEURS[k === 1 ? COULEURS.length - 1 : Math.round((i * (COULEURS.length - 1)) / (k - 1))];
-    const swatch = el("span", { className: "qpv-carte__pastille" });
-    swatch.style.background = colour;
-    const lo = bounds[i], hi = i + 1 < k ? bounds[i + 1] : bounds[k];
-    items.push(el("li", { className: "qpv-carte__classe" }, swatch, lo === hi || k === 1 && lo === hi ? euros.format(lo) : `de ${euros.format(lo)} à ${euros.format(hi)}`));
+  const classes = Array.from({ length: k }, () => ({ min: Infinity, max: -Infinity, n: 0 }));
+  for (const f of features) {
+    const c = classes[f.properties.classe];
+    c.min = Math.min(c.min, f.properties.montant); c.max = Math.max(c.max, f.properties.montant); c.n += 1;
   }
+  const items = classes.map((c, i) => [c, i]).filter(([c]) => c.n).map(([c, i]) => {
+    const swatch = el("span", { className: "qpv-carte__pastille" });
+    swatch.style.background = colourOf(i, k);
+    const range = c.min === c.max ? euros.format(c.min) : `de ${euros.format(c.min)} à ${euros.format(c.max)}`;
+    return el("li", { className: "qpv-carte__classe" }, swatch, `${range} (${c.n} quartier${c.n > 1 ? "s" : ""})`);
+  });
   const circle = el("span", { className: "qpv-carte__rond" });
   Object.assign(circle.style, { width: "1.5rem", height: "1.5rem" });
   items.push(el("li", { className: "qpv-carte__classe" }, circle, `cercle proportionnel au montant (le plus grand : ${euros.format(max)})`));
@@ -169,8 +174,8 @@ async function drawMap(element) {
     const breaks = quantiles(values);
     const k = breaks.length + 1;
     for (const f of features) {
-      const classe = breaks.filter((b) => b <= f.properties.montant).length;
-      f.properties.couleur = COULEURS[k === 1 ? COULEURS.length - 1 : Math.round((classe * (COULEURS.length - 1)) / (k - 1))];
+      f.properties.classe = breaks.filter((b) => b <= f.properties.montant).length;
+      f.properties.couleur = colourOf(f.properties.classe, k);
       f.properties.rayon = max > 0 ? 5 + 25 * Math.sqrt(Math.max(f.properties.montant, 0) / max) : 5;
     }
     const contours = { type: "FeatureCollection", features: features.filter((f) => f.geometry) };
