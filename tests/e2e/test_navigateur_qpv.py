@@ -87,7 +87,11 @@ def test_qpv_page_tabs_charts_map_and_lines(page: Page):
     expect(page.get_by_role("link", name="Quartiers prioritaires")).to_have_attribute("aria-current", "page")
 
     # Key figures of each tab are the API's.
-    for perimetre, onglet in (("p147", "Crédits P147"), ("droit-commun", "Crédits droit commun"), ("total", "Total des crédits")):
+    for perimetre, onglet in (
+        ("p147", "Crédits P147"),
+        ("droit-commun", "Crédits droit commun"),
+        ("total", "Total des crédits"),
+    ):
         api = page.request.get(f"/api/v1/qpv/tableau-de-bord?perimetre={perimetre}").json()
         page.get_by_role("tab", name=onglet).click()
         panel = page.locator(f"#onglet-{perimetre}-panneau")
@@ -97,7 +101,9 @@ def test_qpv_page_tabs_charts_map_and_lines(page: Page):
         actions = panel.locator("[data-chiffre=total_actions]").inner_text()
         assert int(actions.replace("\u202f", "")) == api["total_actions"]
         total = panel.locator("[data-chiffre=total_financements]").inner_text()
-        assert float(total.replace("\u202f", "").replace("€", "").replace(",", ".")) == api["total_financements"]
+        assert (
+            float(total.replace("\u202f", "").replace("€", "").replace(",", ".")) == api["total_financements"]
+        )
     # 12,000 + 3,000 + the split EJ's parts 2,000 + 1,500 (not its 5,000); droit commun 8,000.
     assert api["total_financements"] == 26_500 and api["total_actions"] == 4
 
