@@ -374,35 +374,3 @@ MATRIX.update(
         ],
     }
 )
-
-# --- Fiches (issue 6): a beneficiary's page (404 when none of its lines is visible), a territory's page
-MATRIX.update(
-    {
-        ("GET", "/beneficiaires/{siret}"): [
-            Cas(LIGNE_53_PAGE, chemin={"siret": "21350238800019"}),
-            Cas(LIGNE_53_PAGE, chemin={"siret": "77567227200015"}, query={"annee": "2023", "page": "1"}),
-            Cas(LIGNE_52_PAGE, chemin={"siret": "21440109300015"}),
-            Cas(LIGNE_52_PAGE, chemin={"siret": "52345678900012"}),
-            Cas(S(303, 404, 404, 404, 404, 404), chemin={"siret": "00000000000000"}),
-            Cas(S(303, 404, 404, 404, 404, 404), chemin={"siret": "2135"}),
-        ],
-        ("GET", "/territoires/{niveau}/{code}"): [
-            *(
-                Cas(PAGE, chemin={"niveau": niveau, "code": code})
-                for niveau, code in (
-                    ("region", "53"),
-                    ("region", "52"),
-                    ("departement", "35"),
-                    ("departement", "44"),
-                    ("commune", "35238"),
-                    ("commune", "44109"),
-                    ("epci", "243500139"),
-                    ("epci", "244400404"),
-                )
-            ),
-            Cas(PAGE, chemin={"niveau": "region", "code": "52"}, query={"annee": "2023"}),
-            Cas(S(303, 404, 404, 404, 404, 404), chemin={"niveau": "pays", "code": "FR"}),
-            Cas(S(303, 404, 404, 404, 404, 404), chemin={"niveau": "region", "code": "ZZ"}),
-        ],
-    }
-)
