@@ -69,8 +69,8 @@ async def page_beneficiaire(
         return page_not_found(
             request,
             "Bénéficiaire introuvable",
-            f"Aucun bénéficiaire de SIRET « {siret[:40]} » parmi ceux que vous pouvez voir : le SIRET "
-            "est mal formé (14 chiffres), inconnu, ou ses financements sont hors de votre région.",
+            "Aucun bénéficiaire de ce SIRET parmi ceux que vous pouvez voir : le SIRET est mal formé "
+            "(il a 14 chiffres), inconnu, ou ses financements sont hors de votre région.",
         )
     who = found["identite"]
     search_url = "/?" + api_query(beneficiaires=siret, vue="lignes", **search_page_years(years))
