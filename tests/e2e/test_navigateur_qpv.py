@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from tests.conftest import TEST_DATA
 from tests.e2e.browser import check_accessibility, running_app, screenshot
+from tests.e2e.test_navigateur_securite import violations  # noqa: F401 - fixture: CSP violations of the page
 from tests.factories import ae_row, write_ae
 
 from dataetat.settings import Settings
@@ -81,7 +82,7 @@ def live_server(tmp_path_factory) -> Iterator[str]:
         yield url
 
 
-def test_qpv_page_tabs_charts_map_and_lines(page: Page):
+def test_qpv_page_tabs_charts_map_and_lines(page: Page, violations: list[str]):  # noqa: F811
     page.goto("/qpv")
     expect(page.get_by_role("heading", level=1)).to_have_text("Financements dans les quartiers prioritaires")
     expect(page.get_by_role("link", name="Quartiers prioritaires")).to_have_attribute("aria-current", "page")
@@ -119,6 +120,18 @@ def test_qpv_page_tabs_charts_map_and_lines(page: Page):
     )
     assert {"QP066007", "QP066003", "QP066002", "QP066008"} <= set(rendered)
     expect(page.locator("#tableau-qpv tbody tr")).to_have_count(4)
+    carte.locator("canvas").scroll_into_view_if_needed()
+    point = carte.evaluate(
+        """(e) => {
+            const map = e.maplibre, box = map.getCanvas().getBoundingClientRect();
+            const f = map.queryRenderedFeatures({ layers: ['qpv-cercles'] })[0];
+            const p = map.project(f.geometry.coordinates);
+            return { x: box.left + p.x, y: box.top + p.y, label: f.properties.label };
+        }"""
+    )
+    page.mouse.move(point["x"], point["y"], steps=3)
+    expect(carte.locator(".qpv-carte__info")).to_be_visible()
+    expect(carte.locator(".qpv-carte__info")).to_contain_text(point["label"])
 
     # The lines, and the link to the search on the same QPVs.
     expect(page.locator("#lignes-qpv tbody tr")).to_have_count(5)  # 500, 501, 502, and 503's two parts
@@ -132,6 +145,7 @@ def test_qpv_page_tabs_charts_map_and_lines(page: Page):
     }
     check_accessibility(page)
     print("\ncapture :", screenshot(page, "qpv"))
+    assert not violations, violations
 
 
 def test_qpv_filters_mirror_the_url(page: Page):
