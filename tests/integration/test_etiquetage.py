@@ -185,7 +185,7 @@ def test_validate_rule_accepts_and_describes():
         "cper=oui&annee=2021",
     )
     text = etiquetage.describe("source=ADEME&objet=fonds vert,FV")
-    assert "source ADEME" in text and "« fonds vert » ou « FV »" in text
+    assert "source : aides de l'ADEME" in text and "« fonds vert » ou « FV »" in text
     assert etiquetage.describe("page=2").startswith("règle invalide")
 
 
@@ -220,3 +220,45 @@ def test_cli_import_applies_the_rules(settings, engine, monkeypatch, tmp_path):
     with engine.connect() as conn:
         found = dict(conn.execute(sa.select(ligne.c.n_ej, ligne.c.tags)).all())
     assert found["2103000002"] == "relance"
+
+
+def test_search_page_keeps_the_rule_filters(base):
+    """A rule's search (API names) opens on the search page: filters applied, shown, kept by the form."""
+    from dataetat.web.pages.formulaire import Recherche
+
+    r, errors = Recherche.from_query(
+        {
+            "source": ["FINANCIAL_DATA_AE"],
+            "cper": ["oui"],
+            "annee": ["2021,2022,2023"],
+            "theme": ["Plan de relance|Autre"],
+        }
+    )
+    assert errors == []
+    assert (r.annee_min, r.annee_max, r.theme, r.cper) == (2021, 2023, ["Plan de relance", "Autre"], "oui")
+    assert ("theme", "Plan de relance|Autre") in r.other_fields()
+    assert "thème Plan de relance | Autre" in r.other_filters()
+    r, errors = Recherche.from_query({"code_programme": ["380"], "dispositif": ["PVD,x"]})
+    assert r.programmes == ["380"] and r.dispositif == ["pvd"] and "dispositif « x » inconnu" in errors[0]
+
+
+def test_search_page_through_http(base, settings):
+    from fastapi.testclient import TestClient
+
+    from dataetat.web.app import create_app
+
+    with base.begin() as conn:
+        etiquetage.reapply(conn)
+    with TestClient(create_app(settings)) as client:
+        page = client.get(
+            "/",
+            params={"source": "FINANCIAL_DATA_AE", "cper": "oui", "annee": "2015,2016,2017,2018,2019,2020"},
+        )
+        assert page.status_code == 200
+        assert "rattachées à un contrat de plan État-région" in page.text
+        assert 'name="cper" value="oui"' in page.text
+        api = client.get("/api/v1/lignes", params={"dispositif": "pvd,acv", "colonnes": "tags"})
+        assert api.status_code == 200, api.text
+        assert api.json()["total"]["count"] == 2
+        refused = client.get("/api/v1/lignes", params={"cper": "peut-etre"})
+        assert refused.status_code == 400 and "oui ou non" in refused.text

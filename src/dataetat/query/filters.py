@@ -10,6 +10,12 @@ from dataetat.query.params import DISPOSITIFS, SearchParams
 from dataetat.store.schema import commune_dispositif, ligne, ref_departement, ref_programme
 
 c = ligne.c
+SOURCES = {
+    "FINANCIAL_DATA_AE": "engagements Chorus (AE)",
+    "FINANCIAL_DATA_CP": "paiements Chorus (CP)",
+    "ADEME": "aides de l'ADEME",
+    "FRANCE_2030": "lauréats France 2030",
+}
 
 
 @dataclass(frozen=True)
@@ -142,7 +148,7 @@ def build(p: SearchParams) -> list[Filter]:
     if p.theme:
         filters.append(_theme(p.theme))
     if p.source:
-        filters.append(_in(c.source, [p.source], "source"))
+        filters.append(Filter(c.source == p.source, f"source : {SOURCES.get(p.source, p.source)}"))
     if p.data_source:
         filters.append(_in(c.data_source, [p.data_source], "origine"))
     if p.source_region:

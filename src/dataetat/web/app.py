@@ -32,6 +32,7 @@ from dataetat.web.pages import (
 )
 from dataetat.web.pages import audit as pages_audit
 from dataetat.web.pages import beneficiaire as pages_beneficiaire
+from dataetat.web.pages import etiquetage as pages_etiquetage
 from dataetat.web.pages import territoire as pages_territoire
 from dataetat.web.pages import oidc as pages_oidc
 from dataetat.web.pages import qpv as pages_qpv
@@ -96,6 +97,7 @@ def create_app(settings: Settings) -> FastAPI:
         connexion,
         pages_audit,
         admin_comptes,
+        pages_etiquetage,
         documentation_api,
         pages_oidc,
         api_qpv,

@@ -5,7 +5,10 @@ columns, sort, page, grouping and view. Names follow the reference's deep links 
 niveau_geo, code_geo, annee_min, annee_max, beneficiaires, types_beneficiaires,
 domaines_fonctionnels, referentiels_programmation, source_region, grouper_par, plein_ecran`), plus
 this project's (`tags, centres_couts, source, data_source, grouped, colonnes, tri, ordre, page, vue,
-pivot_lignes, pivot_colonnes, valeur`). A list is comma-separated or repeated (forms repeat keys).
+pivot_lignes, pivot_colonnes, valeur`, and the filters of the tag rules `theme, objet,
+referentiel_programmation_libelle, cper, dispositif`). A list is comma-separated or repeated (forms
+repeat keys); `theme` is separated by `|` as in the API. The API's names of the filters
+(`code_programme`, `annee`, `beneficiaire_code`…) are read too: a tag rule's search opens as is.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from urllib.parse import urlencode
 
 from dataetat.model.enums import NiveauGeo
 from dataetat.query.columns import BY_CODE
-from dataetat.query.params import SearchParams
+from dataetat.query.params import DISPOSITIFS, SearchParams
 
 # The reference's grouper_par names → columns of the registry (a column code is accepted too).
 GROUPER_PAR = {
@@ -58,6 +61,14 @@ VUES = {
     "carte": "Carte",
     "graphiques": "Graphiques",
 }
+# The API's parameter names (a tag rule's search, /api/v1 links) → the page's names.
+ALIASES = {
+    "code_programme": "programmes",
+    "referentiel_programmation": "referentiels_programmation",
+    "beneficiaire_code": "beneficiaires",
+    "beneficiaire_categorieJuridique_type": "types_beneficiaires",
+    "domaine_fonctionnel": "domaines_fonctionnels",
+}
 FILTERS = (
     "code_programme",
     "code_geo",
@@ -71,7 +82,14 @@ FILTERS = (
     "source",
     "data_source",
     "source_region",
+    "theme",
+    "objet",
+    "referentiel_programmation_libelle",
+    "cper",
+    "dispositif",
 )
+# Filters of the tag rules the form has no field for: kept by hidden fields, shown as one sentence.
+OTHER_FILTERS = ("theme", "objet", "referentiel_programmation_libelle", "cper", "dispositif")
 MAX_GROUPING = 6
 YEAR_WINDOW = 20
 
@@ -92,6 +110,11 @@ class Recherche:
     source: str = ""
     data_source: str = ""
     source_region: list[str] = field(default_factory=list)
+    theme: list[str] = field(default_factory=list)
+    objet: list[str] = field(default_factory=list)
+    referentiel_programmation_libelle: list[str] = field(default_factory=list)
+    cper: str = ""
+    dispositif: list[str] = field(default_factory=list)
     grouper_par: list[str] = field(default_factory=list)
     grouped: list[str] = field(default_factory=list)
     colonnes: list[str] = field(default_factory=list)
@@ -112,7 +135,15 @@ class Recherche:
         r, errors = cls(), []
         known = {f.name for f in dataclasses.fields(cls)}
         for name, raw_values in query.items():
-            values = [v.strip() for raw in raw_values for v in raw.split(",") if v.strip()]
+            name = ALIASES.get(name, name)
+            separator = "|" if name == "theme" else ","
+            values = [v.strip() for raw in raw_values for v in raw.split(separator) if v.strip()]
+            if name == "annee" and all(v.isdigit() for v in values) and values:  # the API's list of years
+                r.annee_min, r.annee_max = (
+                    min(map(int, values)),
+                    min(max(map(int, values)), date.today().year),
+                )
+                continue
             if name not in known:
                 errors.append(f"Le paramètre « {name} » n'existe pas : il est ignoré.")
                 continue
@@ -144,6 +175,15 @@ class Recherche:
             errors.append("Vous devez utiliser niveau_geo et code_geo ensemble.")
             self.code_geo = []
         # A level chosen in the form without a place is no filter (the level only drives the look-up).
+        self.cper = self.cper.lower()
+        if self.cper not in ("", "oui", "non"):
+            errors.append(f"cper « {self.cper} » : valeurs possibles oui ou non.")
+            self.cper = ""
+        dispositifs = [d.lower() for d in self.dispositif]
+        for d in dispositifs:
+            if d not in DISPOSITIFS:
+                errors.append(f"dispositif « {d} » inconnu : valeurs possibles {', '.join(DISPOSITIFS)}.")
+        self.dispositif = [d for d in dict.fromkeys(dispositifs) if d in DISPOSITIFS]
         self._years(errors)
         types = []
         for t in self.types_beneficiaires:
@@ -219,6 +259,11 @@ class Recherche:
             source=self.source or None,
             data_source=self.data_source or None,
             source_region=self.source_region,
+            theme=self.theme,
+            objet=self.objet,
+            referentiel_programmation_libelle=self.referentiel_programmation_libelle,
+            cper=self.cper or None,
+            dispositif=self.dispositif,
             colonnes=self.colonnes,
         )
         if grouped and self.grouper_par:
@@ -229,6 +274,23 @@ class Recherche:
             params.sort_by, params.sort_order = self.tri, self.ordre or "asc"
         params.page = self.page
         return params
+
+    def other_filters(self) -> list[str]:
+        """The tag-rule filters of this search (no form field) in plain French."""
+        from dataetat.query import filters
+
+        params = SearchParams(
+            theme=self.theme,
+            objet=self.objet,
+            referentiel_programmation_libelle=self.referentiel_programmation_libelle,
+            cper=self.cper or None,
+            dispositif=self.dispositif,
+        )
+        return [f.description for f in filters.build(params)]
+
+    def other_fields(self) -> list[tuple[str, str]]:
+        """The hidden fields keeping them when the form is sent."""
+        return [(name, value) for name, value in self.query_items() if name in OTHER_FILTERS]
 
     def url(self, **changes) -> str:
         """The page URL of this search with some fields changed (`page` back to 1 unless given)."""
@@ -244,7 +306,7 @@ class Recherche:
             if value == getattr(default, f.name):
                 continue
             if isinstance(value, list):
-                value = ",".join(value)
+                value = ("|" if f.name == "theme" else ",").join(value)
             elif isinstance(value, bool):
                 value = "true" if value else "false"
             items.append((f.name, str(value)))
