@@ -124,7 +124,8 @@ _QLA = "annee, n_ej, code_qpv, code_qpv15, code_qpv24, montant, ref_action, libe
 
 
 def _write_lieu_action(conn: Connection, source: SourceFile, import_id: int) -> None:
-    """Replace the rows of the file's years; rebuild the lines of the EJs whose split changed."""
+    """Replace the rows of the file's years; rebuild the lines of the EJs whose split changed (those
+    with lines: an EJ not imported yet has none, its split applies when it arrives)."""
     frame, years = source.frame, source.annees
     params = {"a": years}
     expanding = sa.bindparam("a", expanding=True)
@@ -140,7 +141,9 @@ def _write_lieu_action(conn: Connection, source: SourceFile, import_id: int) -> 
                 f"""SELECT DISTINCT n_ej FROM (
                 (SELECT {_QLA} FROM qla_avant EXCEPT SELECT {_QLA} FROM qpv_lieu_action WHERE annee IN :a)
                 UNION ALL
-                (SELECT {_QLA} FROM qpv_lieu_action WHERE annee IN :a EXCEPT SELECT {_QLA} FROM qla_avant)) d"""
+                (SELECT {_QLA} FROM qpv_lieu_action WHERE annee IN :a EXCEPT SELECT {_QLA} FROM qla_avant)) d
+                WHERE EXISTS (SELECT 1 FROM engagement e WHERE e.n_ej = d.n_ej)
+                   OR EXISTS (SELECT 1 FROM cp c WHERE c.n_ej = d.n_ej)"""
             ).bindparams(expanding),
             params,
         )
