@@ -89,5 +89,6 @@ async def page_beneficiaire(
         "api": api_query(beneficiaire_code=siret, annee=years),
         "graphiques": graphiques(found["fiche"]),
         "pourcent": part_pourcent,
+        "sources": fiches.SOURCES,
     }
     return templates.TemplateResponse(request, "beneficiaire.html", context)
