@@ -289,3 +289,24 @@ def test_line_page_shows_the_split_and_an_aid_shows_its_operator(split, settings
         aid = http.get(f"/lignes/{aid_id}")
         assert "Aide de l&#39;ADEME n° 22BRD0001" in aid.text and "Fonds Chaleur" in aid.text
         assert "Programme et imputation" not in aid.text
+
+
+def test_a_lieu_action_file_splits_the_lines_already_imported(engine, tmp_path):
+    from dataetat.store.sources_import import import_source
+
+    _import_ae(engine, tmp_path, [ae_row("2104697991", 1, "4000")])
+    with engine.begin() as conn:
+        _qpvs(conn)
+    path = tmp_path / "lieu.csv"
+    path.write_text(
+        "\ufeffannee_exercice,ref_action,ej,code_qpv,code_qpv24,montant_ventillé,libellé action,siret\n"
+        "2023,PREFD35-23-1,2104697991,QP053001,QN03501M,1000,Médiation,85129663200017\n"
+        "2023,PREFD35-23-2,2104697991,NR,QN03502M,3000,Soutien scolaire,85129663200017\n",
+        "utf-8",
+    )
+    result = import_source(engine, "qpv-lieu-action", path)
+    assert result.written
+    parts = {r["lieu_action_qpv_code"]: r["montant_ae"] for r in _lines(engine)}
+    assert parts == {"QN03501M": Decimal("1000.00"), "QN03502M": Decimal("3000.00")}  # nothing left outside
+    with engine.connect() as conn:
+        assert search(conn, SearchParams()).total.montant_ae == 4000

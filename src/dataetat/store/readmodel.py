@@ -20,9 +20,10 @@ Rebuilt by the importer inside the import transaction, for what the import touch
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+import pyarrow as pa
 from sqlalchemy.engine import Connection
 
+from dataetat.store.engine import insert_arrow
 from dataetat.store.schema import SOURCE_AE, SOURCE_CP, ligne
 
 _KEY = "n_ej, n_poste_ej"
@@ -261,7 +262,7 @@ def refresh_ejs(conn: Connection, n_ejs: list[str]) -> None:
     if not n_ejs:
         return
     conn.exec_driver_sql("CREATE TEMPORARY TABLE refresh_ej (n_ej VARCHAR)")
-    conn.execute(sa.text("INSERT INTO refresh_ej VALUES (:n)"), [{"n": n} for n in set(n_ejs)])
+    insert_arrow(conn, "refresh_ej", pa.table({"n_ej": pa.array(sorted(set(n_ejs)), pa.string())}))
     conn.exec_driver_sql(
         """CREATE TEMPORARY TABLE touched AS
            SELECT DISTINCT e.n_ej, e.n_poste_ej FROM engagement e JOIN refresh_ej r ON r.n_ej = e.n_ej
@@ -280,8 +281,11 @@ def refresh_aides(conn: Connection, source: str, annees: list[int]) -> None:
     """Replace the lines of an operator's aid (ADEME, FRANCE_2030) for these years from table `aide`."""
     conn.exec_driver_sql("CREATE TEMPORARY TABLE aide_scope (source VARCHAR, annee INTEGER)")
     try:
-        conn.execute(
-            sa.text("INSERT INTO aide_scope VALUES (:s, :a)"), [{"s": source, "a": a} for a in set(annees)]
+        years = sorted(set(annees))
+        insert_arrow(
+            conn,
+            "aide_scope",
+            pa.table({"source": [source] * len(years), "annee": pa.array(years, pa.int32())}),
         )
         conn.exec_driver_sql(
             "DELETE FROM ligne WHERE EXISTS (SELECT 1 FROM aide_scope s "
