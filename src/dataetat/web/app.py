@@ -33,10 +33,10 @@ from dataetat.web.pages import (
 from dataetat.web.pages import audit as pages_audit
 from dataetat.web.pages import beneficiaire as pages_beneficiaire
 from dataetat.web.pages import etiquetage as pages_etiquetage
-from dataetat.web.pages import territoire as pages_territoire
 from dataetat.web.pages import oidc as pages_oidc
 from dataetat.web.pages import qpv as pages_qpv
 from dataetat.web.pages import referentiels as pages_referentiels
+from dataetat.web.pages import territoire as pages_territoire
 from dataetat.web.security import SecurityHeaders
 
 STATIC = (
