@@ -262,3 +262,20 @@ def test_search_page_through_http(base, settings):
         assert api.json()["total"]["count"] == 2
         refused = client.get("/api/v1/lignes", params={"cper": "peut-etre"})
         assert refused.status_code == 400 and "oui ou non" in refused.text
+
+
+def test_like_wildcards_are_literal_and_case_ignored(base):
+    with base.connect() as conn:
+        assert etiquetage.count_matching(conn, "objet=fv_") == 0  # "_" is not "any character"
+        assert etiquetage.count_matching(conn, "objet=fv-") == 1
+        assert etiquetage.count_matching(conn, "objet=%vert") == 0
+        assert etiquetage.count_matching(conn, "referentiel_programmation_libelle=DeTr") == 1
+        assert etiquetage.count_matching(conn, "referentiel_programmation_libelle=detr%") == 0
+
+
+def test_no_active_rule_leaves_manual_tags(base):
+    with base.begin() as conn:
+        conn.execute(tag_regle.update().values(actif=False))
+        etiquetage.reapply(conn)
+    found = {i: t for i, t in _tags(base).items() if t}
+    assert found == {1: "fonds-vert manuel:a", 14: "dsil manuel:b"}

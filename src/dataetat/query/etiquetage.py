@@ -118,10 +118,16 @@ def active_rules(conn: Connection) -> dict[str, list[sa.ColumnElement[bool]]]:
 
 def tags_expression(by_tag: dict[str, list[sa.ColumnElement[bool]]]) -> sa.ColumnElement[str]:
     """The tags of a line of `ligne` joined to its manual tags (`tag_manuel`, NULL when none): rule
-    tags then manual ones, space-separated, NULL when none."""
+    tags then manual ones, space-separated, NULL when none. Two branches: most lines have no manual
+    tag and skip the work of not repeating one."""
     manual = tag_manuel.c.tags
-    padded_manual = sa.func.coalesce(sa.literal(" ") + manual + sa.literal(" "), sa.literal(""))
-    parts = [
+    padded_manual = sa.literal(" ") + manual + sa.literal(" ")
+
+    def joined(parts: list[sa.ColumnElement[str]]) -> sa.ColumnElement[str]:
+        return sa.func.nullif(sa.func.concat_ws(sa.literal(" "), *parts), sa.literal(""))
+
+    rules_only = [sa.case((sa.or_(*clauses), sa.literal(tag))) for tag, clauses in by_tag.items()]
+    with_manual = [
         sa.case(
             (
                 sa.and_(sa.or_(*clauses), sa.func.strpos(padded_manual, sa.literal(f" {tag} ")) == 0),
@@ -130,8 +136,10 @@ def tags_expression(by_tag: dict[str, list[sa.ColumnElement[bool]]]) -> sa.Colum
         )
         for tag, clauses in by_tag.items()
     ]
-    parts.append(sa.func.nullif(sa.func.trim(manual), ""))
-    return sa.func.nullif(sa.func.concat_ws(sa.literal(" "), *parts), sa.literal(""))
+    with_manual.append(sa.func.nullif(sa.func.trim(manual), ""))
+    if not rules_only:
+        return joined(with_manual)
+    return sa.case((manual.is_(None), joined(rules_only)), else_=joined(with_manual))
 
 
 def _with_manual() -> sa.FromClause:

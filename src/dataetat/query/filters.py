@@ -77,19 +77,23 @@ def _quoted(values: list[str], joiner: str = " ou ") -> str:
     return joiner.join(f"« {v} »" for v in values)
 
 
+def _like_escaped(value: str) -> str:
+    """`value` for a LIKE pattern: % and _ typed by the user are literal, not wildcards."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _objet(prefixes: list[str]) -> Filter:
-    # Case-insensitive prefix; autoescape: % and _ typed by the user are literal, not LIKE wildcards.
-    objet = sa.func.lower(c.objet)
+    # ILIKE: case-insensitive without lower() copying every string (both databases have it).
     return Filter(
-        sa.or_(*(objet.startswith(p.lower(), autoescape=True) for p in prefixes)),
+        sa.or_(*(c.objet.ilike(_like_escaped(p) + "%", escape="\\") for p in prefixes)),
         f"objet commençant par {_quoted(prefixes)}",
     )
 
 
 def _rp_libelle(parts: list[str]) -> Filter:
-    label = sa.func.lower(c.referentiel_programmation_label)
+    label = c.referentiel_programmation_label
     return Filter(
-        sa.or_(*(label.contains(p.lower(), autoescape=True) for p in parts)),
+        sa.or_(*(label.ilike("%" + _like_escaped(p) + "%", escape="\\") for p in parts)),
         f"référentiel de programmation dont le libellé contient {_quoted(parts)}",
     )
 

@@ -1,0 +1,61 @@
+"""Tag rules benchmark: time `etiquetage.reapply` on the DuckDB bench base, without changing it.
+
+    python bench/tags_bench.py [--base bench/out/bench.duckdb]
+
+The base is the one of `python bench/import_bench.py --lignes 10000000 --skip-postgres` (10 M lines of
+AE + CP files). In one transaction, rolled back at the end: every line's tags are cleared (the worst
+case: every tagged line is written again), `reapply` is timed; then timed again (nothing changes: the
+cost of reading, the case of an import that touches no tag). Prints the numbers for the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from dataetat.query import etiquetage
+from dataetat.settings import Settings
+from dataetat.store.engine import make_engine
+from dataetat.store.schema import ligne
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", type=Path, default=ROOT / "bench" / "out" / "bench.duckdb")
+    args = parser.parse_args()
+    if not args.base.exists():
+        raise SystemExit(
+            f"{args.base} n'existe pas : lancez bench/import_bench.py --lignes 10000000 --skip-postgres"
+        )
+    engine = make_engine(Settings(database_url=f"duckdb:///{args.base}"))
+    with engine.connect() as conn, conn.begin() as transaction:
+        lines = conn.execute(sa.select(sa.func.count()).select_from(ligne)).scalar_one()
+        rules = conn.exec_driver_sql("SELECT count(*) FROM tag_regle WHERE actif").scalar_one()
+        conn.execute(ligne.update().values(tags=None).where(ligne.c.tags.is_not(None)))
+        start = time.perf_counter()
+        full = etiquetage.reapply_bilan(conn)
+        first = time.perf_counter() - start
+        start = time.perf_counter()
+        again = etiquetage.reapply_bilan(conn)
+        second = time.perf_counter() - start
+        by_tag = conn.exec_driver_sql(
+            "SELECT t, count(*) FROM (SELECT unnest(string_split(tags, ' ')) AS t FROM ligne WHERE tags IS NOT NULL) "
+            "GROUP BY t ORDER BY 2 DESC"
+        ).all()
+        transaction.rollback()
+    engine.dispose()
+    print(f"base {args.base}: {lines:,} lignes du modèle de lecture, {rules} règles actives")
+    print(
+        f"reapply, toutes les étiquettes à réécrire : {first:.2f} s ({full.modifiees:,} lignes écrites, {full.etiquetees:,} étiquetées)"
+    )
+    print(f"reapply, rien ne change : {second:.2f} s ({again.modifiees:,} lignes écrites)")
+    print("par étiquette : " + ", ".join(f"{t} {n:,}" for t, n in by_tag))
+
+
+if __name__ == "__main__":
+    main()
