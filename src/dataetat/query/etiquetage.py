@@ -3,10 +3,11 @@
 A rule is a tag (`type` or `type:valeur`) and a search of the query contract, written as its query
 string (`source=FINANCIAL_DATA_AE&code_programme=380`): every line the search finds carries the tag.
 `reapply` recomputes `ligne.tags` of every line from the active rules (`tag_regle`) and the manual
-tags of AE lines (`tag_manuel`, by EJ and poste) in ONE UPDATE:
+tags of AE lines (`tag_manuel`, by EJ and poste), set-based:
 
-    UPDATE ligne SET tags = NULLIF(CONCAT_WS(' ', CASE WHEN <rule of tag 1> THEN 'tag1' END, …, manual), '')
-    WHERE tags IS DISTINCT FROM <the same expression>
+    UPDATE ligne SET tags = NULLIF(CONCAT_WS(' ', CASE WHEN <rules of tag 1> THEN 'tag1' END, …), '')
+    WHERE <no manual tag for its EJ> AND tags IS DISTINCT FROM <the same expression>
+    -- then the same, plus the manual tags, for the lines of the EJs having some (joined to tag_manuel)
 
 The rules of one tag are OR-ed; a rule tag the manual tags already carry is not repeated; only the
 lines whose tags change are written (DuckDB versions every written row: most lines keep theirs).
@@ -116,18 +117,23 @@ def active_rules(conn: Connection) -> dict[str, list[sa.ColumnElement[bool]]]:
     return dict(sorted(by_tag.items()))
 
 
-def tags_expression(by_tag: dict[str, list[sa.ColumnElement[bool]]]) -> sa.ColumnElement[str]:
+def _joined(parts: list[sa.ColumnElement[str]]) -> sa.ColumnElement[str]:
+    if not parts:  # no active rule
+        return sa.null()
+    return sa.func.nullif(sa.func.concat_ws(sa.literal(" "), *parts), sa.literal(""))
+
+
+def rules_expression(by_tag: dict[str, list[sa.ColumnElement[bool]]]) -> sa.ColumnElement[str]:
+    """The rule tags of a line of `ligne`, space-separated, NULL when none."""
+    return _joined([sa.case((sa.or_(*clauses), sa.literal(tag))) for tag, clauses in by_tag.items()])
+
+
+def manual_expression(by_tag: dict[str, list[sa.ColumnElement[bool]]]) -> sa.ColumnElement[str]:
     """The tags of a line of `ligne` joined to its manual tags (`tag_manuel`, NULL when none): rule
-    tags then manual ones, space-separated, NULL when none. Two branches: most lines have no manual
-    tag and skip the work of not repeating one."""
+    tags not among the manual ones, then the manual ones."""
     manual = tag_manuel.c.tags
-    padded_manual = sa.literal(" ") + manual + sa.literal(" ")
-
-    def joined(parts: list[sa.ColumnElement[str]]) -> sa.ColumnElement[str]:
-        return sa.func.nullif(sa.func.concat_ws(sa.literal(" "), *parts), sa.literal(""))
-
-    rules_only = [sa.case((sa.or_(*clauses), sa.literal(tag))) for tag, clauses in by_tag.items()]
-    with_manual = [
+    padded_manual = sa.func.coalesce(sa.literal(" ") + manual + sa.literal(" "), sa.literal(""))
+    parts = [
         sa.case(
             (
                 sa.and_(sa.or_(*clauses), sa.func.strpos(padded_manual, sa.literal(f" {tag} ")) == 0),
@@ -136,10 +142,8 @@ def tags_expression(by_tag: dict[str, list[sa.ColumnElement[bool]]]) -> sa.Colum
         )
         for tag, clauses in by_tag.items()
     ]
-    with_manual.append(sa.func.nullif(sa.func.trim(manual), ""))
-    if not rules_only:
-        return joined(with_manual)
-    return sa.case((manual.is_(None), joined(rules_only)), else_=joined(with_manual))
+    parts.append(sa.func.nullif(sa.func.trim(manual), ""))
+    return _joined(parts)
 
 
 def _with_manual() -> sa.FromClause:
@@ -154,15 +158,31 @@ def _with_manual() -> sa.FromClause:
 
 
 def reapply_bilan(conn: Connection) -> Bilan:
-    """Recompute `ligne.tags` of every line in one UPDATE; what it did."""
-    expression = tags_expression(active_rules(conn))
+    """Recompute `ligne.tags` of every line; what it did. Two UPDATEs, each line written by one of
+    them and only when its tags change: the lines of an EJ without manual tags (nearly all) by a
+    scan of `ligne` alone, the others through a join to `tag_manuel`. (One UPDATE joining every line
+    to `tag_manuel` took three times longer on DuckDB: the join's output comes unordered and the
+    writes scatter.)"""
+    by_tag = active_rules(conn)
+    manual_ejs = sa.select(tag_manuel.c.n_ej)
+    has_manual = sa.and_(ligne.c.source == SOURCE_AE, ligne.c.n_ej.in_(manual_ejs))
+    rules = rules_expression(by_tag)
+    changed = conn.execute(
+        ligne.update()
+        .values(tags=rules)
+        .where(
+            sa.or_(ligne.c.source != SOURCE_AE, ligne.c.n_ej.is_(None), ligne.c.n_ej.not_in(manual_ejs)),
+            ligne.c.tags.is_distinct_from(rules),
+        )
+    ).rowcount
+    merged = manual_expression(by_tag)
     new = (
-        sa.select(ligne.c.id, ligne.c.partie, expression.label("tags"))
+        sa.select(ligne.c.id, ligne.c.partie, merged.label("tags"))
         .select_from(_with_manual())
-        .where(ligne.c.tags.is_distinct_from(expression))
+        .where(has_manual, ligne.c.tags.is_distinct_from(merged))
         .subquery("nouvelles")
     )
-    changed = conn.execute(
+    changed += conn.execute(
         ligne.update().values(tags=new.c.tags).where(ligne.c.id == new.c.id, ligne.c.partie == new.c.partie)
     ).rowcount
     tagged = conn.execute(
