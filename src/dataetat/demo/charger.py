@@ -1,32 +1,45 @@
-"""Import the demo's other sources through the real import path (`store.sources_import.import_source`),
-in dependency order: QPV contours first (labels), then SIRET → QPV (beneficiaries' QPV), the lieu
-d'action split (needs the Chorus EJs already imported), the operators' aids, the PVD/ACV communes.
+"""Import the demo's other sources through the real import path (`store.sources_import.import_source`).
 
-    results = import_demo_sources(engine, sources, report=print_report)
+Two steps, around the Chorus and SIRENE imports of `dataetat demo`:
 
-Every import re-applies the tags (`apres=etiquetage.reapply`), like the CLI and upload jobs. This
-module is the only one of demo/ importing query/ (for that callback), and does so lazily.
+    import_demo_zonages(engine, sources, report)   # BEFORE Chorus: QPV contours, SIRET → QPV
+    ... Chorus AE/CP, SIRENE ...
+    import_demo_sources(engine, sources, report)   # AFTER: lieu d'action, ADEME, France 2030, PVD, ACV
+
+QPV contours and SIRET → QPV each rebuild the whole read model (readmodel.rebuild_all): imported
+first, they rebuild an empty one (on PostgreSQL, 200,000 demo lines rebuilt took minutes); the
+Chorus import then places every line in its QPV. The lieu d'action needs the EJs already imported.
+`import_demo_sources(..., zonages=True)` imports everything, in order, when Chorus is already there.
+
+Every import re-applies the tags (`apres=etiquetage.reapply`), like the CLI and upload jobs. This is
+the only module of demo/ importing query/ (for that callback), and it does so inside the functions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
 from dataetat.demo.sources import SourceFiles
 from dataetat.ingest.problems import Report
 
+Reporter = Callable[[Report], None]
+
 
 class DemoImportError(RuntimeError):
     """A generated file was refused: the demo generator and the importer disagree."""
 
 
-def import_order(files: SourceFiles) -> list[tuple[str, object, int | None]]:
-    """(kind of import_source, path, découpage) in the order they must be imported."""
+def zonages_order(files: SourceFiles) -> list[tuple[str, Path, int | None]]:
+    """(kind of import_source, path, découpage): what goes before the Chorus files."""
+    return [("qpv", files.qpv, 2024), ("siret-qpv", files.siret_qpv, None)]
+
+
+def sources_order(files: SourceFiles) -> list[tuple[str, Path, int | None]]:
+    """What goes after the Chorus and SIRENE files."""
     return [
-        ("qpv", files.qpv, 2024),
-        ("siret-qpv", files.siret_qpv, None),
         ("qpv-lieu-action", files.qpv_lieu_action, None),
         ("ademe", files.ademe, None),
         ("france2030", files.france_2030, None),
@@ -35,15 +48,14 @@ def import_order(files: SourceFiles) -> list[tuple[str, object, int | None]]:
     ]
 
 
-def import_demo_sources(
-    engine: Engine, files: SourceFiles, report: Callable[[Report], None] | None = None
+def _run(
+    engine: Engine, order: list[tuple[str, Path, int | None]], report: Reporter | None
 ) -> dict[str, int]:
-    """Import every file; kind → lines imported. Raises DemoImportError when one is refused."""
     from dataetat.query.etiquetage import reapply
     from dataetat.store.sources_import import import_source
 
     imported: dict[str, int] = {}
-    for kind, path, decoupage in import_order(files):
+    for kind, path, decoupage in order:
         result = import_source(engine, kind, path, decoupage=decoupage, apres=reapply)
         if report is not None:
             report(result.report)
@@ -51,3 +63,17 @@ def import_demo_sources(
             raise DemoImportError(f"Fichier de démonstration refusé : {path} ({kind})")
         imported[kind] = result.report.lignes_importees
     return imported
+
+
+def import_demo_zonages(engine: Engine, files: SourceFiles, report: Reporter | None = None) -> dict[str, int]:
+    """QPV contours and SIRET → QPV; kind → rows imported. Raises DemoImportError on a refusal."""
+    return _run(engine, zonages_order(files), report)
+
+
+def import_demo_sources(
+    engine: Engine, files: SourceFiles, report: Reporter | None = None, *, zonages: bool = False
+) -> dict[str, int]:
+    """Lieu d'action, ADEME, France 2030, PVD, ACV (and first the zonages when `zonages`);
+    kind → rows imported. Raises DemoImportError on a refusal."""
+    order = (zonages_order(files) if zonages else []) + sources_order(files)
+    return _run(engine, order, report)
