@@ -279,13 +279,8 @@ class Recherche:
         """The tag-rule filters of this search (no form field) in plain French."""
         from dataetat.query import filters
 
-        params = SearchParams(
-            theme=self.theme,
-            objet=self.objet,
-            referentiel_programmation_libelle=self.referentiel_programmation_libelle,
-            cper=self.cper or None,
-            dispositif=self.dispositif,
-        )
+        params = self.to_params(grouped=False)
+        params = SearchParams(**{name: getattr(params, name) for name in OTHER_FILTERS})
         return [f.description for f in filters.build(params)]
 
     def other_fields(self) -> list[tuple[str, str]]:
