@@ -222,7 +222,9 @@ def demo(
     ] = True,
 ) -> None:
     """Générer des données, les importer par le vrai chemin d'import, puis servir l'application."""
+    from dataetat.demo.charger import DemoImportError, import_demo_sources, import_demo_zonages
     from dataetat.demo.generator import generate as run_generate
+    from dataetat.demo.sources import generate_sources
     from dataetat.query import etiquetage
     from dataetat.store import database
     from dataetat.store.beneficiaires import import_sirene as run_sirene
@@ -232,16 +234,26 @@ def demo(
     engine = engine_of_settings()
     database.init(engine)
     files = run_generate(lignes, out)
-    for ae, cp in zip(files.ae, files.cp, strict=True):
-        result = run_import(engine, [ae, cp], ImportOptions(region=files.region), apres=etiquetage.reapply)
-        for report in result.reports:
-            print_report(report)
-        if not result.written:
-            raise typer.Exit(1)
-    count, _ = run_sirene(
-        engine, [files.sirene_etablissements, files.sirene_unites_legales], apres=etiquetage.reapply
-    )
-    console.print(f"{count} bénéficiaires importés depuis SIRENE.")
+    sources = generate_sources(out, files, seed=53)
+    try:
+        # QPV contours and SIRET→QPV first: the Chorus import then places its lines in their QPVs.
+        import_demo_zonages(engine, sources, report=print_report)
+        for ae, cp in zip(files.ae, files.cp, strict=True):
+            result = run_import(
+                engine, [ae, cp], ImportOptions(region=files.region), apres=etiquetage.reapply
+            )
+            for report in result.reports:
+                print_report(report)
+            if not result.written:
+                raise typer.Exit(1)
+        count, _ = run_sirene(
+            engine, [files.sirene_etablissements, files.sirene_unites_legales], apres=etiquetage.reapply
+        )
+        console.print(f"{count} bénéficiaires importés depuis SIRENE.")
+        import_demo_sources(engine, sources, report=print_report)
+    except DemoImportError as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from e
     print_demo_accounts(create_demo_accounts(engine))
     engine.dispose()
     if serve_after:
