@@ -32,7 +32,9 @@ _MEASURE = (
 def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Seconds and peak RSS (MB) of one command, measured by a parent of its own."""
     start = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", _MEASURE, *cmd], env=env, check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *cmd], env=env, check=True, capture_output=True, text=True
+    )
     return time.perf_counter() - start, int(out.stdout.split()[-1]) / 1024
 
 

@@ -297,8 +297,15 @@ MATRIX: dict[tuple[str, str], list[Cas]] = {
         Cas(ADMIN_PAGE, query={"supprimer": "10"}),
     ],
     ("POST", "/admin/etiquettes"): [
-        Cas(S(303, 403, 403, 403, 403, 200), form={"tag": "essai", "parametres": "source=ADEME", "action": "apercu"}),
-        Cas(S(303, 403, 403, 403, 403, 303), form={"tag": "essai", "parametres": "source=ADEME"}, redirige="ok=ajoutee"),
+        Cas(
+            S(303, 403, 403, 403, 403, 200),
+            form={"tag": "essai", "parametres": "source=ADEME", "action": "apercu"},
+        ),
+        Cas(
+            S(303, 403, 403, 403, 403, 303),
+            form={"tag": "essai", "parametres": "source=ADEME"},
+            redirige="ok=ajoutee",
+        ),
     ],
     ("POST", "/admin/etiquettes/reappliquer"): [
         Cas(S(303, 403, 403, 403, 403, 303), form={}, redirige="ok=reappliquees")
@@ -312,7 +319,12 @@ MATRIX: dict[tuple[str, str], list[Cas]] = {
         )
     ],
     ("POST", "/admin/etiquettes/{regle_id}/actif"): [
-        Cas(S(303, 403, 403, 403, 403, 303), chemin={"regle_id": "9"}, form={"actif": "1"}, redirige="ok=activee")
+        Cas(
+            S(303, 403, 403, 403, 403, 303),
+            chemin={"regle_id": "9"},
+            form={"actif": "1"},
+            redirige="ok=activee",
+        )
     ],
     ("POST", "/admin/etiquettes/{regle_id}/suppression"): [
         Cas(S(303, 403, 403, 403, 403, 303), chemin={"regle_id": "10"}, form={}, redirige="ok=supprimee")

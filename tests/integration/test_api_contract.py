@@ -280,14 +280,14 @@ def test_groups_page_boundaries(api):
 
 def test_colonnes_choose_the_fields(api):
     line = get(api, colonnes="n_ej,annee", n_ej="1002")["lignes"][0]
-    assert line == {"id": line["id"], "n_ej": "1002", "annee": 2023}
+    assert line == {"id": line["id"], "partie": 0, "n_ej": "1002", "annee": 2023}
     line = get(api, colonnes="n_ej,n_ej", n_ej="1002")["lignes"][0]
-    assert line == {"id": line["id"], "n_ej": "1002"}
+    assert line == {"id": line["id"], "partie": 0, "n_ej": "1002"}
     line = get(api, colonnes="programme_code", n_ej="1002")["lignes"][0]
-    assert set(line) == {"id", "programme_code", "programme_label"}
+    assert set(line) == {"id", "partie", "programme_code", "programme_label"}
     default = {c.code for c in COLONNES if c.default}
     labels = {c.label_column for c in COLONNES if c.default and c.label_column}
-    assert set(get(api, n_ej="1002")["lignes"][0]) == {"id"} | default | labels
+    assert set(get(api, n_ej="1002")["lignes"][0]) == {"id", "partie"} | default | labels
 
 
 ERRORS = [

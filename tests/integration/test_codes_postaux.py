@@ -129,11 +129,13 @@ def test_import_referentiel_code_postal(settings, engine, tmp_path, monkeypatch)
     assert codes(settings, COMMUNES, q="35160")[:5] == communes_of("35160")[:5]
 
 
-def test_migration_fills_a_base_that_has_referentials(settings):
+def test_migration_fills_a_base_that_has_referentials(settings, monkeypatch):
     engine = make_engine(settings)
     try:
         migrate.upgrade(engine, "0002")
         frames = {k: v for k, v in load_bundled().items() if k != "code_postal"}
+        # The read model of today needs the schema of today (at revision 0002 it is empty anyway).
+        monkeypatch.setattr(referentiels.readmodel, "rebuild_all", lambda conn: None)
         with engine.begin() as conn:
             referentiels.load(conn, frames)
         migrate.upgrade(engine)

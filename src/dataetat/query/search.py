@@ -76,7 +76,7 @@ def search(conn: Connection, params: SearchParams, region: str | None = None) ->
 
 def _lines(conn, params, clauses, offset):
     names = list(dict.fromkeys(params.colonnes)) or [col.code for col in COLONNES if col.default]
-    columns = [ligne.c.id, *(ligne.c[n] for n in names)]
+    columns = [ligne.c.id, ligne.c.partie, *(ligne.c[n] for n in names)]
     for n in names:
         label = BY_CODE[n].label_column
         if label and label not in names:

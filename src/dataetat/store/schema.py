@@ -419,7 +419,9 @@ ligne = sa.Table(
     sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),  # engagement, cp or aide id
     # 0: the line (or what is left of it after its QPV split); 1..n: its part in a QPV lieu d'action.
     sa.Column("partie", sa.SmallInteger, primary_key=True, autoincrement=False, server_default="0"),
-    sa.Column("source", sa.String, nullable=False),  # FINANCIAL_DATA_AE | FINANCIAL_DATA_CP | ADEME | FRANCE_2030
+    sa.Column(
+        "source", sa.String, nullable=False
+    ),  # FINANCIAL_DATA_AE | FINANCIAL_DATA_CP | ADEME | FRANCE_2030
     sa.Column("data_source", sa.String),
     sa.Column("source_region", sa.String),
     sa.Column("n_ej", sa.String),
