@@ -14,6 +14,7 @@ import polars as pl
 
 import dataetat
 from dataetat.demo.sources_noms import ACTIONS, QUARTIERS
+from dataetat.ingest.qpv_csv import LIEU_COLUMNS
 
 COMMUNES_GEO = Path(dataetat.__file__).resolve().parent / "web" / "static" / "geo" / "communes.json"
 LABEL_SUFFIX = " (QPV fictif de démonstration)"
@@ -213,17 +214,7 @@ def write_lieu_action(ejs: pl.DataFrame, qpvs: list[Qpv], path: Path, seed: int,
             ref = f"PREFD{key[0]}-{year % 100:02d}-{seq[key]:04d}-{part}"
             label = f"{action} {q.label.removesuffix(LABEL_SUFFIX)}"
             rows.append((str(year), ref, ej["n_ej"], q.code, q.code, str(euros), label, siret))
-    header = (
-        "annee_exercice",
-        "ref_action",
-        "ej",
-        "code_qpv",
-        "code_qpv24",
-        "montant_ventillé",
-        "libellé action",
-        "siret",
-    )
-    frame = pl.DataFrame(rows, schema=list(header), orient="row")
+    frame = pl.DataFrame(rows, schema=LIEU_COLUMNS, orient="row")
     with path.open("wb") as handle:
         handle.write(b"\xef\xbb\xbf")
         frame.write_csv(handle, line_terminator="\n", quote_style="necessary")
