@@ -147,3 +147,24 @@ def test_a_row_of_the_table_filters_the_search(page: Page):
     assert urlsplit(page.url).query == urlsplit(href).query
     expect(page.locator("#recherche")).to_be_visible()
     wait_drawn(page)
+
+
+def test_the_qpv_level_draws_the_quartiers_and_a_click_filters_on_one(page: Page):
+    """The demo base holds fictitious QPVs (contours, SIRET→QPV, lieu d'action): the QPV level draws
+    them, its table adds up to the search with the lines outside any QPV, a zone filters on its QPV."""
+    page.goto("/?vue=carte")
+    wait_drawn(page)
+    timings = redraw_after(page, lambda: page.select_option("#carte-niveau", "qpv"))
+    assert timings["niveau"] == "qpv"
+    total = page.evaluate("fetch('/api/v1/lignes?page_size=1').then(r => r.json()).then(b => b.total)")
+    assert abs(table_total(page)[1] - total["montant_ae"]) < 0.01
+    expect(page.locator(f"{CARTE} .carte__etat")).to_contain_text("hors QPV")
+    point = zone_point(page)
+    assert point is not None and point["code"].startswith("Q")
+    screenshot(page, "carte-qpv")
+    page.mouse.click(point["x"], point["y"])
+    page.wait_for_url(re.compile(r"code_geo="))
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["niveau_geo"] == ["qpv24"] and query["code_geo"] == [point["code"]]
+    wait_drawn(page)
+    check_accessibility(page)

@@ -310,3 +310,13 @@ def test_a_lieu_action_file_splits_the_lines_already_imported(engine, tmp_path):
     assert parts == {"QN03501M": Decimal("1000.00"), "QN03502M": Decimal("3000.00")}  # nothing left outside
     with engine.connect() as conn:
         assert search(conn, SearchParams()).total.montant_ae == 4000
+
+
+def test_the_map_at_qpv_level_draws_each_part_in_its_quartier(split):
+    from dataetat.query.carte import carte
+
+    with split.connect() as conn:
+        result = carte(conn, SearchParams(), "qpv")
+    assert {z.code: z.montant_ae for z in result.zones} == {"QN03501M": 1000, "QN03502M": 2000}
+    assert result.zones[0].label == "Le Blosne"
+    assert (result.sans_zone.montant_ae, result.total.montant_ae) == (1050, 4050)

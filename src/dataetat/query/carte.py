@@ -12,6 +12,10 @@ Which zone a line is drawn in — one zone per line, so that the zones add up to
 
 In SQL: `GROUP BY coalesce(beneficiaire_<niveau>_code, localisation_<niveau>_code)`.
 
+At the QPV level a line is drawn in `qpv_code`: the QPV of its lieu d'action (a line split across
+QPVs is drawn in each with its part), else its beneficiary's 2024 QPV, else 2015; `sans_zone` holds
+the lines outside any QPV.
+
 This is stricter than the zone *filter* (niveau_geo + code_geo, see filters.py), where a line is in a
 zone when its beneficiary, its localisation or its centre de coûts' département is in it: a line
 counts once on the map but may match the filters of several zones. So after clicking a zone, the
@@ -32,7 +36,7 @@ from dataetat.query.params import QueryError, SearchParams
 from dataetat.query.search import where
 from dataetat.store.schema import ligne
 
-NIVEAUX = {"region": "Région", "departement": "Département", "epci": "EPCI", "commune": "Commune"}
+NIVEAUX = {"region": "Région", "departement": "Département", "epci": "EPCI", "commune": "Commune", "qpv": "QPV"}
 VALEURS = {"montant_ae": "Montant engagé (AE)", "montant_cp": "Montant payé (CP)"}
 
 
@@ -85,6 +89,8 @@ def check(niveau: str | None, valeur: str | None) -> tuple[str, str]:
 
 def zone_of(niveau: str) -> tuple[sa.ColumnElement[Any], sa.ColumnElement[Any]]:
     """The code and label of the zone of a line at `niveau` (the rule of the module docstring)."""
+    if niveau == "qpv":
+        return ligne.c.qpv_code, ligne.c.qpv_label
     benef, loc = ligne.c[f"beneficiaire_{niveau}_code"], ligne.c[f"localisation_{niveau}_code"]
     code = sa.func.coalesce(benef, loc)
     label = sa.case(

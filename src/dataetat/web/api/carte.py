@@ -13,7 +13,7 @@ router = APIRouter(prefix="/api/v1")
 
 @router.get("/carte")
 async def carte(request: Request, me: CurrentIdentity, db: Db) -> dict:
-    """Zones of a search at one level. `niveau`: region, departement (default), epci or commune;
+    """Zones of a search at one level. `niveau`: region, departement (default), epci, commune or qpv;
     `valeur`: montant_ae (default) or montant_cp (the order of the zones); every other parameter:
     the search, as /api/v1/lignes. A line is in the zone of its beneficiary, else of its
     localisation interministérielle; lines with neither at that level are counted in `sans_zone`,

@@ -1,15 +1,16 @@
-// Map of the current search ("Carte"): Σ AE or Σ CP by région, département, EPCI or commune, drawn
-// with MapLibre GL over the shipped GeoJSON contours (/static/geo/, no tile server), colours by
+// Map of the current search ("Carte"): Σ AE or Σ CP by région, département, EPCI, commune or QPV,
+// drawn with MapLibre GL over the shipped GeoJSON contours (/static/geo/, no tile server; the QPV
+// contours come from the QPV referential of the base, /api/v1/qpv/carte), colours by
 // quantiles with a legend written in euros, a tooltip, and the same figures as a table of links.
 // Clicking a zone (or its row) reloads the search filtered on it (niveau_geo, code_geo).
 //
 // Fast redraws: the map, its sources and the parsed contours live in this module, which outlives
 // the htmx swaps of the results; a new search only fetches /api/v1/carte and sets feature states.
 
-const NIVEAUX = { region: "Région", departement: "Département", epci: "EPCI", commune: "Commune" };
+const NIVEAUX = { region: "Région", departement: "Département", epci: "EPCI", commune: "Commune", qpv: "QPV" };
 const VALEURS = { montant_ae: "Montant engagé (AE)", montant_cp: "Montant payé (CP)" };
-const SANS = { region: "sans région connue", departement: "sans département connu", epci: "sans EPCI connu", commune: "sans commune connue" };
-const DRILL = { region: "departement", departement: "commune", arrondissement: "commune", epci: "commune", commune: "commune" };
+const SANS = { region: "sans région connue", departement: "sans département connu", epci: "sans EPCI connu", commune: "sans commune connue", qpv: "hors QPV" };
+const DRILL = { region: "departement", departement: "commune", arrondissement: "commune", epci: "commune", commune: "commune", qpv: "qpv", qpv24: "qpv" };
 const COULEURS = ["#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]; // ColorBrewer Blues, light → dark
 const SANS_DONNEE = "#e5e5e5";
 const TABLE_MAX = 1000;
@@ -44,8 +45,19 @@ async function getJson(url) {
   return body;
 }
 
+// The QPVs of the referential that hold lines the user may see, as points at their centres (a
+// quartier is a few hundred metres wide: its contour would be under a pixel on a région's map).
+async function quartiers() {
+  const body = await getJson("/api/v1/qpv/carte");
+  const features = body.features.filter((f) => f.properties.longitude != null && f.properties.latitude != null)
+    .map(({ properties: p }) => ({ type: "Feature", geometry: { type: "Point", coordinates: [p.longitude, p.latitude] }, properties: { code: p.code, nom: p.label } }));
+  return { type: "FeatureCollection", features };
+}
+
 function geometry(niveau) {
-  if (!geometries.has(niveau)) geometries.set(niveau, getJson(`/static/geo/${niveau === "epci" ? "epci" : niveau + "s"}.json`));
+  if (!geometries.has(niveau)) {
+    geometries.set(niveau, niveau === "qpv" ? quartiers() : getJson(`/static/geo/${niveau === "epci" ? "epci" : niveau + "s"}.json`));
+  }
   return geometries.get(niveau);
 }
 
@@ -82,7 +94,8 @@ function select(id, label, options, value) {
 
 function zoneUrl(page, niveau, codes) {
   const url = new URL(page, location.href);
-  url.searchParams.set("niveau_geo", niveau);
+  // A QPV code says its division: QN… the 2024 one (zone level qpv24), QP… the 2015 one (qpv).
+  url.searchParams.set("niveau_geo", niveau === "qpv" && codes[0].startsWith("QN") ? "qpv24" : niveau);
   url.searchParams.set("code_geo", codes.join(","));
   url.searchParams.set("vue", "carte");
   for (const name of ["page", "grouped"]) url.searchParams.delete(name);
@@ -201,6 +214,16 @@ function communes(geo, zones) {
   return { key, data: { type: "FeatureCollection", features } };
 }
 
+// Under the QPV discs, the départements' outlines, to know where one is.
+function context(departements, visible) {
+  const map = state.map;
+  if (!map.getSource("contexte")) {
+    map.addSource("contexte", { type: "geojson", data: departements });
+    map.addLayer({ id: "contexte-bord", type: "line", source: "contexte", paint: { "line-color": "#929292", "line-width": 0.8 } });
+  }
+  map.setLayoutProperty("contexte-bord", "visibility", visible ? "visible" : "none");
+}
+
 function showLevel(niveau, geo, zones) {
   const map = state.map;
   const source = `zones-${niveau}`;
@@ -214,14 +237,22 @@ function showLevel(niveau, geo, zones) {
   if (!state.sources.has(niveau)) {
     map.addSource(source, { type: "geojson", data, promoteId: "code" });
     const classe = ["coalesce", ["feature-state", "classe"], -1];
-    map.addLayer({ id: `${source}-fond`, type: "fill", source, paint: { "fill-color": ["match", classe, ...COULEURS.flatMap((c, i) => [i, c]), SANS_DONNEE], "fill-opacity": 0.9 } });
+    const couleur = ["match", classe, ...COULEURS.flatMap((c, i) => [i, c]), SANS_DONNEE];
     const survol = ["boolean", ["feature-state", "survol"], false];
-    map.addLayer({ id: `${source}-bord`, type: "line", source, paint: { "line-color": ["case", survol, "#000091", "#6a6a6a"], "line-width": ["case", survol, 2.5, niveau === "commune" ? 0.2 : 0.6] } });
+    if (niveau === "qpv") { // points: a disc per quartier, its border for the hover
+      map.addLayer({ id: `${source}-fond`, type: "circle", source, paint: { "circle-color": couleur, "circle-radius": ["case", survol, 9, 7], "circle-stroke-color": ["case", survol, "#000091", "#3a3a3a"], "circle-stroke-width": ["case", survol, 2.5, 1] } });
+    } else {
+      map.addLayer({ id: `${source}-fond`, type: "fill", source, paint: { "fill-color": couleur, "fill-opacity": 0.9 } });
+      map.addLayer({ id: `${source}-bord`, type: "line", source, paint: { "line-color": ["case", survol, "#000091", "#6a6a6a"], "line-width": ["case", survol, 2.5, niveau === "commune" ? 0.2 : 0.6] } });
+    }
     state.sources.add(niveau);
     hover(map, niveau);
   }
   for (const other of state.sources) {
-    for (const part of ["fond", "bord"]) map.setLayoutProperty(`zones-${other}-${part}`, "visibility", other === niveau ? "visible" : "none");
+    for (const part of ["fond", "bord"]) {
+      const id = `zones-${other}-${part}`;
+      if (map.getLayer(id)) map.setLayoutProperty(id, "visibility", other === niveau ? "visible" : "none");
+    }
   }
 }
 
@@ -242,7 +273,8 @@ async function draw(element) {
   status.textContent = "Chargement de la carte…";
   element.dataset.etat = "chargement"; // then "dessinee" or "erreur" (read by the browser tests and bench/web_bench.py)
   try {
-    const [lib, body, geo] = await Promise.all([loadMaplibre(), aggregate(api, niveau), geometry(niveau)]);
+    const [lib, body, geo, departements] = await Promise.all([loadMaplibre(), aggregate(api, niveau), geometry(niveau),
+      niveau === "qpv" ? geometry("departement") : null]);
     const fetched = performance.now();
     if (!state.map) createMap(lib, element);
     else if (!element.contains(state.box)) { element.querySelector(".carte__place")?.replaceWith(state.box); state.map.resize(); }
@@ -259,6 +291,7 @@ async function draw(element) {
     const zones = [...merged.values()];
     const classes = classify(zones, valeur);
     state.zones = merged;
+    if (departements || state.map.getSource("contexte")) context(departements, niveau === "qpv");
     showLevel(niveau, geo, zones);
     const source = `zones-${niveau}`;
     state.map.removeFeatureState({ source });
