@@ -37,3 +37,20 @@ def test_bad_file_upload_shows_its_error_report(page):
     expect(page.locator("#annonce-import")).to_have_text("Import refusé.")
     check_accessibility(page)
     screenshot(page, "rapport-import")
+
+
+def test_an_ademe_file_imported_from_the_page_shows_its_report_and_its_lines(page):
+    page.goto("/televersement")
+    form = page.locator("#televersement-sources")
+    page.select_option("#source-type", "ademe")
+    page.set_input_files("#source-fichier", TEST_DATA / "sources" / "ademe.csv")
+    form.get_by_role("button", name="Importer ce fichier").click()
+    expect(page).to_have_url(re.compile(r"/televersement/\d+$"))
+    expect(page.locator("#annonce-import")).to_have_text(re.compile(r"^Import terminé"), timeout=30_000)
+    expect(page.get_by_text("ademe.csv").first).to_be_visible()
+    check_accessibility(page)
+    screenshot(page, "rapport-import-ademe")
+    # Its lines are searchable like a Chorus line; the file (2021) replaced the demo's ADEME 2021 aids.
+    page.goto("/?source=ADEME&annee_min=2021&annee_max=2021&vue=lignes")
+    expect(page.locator("[data-total=count]")).to_have_text("3")
+    expect(page.locator(".tableau-lignes tbody tr", has_text="LACTEUS")).to_have_count(1)
