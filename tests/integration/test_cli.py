@@ -107,7 +107,7 @@ def test_query_json_shape(imported):
     assert body["has_next"] is False
     assert len(body["lignes"]) == 4
     for line in body["lignes"]:
-        assert set(line) == {"id", "n_ej", "montant_ae", "montant_cp", "tags"}
+        assert set(line) == {"id", "partie", "n_ej", "montant_ae", "montant_cp", "tags"}
         assert isinstance(line["montant_ae"], float) and isinstance(line["montant_cp"], float)
     by_ej = {line["n_ej"]: line for line in body["lignes"]}
     assert by_ej["2"]["montant_ae"] == 1234.56
@@ -160,8 +160,8 @@ def test_query_csv(imported):
     )
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(result.stdout), delimiter=";"))
-    assert rows[0] == ["id", "n_ej", "montant_ae"]
-    assert [r[1:] for r in rows[1:]] == [["2", "1234.56"], ["1", "10.0"], ["3", "5.0"], ["7", "0.0"]]
+    assert rows[0] == ["id", "partie", "n_ej", "montant_ae"]
+    assert [r[2:] for r in rows[1:]] == [["2", "1234.56"], ["1", "10.0"], ["3", "5.0"], ["7", "0.0"]]
 
 
 def test_query_table(imported):
