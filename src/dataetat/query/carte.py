@@ -36,7 +36,13 @@ from dataetat.query.params import QueryError, SearchParams
 from dataetat.query.search import where
 from dataetat.store.schema import ligne
 
-NIVEAUX = {"region": "Région", "departement": "Département", "epci": "EPCI", "commune": "Commune", "qpv": "QPV"}
+NIVEAUX = {
+    "region": "Région",
+    "departement": "Département",
+    "epci": "EPCI",
+    "commune": "Commune",
+    "qpv": "QPV",
+}
 VALEURS = {"montant_ae": "Montant engagé (AE)", "montant_cp": "Montant payé (CP)"}
 
 
