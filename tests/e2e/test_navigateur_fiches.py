@@ -108,3 +108,17 @@ def test_fiches_not_found(page: Page):
         assert response is not None and response.status == 404
         expect(page.locator("h1")).to_contain_text("introuvable")
     check_accessibility(page)
+
+
+def test_territory_page_of_a_quartier_shows_its_map(page: Page):
+    code = _first_group(page, "beneficiaire_qpv24_code")  # the demo's fictitious QPVs
+    response = page.goto(f"/territoires/qpv24/{code}")
+    assert response is not None and response.status == 200
+    expected = _total(page, f"niveau_geo=qpv24&code_geo={code}")
+    assert _shown_euros(page, "montant_ae") == round(expected["montant_ae"], 2)
+    carte = page.locator(".vue-js[data-vue=carte]")
+    expect(carte).to_have_attribute("data-etat", "dessinee", timeout=30_000)
+    expect(carte).to_have_attribute("data-niveau", "qpv")
+    expect(carte.locator(".carte__etat")).to_contain_text("qpv")
+    check_accessibility(page, exclude=[MAP_CANVAS])
+    screenshot(page, "fiche-territoire-qpv")

@@ -127,7 +127,7 @@ def test_territory_page_names_links_and_top_beneficiaries(settings, data):
         assert "data-imprimer" in html and "/static/app/fiches.js" in html
         assert "<script>" not in html and " style=" not in html  # CSP: no inline script or style
         qpv = api.get("/territoires/qpv24/QN03501M").text
-        assert "Maurepas Gros-Chêne" in qpv and 'data-vue="carte"' not in qpv
+        assert "Maurepas Gros-Chêne" in qpv and 'data-vue="carte"' in qpv
 
 
 def test_beneficiary_totals_by_source_are_the_api_totals(settings, data):

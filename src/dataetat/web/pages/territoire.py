@@ -20,7 +20,7 @@ from dataetat.web.pages.fiche_commune import annees, api_query, graphiques, part
 from dataetat.web.pages.templating import templates
 
 router = APIRouter(include_in_schema=False)
-CARTE = {"region", "departement", "epci", "commune"}  # levels the map of the search draws
+CARTE = {"region", "departement", "epci", "commune", "qpv", "qpv24"}  # levels the map of the search draws
 
 
 def _read(conn: Connection, niveau: str, code: str, years: list[int], region: str | None) -> dict | None:
