@@ -199,7 +199,7 @@ MATRIX: dict[tuple[str, str], list[Cas]] = {
         ),
     ],
     ("POST", "/televersement/sources"): [
-        Cas(S(303, 403, 403, 403, 400, 400), form={"source": "ademe"}),
+        Cas(S(303, 403, 403, 403, 403, 400), form={"source": "ademe"}),
         Cas(S(303, 403, 403, 403, 403, 400), form={"source": "qpv"}),
     ],
     ("GET", "/televersement/{job_id}"): [

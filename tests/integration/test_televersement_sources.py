@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.conftest import TEST_DATA
 
+from dataetat.store.sources_import import KINDS
 from dataetat.web import csrf
 from dataetat.web.app import create_app
 from dataetat.web.deps import Identity
@@ -77,8 +78,9 @@ def test_missing_kind_or_file_is_a_french_400(client):
     assert "Choisissez le type de fichier." in response.text and "Choisissez le fichier" in response.text
 
 
-def test_referential_kinds_are_for_administrators():
+def test_the_other_sources_are_for_administrators():
+    # They reach beyond a région (every région's aid of a year, the QPV split of any EJ, referentials).
     comptable = Identity("c@x.fr", "53", "COMPTABLE")
-    assert televersement._sources_of(comptable) == ["ademe", "france2030", "qpv-lieu-action"]
-    assert "qpv" in televersement._sources_of(Identity("a@x.fr", None, "ADMIN"))
+    assert televersement._sources_of(comptable) == []
+    assert televersement._sources_of(Identity("a@x.fr", None, "ADMIN")) == list(KINDS)
     assert televersement._sources_of(Identity("u@x.fr", "53", "USERS")) == []

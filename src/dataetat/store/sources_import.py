@@ -32,8 +32,6 @@ from dataetat.store.engine import insert_arrow
 from dataetat.store.schema import import_fichier, ref_region
 
 KINDS = ("ademe", "france2030", "qpv-lieu-action", "pvd", "acv", "qpv", "siret-qpv", "tags")
-# Kinds that replace a referential rather than add financial lines: administrators only on the page.
-REFERENTIAL_KINDS = ("qpv", "siret-qpv", "pvd", "acv", "tags")
 LABELS = {
     "ademe": "Aides attribuées par l'ADEME (CSV data.gouv.fr)",
     "france2030": "Lauréats France 2030 (CSV)",

@@ -36,7 +36,7 @@ from dataetat.jobs import imports as import_jobs
 from dataetat.query import lookups
 from dataetat.query.imports import history
 from dataetat.store import taches
-from dataetat.store.sources_import import KINDS, LABELS, REFERENTIAL_KINDS
+from dataetat.store.sources_import import KINDS, LABELS
 from dataetat.web import csrf
 from dataetat.web.deps import ROLE_RANK, Comptable, CurrentIdentity, Db, Identity
 from dataetat.web.errors import Forbidden, NotFound
@@ -171,11 +171,10 @@ async def envoyer(
 
 
 def _sources_of(me: Identity) -> list[str]:
-    """The other sources this identity may import: referential-like ones are for administrators."""
-    if ROLE_RANK.get(me.role, 0) < ROLE_RANK["COMPTABLE"]:
-        return []
-    admin = ROLE_RANK.get(me.role, 0) >= ROLE_RANK["ADMIN"]
-    return [k for k in KINDS if admin or k not in REFERENTIAL_KINDS]
+    """The other sources this identity may import: administrators only. Each file reaches beyond
+    a région — the aid of every région for its years (ADEME, France 2030), the QPV split of any EJ,
+    referentials — while a comptable's Chorus upload stays within their région."""
+    return list(KINDS) if ROLE_RANK.get(me.role, 0) >= ROLE_RANK["ADMIN"] else []
 
 
 @router.post("/televersement/sources")
@@ -191,8 +190,10 @@ async def envoyer_source(
     form = await request.form()
     kind = str(form.get("source") or "")
     valeurs = {"source": kind, "decoupage": str(form.get("decoupage") or "")}
-    if kind in REFERENTIAL_KINDS and kind not in _sources_of(me):
-        raise Forbidden("Charger ce référentiel est réservé aux administrateurs.")
+    if kind in KINDS and kind not in _sources_of(me):
+        raise Forbidden(
+            "Ces fichiers concernent toutes les régions : leur chargement est réservé aux administrateurs."
+        )
     erreurs = []
     if kind not in KINDS:
         erreurs.append("Choisissez le type de fichier.")
