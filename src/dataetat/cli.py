@@ -94,6 +94,7 @@ def import_chorus(
     ] = None,
 ) -> None:
     """Importer des exports Chorus : format détecté, fichier vérifié en entier, import atomique."""
+    from dataetat.ingest.empreinte import sha256_of
     from dataetat.jobs import journal
     from dataetat.query import etiquetage
     from dataetat.store import audit
@@ -111,7 +112,7 @@ def import_chorus(
             lambda name, n: progress.update(task, description=name, completed=n),
             apres=etiquetage.reapply,
         )
-    digests = {f.name: journal.sha256_of(f) for f in fichiers}
+    digests = {f.name: sha256_of(f) for f in fichiers}
     with engine.begin() as conn:
         journal.record_import(
             conn,
@@ -167,7 +168,7 @@ def import_referentiel(
     fichier: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
 ) -> None:
     """Charger une nouvelle version d'un référentiel : calculette, communes, epci, programme-theme…"""
-    from dataetat.jobs import journal
+    from dataetat.ingest.empreinte import sha256_of
     from dataetat.query import etiquetage
     from dataetat.referentiels.readers import KIND_HELP, READERS, ReferentielError
     from dataetat.store import audit, referentiels
@@ -182,7 +183,7 @@ def import_referentiel(
     except ReferentielError as e:  # refused before the database is opened: nothing to audit there
         err.print(f"[red]{e}[/red]")
         raise typer.Exit(1) from e
-    details = {"type": kind, "fichier": fichier.name, "sha256": journal.sha256_of(fichier)}
+    details = {"type": kind, "fichier": fichier.name, "sha256": sha256_of(fichier)}
     with engine_of_settings().begin() as conn:
         loaded = referentiels.load(conn, frames)
         etiquetage.reapply(conn)  # themes, communes, labels… change what the tag rules find

@@ -177,8 +177,8 @@ def _constraint(note: str, constraints: dict, column: str) -> str:
 
 
 def read_ademe(path: Path) -> sc.SourceFile:
-    report = Report(path.name, format="ademe", kind="ademe")
-    source = sc.SourceFile(path, report, sc.sha256_of(path))
+    source = sc.open_source(path, "ademe", "ademe")
+    report = source.report
     try:
         frame = sc.read_table(path, report, columns=COLUMNS, optional=OPTIONAL, aliases=ALIASES)
     except FileUnreadable:

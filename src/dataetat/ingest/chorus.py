@@ -7,7 +7,6 @@ for valid, rejected in chorus.batches():     # the report fills up as batches go
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ import polars as pl
 import pyarrow as pa
 
 from dataetat.ingest.detect import Detected, detect
+from dataetat.ingest.empreinte import sha256_of
 from dataetat.ingest.problems import FileUnreadable, Report
 from dataetat.ingest.read import iter_batches
 from dataetat.ingest.validate import Context, validate
@@ -82,12 +82,4 @@ def open_chorus(path: Path, options: ChorusOptions) -> ChorusFile:
         raise FileUnreadable(report)
     region = options.region.zfill(2) if options.region else None
     context = Context(det.format, det.kind, annee, region, options.societes, det.names)
-    return ChorusFile(path, det, context, report, sha256=_sha256(path))
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return ChorusFile(path, det, context, report, sha256=sha256_of(path))

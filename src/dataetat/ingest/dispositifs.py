@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from dataetat.ingest import source_csv as sc
-from dataetat.ingest.problems import FileUnreadable, Report
+from dataetat.ingest.problems import FileUnreadable
 from dataetat.model import normalise as n
 
 DISPOSITIFS = {
@@ -27,8 +27,8 @@ TAG_COLUMNS = ["n_ej", "n_poste_ej", "tags"]
 
 
 def read_dispositif(path: Path, dispositif: str) -> sc.SourceFile:
-    report = Report(path.name, format=dispositif, kind=dispositif)
-    source = sc.SourceFile(path, report, sc.sha256_of(path))
+    source = sc.open_source(path, dispositif, dispositif)
+    report = source.report
     try:
         frame = sc.read_table(path, report, columns=DISPOSITIFS[dispositif])
     except FileUnreadable:
@@ -76,8 +76,8 @@ def read_dispositif(path: Path, dispositif: str) -> sc.SourceFile:
 
 
 def read_tags(path: Path) -> sc.SourceFile:
-    report = Report(path.name, format="tags", kind="tags")
-    source = sc.SourceFile(path, report, sc.sha256_of(path))
+    source = sc.open_source(path, "tags", "tags")
+    report = source.report
     try:
         frame = sc.read_table(
             path,

@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from dataetat.ingest import source_csv as sc
-from dataetat.ingest.problems import FileUnreadable, Report
+from dataetat.ingest.problems import FileUnreadable
 
 SOURCE = "FRANCE_2030"
 COLUMNS = [
@@ -59,8 +59,8 @@ def siret_or_null(col: str) -> pl.Expr:
 
 
 def read_france2030(path: Path, regions: dict[str, str]) -> sc.SourceFile:
-    report = Report(path.name, format="france-2030", kind="france2030")
-    source = sc.SourceFile(path, report, sc.sha256_of(path))
+    source = sc.open_source(path, "france-2030", "france2030")
+    report = source.report
     try:
         frame = sc.read_table(path, report, columns=COLUMNS, empties=EMPTIES)
     except FileUnreadable:

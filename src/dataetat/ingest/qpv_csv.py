@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from dataetat.ingest import source_csv as sc
-from dataetat.ingest.problems import FileUnreadable, Report
+from dataetat.ingest.problems import FileUnreadable
 from dataetat.model import normalise as n
 
 QPV_CODE = r"^Q[PN][0-9A-Z]{5,7}$"
@@ -42,8 +42,8 @@ def _of(code: pl.Expr, prefix: str) -> pl.Expr:
 
 
 def read_lieu_action(path: Path) -> sc.SourceFile:
-    report = Report(path.name, format="qpv-lieu-action", kind="qpv-lieu-action")
-    source = sc.SourceFile(path, report, sc.sha256_of(path))
+    source = sc.open_source(path, "qpv-lieu-action", "qpv-lieu-action")
+    report = source.report
     try:
         frame = sc.read_table(path, report, columns=LIEU_COLUMNS, aliases=LIEU_ALIASES, empties=LIEU_EMPTIES)
     except FileUnreadable:
@@ -107,8 +107,8 @@ def read_lieu_action(path: Path) -> sc.SourceFile:
 
 
 def read_siret_qpv(path: Path) -> sc.SourceFile:
-    report = Report(path.name, format="siret-qpv", kind="siret-qpv")
-    source = sc.SourceFile(path, report, sc.sha256_of(path))
+    source = sc.open_source(path, "siret-qpv", "siret-qpv")
+    report = source.report
     try:
         frame = sc.read_table(
             path, report, columns=SIRET_QPV_COLUMNS, delimiter=";", empties=SIRET_QPV_NONE, extra_ok=True

@@ -33,8 +33,8 @@ _WGS84_NAMES = ("CRS84", "4326", "WGS84", "WGS 84")
 
 def read_qpv(path: Path, decoupage: int | None = None) -> sc.SourceFile:
     kind = "shapefile" if path.suffix.lower() in (".zip", ".shp") else "geojson"
-    report = Report(path.name, format=kind, kind="qpv")
-    source = sc.SourceFile(path, report, sc.sha256_of(path))
+    source = sc.open_source(path, kind, "qpv")
+    report = source.report
     try:
         features, crs = _shapefile(path, report) if kind == "shapefile" else _geojson(path, report)
         transform = _transformer(crs, report)

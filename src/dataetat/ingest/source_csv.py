@@ -11,7 +11,6 @@ line (1 = header), column and value. Cells are stripped; `empties` become null.
 from __future__ import annotations
 
 import csv
-import hashlib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
+from dataetat.ingest.empreinte import sha256_of
 from dataetat.ingest.problems import MAX_PROBLEMS, FileUnreadable, Report
 
 _MAGIC = {b"%PDF": "c'est un PDF", b"PK\x03\x04": "c'est un classeur Excel ou une archive ZIP"}
@@ -41,12 +41,9 @@ class SourceFile:
         return self.report.valid and self.frame is not None
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def open_source(path: Path, fmt: str, kind: str) -> SourceFile:
+    """A file of a source about to be read: an empty report and its SHA-256."""
+    return SourceFile(path, Report(path.name, format=fmt, kind=kind), sha256_of(path))
 
 
 def fold(text: str) -> str:

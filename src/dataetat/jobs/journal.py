@@ -8,8 +8,6 @@ the end of a job, the export routes, the command line).
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -81,14 +79,6 @@ def record_import(
     if erreur:
         details["erreur"], resultat = erreur, audit.ECHEC
     return audit.record(conn, "import", qui, region=region, details=details, resultat=resultat)
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def record_job(
