@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dataetat.query.params import QueryError, SearchParams
-from dataetat.query.search import where
+from dataetat.query.search import exact, where
 from dataetat.store.schema import ligne
 
 NIVEAUX = {
@@ -133,7 +133,7 @@ def carte(
     sans_zone = [0, Decimal(0), Decimal(0)]
     total = [0, Decimal(0), Decimal(0)]
     for z_code, z_label, n, ae, cp in rows:
-        ae, cp = _exact(ae), _exact(cp)
+        ae, cp = exact(ae), exact(cp)
         total = [total[0] + n, total[1] + ae, total[2] + cp]
         if z_code is None:
             sans_zone = [n, ae, cp]
@@ -148,9 +148,3 @@ def carte(
         total=Somme(total[0], float(total[1]), float(total[2])),
         description=description,
     )
-
-
-def _exact(value: Any) -> Decimal:
-    if value is None:
-        return Decimal(0)
-    return value if isinstance(value, Decimal) else Decimal(str(value))

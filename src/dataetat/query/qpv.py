@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dataetat.query.params import QueryError, SearchParams
-from dataetat.query.search import jsonable, where
+from dataetat.query.search import exact, jsonable, where
 from dataetat.store.schema import ligne, ref_qpv
 
 c = ligne.c
@@ -177,13 +177,13 @@ def par_qpv(
         .select_from(sums.outerjoin(ref_qpv, ref_qpv.c.code == sums.c.code))
         .order_by(sums.c.montant.desc(), sums.c.code)
     ).all()
-    total = sum((_exact(r.montant) for r in rows), Decimal(0))
+    total = sum((exact(r.montant) for r in rows), Decimal(0))
     return [
         QpvMontant(
             code=r.code,
             label=r.label or r.code,
             montant=float(r.montant),
-            part=float(_exact(r.montant) / total) if total else 0.0,
+            part=float(exact(r.montant) / total) if total else 0.0,
             actions=int(r.actions),
             longitude=_degrees(r.longitude),
             latitude=_degrees(r.latitude),
@@ -272,9 +272,3 @@ def themes(conn: Connection, region: str | None = None) -> list[str]:
 def _degrees(value: float | None) -> float | None:
     """A coordinate to 6 decimals (10 cm): DuckDB's FLOAT is single precision (-1.655 → -1.65499997)."""
     return None if value is None else round(float(value), 6)
-
-
-def _exact(value: Any) -> Decimal:
-    if value is None:
-        return Decimal(0)
-    return value if isinstance(value, Decimal) else Decimal(str(value))

@@ -125,6 +125,13 @@ def _groups(conn, params, clauses, offset):
     return groups, len(rows) > params.page_size
 
 
+def exact(value: Any) -> Decimal:
+    """A sum from the database as an exact Decimal (DuckDB may hand back a float; NULL is 0)."""
+    if value is None:
+        return Decimal(0)
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
 def jsonable(row: dict[str, Any]) -> dict[str, Any]:
     """Amounts as numbers, dates as ISO strings (JSON-ready, in place)."""
     for key, value in row.items():
