@@ -7,12 +7,10 @@ update, import history — happens in one transaction: an error or a kill leaves
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,7 +24,8 @@ from dataetat.ingest.rejects import RejectsWriter
 from dataetat.ingest.validate import STAGING
 from dataetat.model.enums import Kind
 from dataetat.store import readmodel, staging
-from dataetat.store.schema import ae_annee, cp, import_fichier, ref_societe
+from dataetat.store.historique import record_file
+from dataetat.store.schema import ae_annee, cp, ref_societe
 
 Progress = Callable[[str, int], None]  # (file name, lines read so far)
 After = Callable[
@@ -238,22 +237,14 @@ def _record(conn: Connection, chorus: ChorusFile, unknown: dict, totals: dict) -
                 "code-inconnu", colonne=referential, valeur=code, detail=f"{len(codes)} code(s) inconnu(s)"
             )
     feeds = staging.feeds_of(conn, import_id)
-    conn.execute(
-        import_fichier.insert().values(
-            id=import_id,
-            kind=f"chorus-{chorus.kind.value}",
-            filename=chorus.path.name,
-            sha256=chorus.sha256,
-            format=report.format,
-            data_source=",".join(sorted({f[0] for f in feeds})) or None,
-            source_region=",".join(sorted({f[1] for f in feeds})) or None,
-            annee=min((f[2] for f in feeds), default=None),
-            lignes_lues=report.lignes_lues,
-            lignes_importees=report.lignes_importees,
-            lignes_rejetees=report.lignes_rejetees,
-            somme_ae=report.somme_ae,
-            somme_cp=report.somme_cp,
-            rapport=json.dumps(report.as_dict(), ensure_ascii=False),
-            imported_at=datetime.now(),
-        )
+    record_file(
+        conn,
+        import_id,
+        f"chorus-{chorus.kind.value}",
+        chorus.path.name,
+        chorus.sha256,
+        report,
+        data_source=",".join(sorted({f[0] for f in feeds})) or None,
+        source_region=",".join(sorted({f[1] for f in feeds})) or None,
+        annee=min((f[2] for f in feeds), default=None),
     )

@@ -12,11 +12,9 @@ tags of each EJ/poste in the file. `apres(conn)` runs on the import's connection
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,7 +27,8 @@ from dataetat.ingest.problems import MAX_PROBLEMS, Report
 from dataetat.ingest.source_csv import SourceFile, fold
 from dataetat.store import readmodel
 from dataetat.store.engine import insert_arrow
-from dataetat.store.schema import import_fichier, ref_region
+from dataetat.store.historique import record_file
+from dataetat.store.schema import ref_region
 
 KINDS = ("ademe", "france2030", "qpv-lieu-action", "pvd", "acv", "qpv", "siret-qpv", "tags")
 LABELS = {
@@ -247,21 +246,5 @@ WRITERS: dict[str, Callable[[Connection, SourceFile, int], None]] = {
 
 
 def _record(conn: Connection, kind: str, source: SourceFile, import_id: int) -> None:
-    report = source.report
-    conn.execute(
-        import_fichier.insert().values(
-            id=import_id,
-            kind=kind,
-            filename=source.path.name,
-            sha256=source.sha256,
-            format=report.format,
-            annee=min(source.annees) if source.annees else source.extra.get("decoupage"),
-            lignes_lues=report.lignes_lues,
-            lignes_importees=report.lignes_importees,
-            lignes_rejetees=report.lignes_rejetees,
-            somme_ae=report.somme_ae,
-            somme_cp=report.somme_cp,
-            rapport=json.dumps(report.as_dict(), ensure_ascii=False),
-            imported_at=datetime.now(),
-        )
-    )
+    annee = min(source.annees) if source.annees else source.extra.get("decoupage")
+    record_file(conn, import_id, kind, source.path.name, source.sha256, source.report, annee=annee)
