@@ -5,7 +5,7 @@ over the e2e demo database, with these accounts in it. Fixtures `accounts_server
 from __future__ import annotations
 
 from dataetat.auth.passwords import hash_password
-from dataetat.cli_comptes import DEMO_ACCOUNTS
+from dataetat.cli.comptes import DEMO_ACCOUNTS
 from dataetat.settings import Settings
 from dataetat.store import comptes
 from dataetat.store.engine import make_engine

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 from playwright.sync_api import expect
 from tests.e2e.browser import check_accessibility, screenshot
 
-from dataetat.web.pages.formulaire import Recherche
+from dataetat.web.formulaire import Recherche
 
 SEARCH = (
     "/?grouper_par=programme&vue=lignes&colonnes=n_ej,programme_code,montant_ae,montant_cp"

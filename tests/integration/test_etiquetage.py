@@ -224,7 +224,7 @@ def test_cli_import_applies_the_rules(settings, engine, monkeypatch, tmp_path):
 
 def test_search_page_keeps_the_rule_filters(base):
     """A rule's search (API names) opens on the search page: filters applied, shown, kept by the form."""
-    from dataetat.web.pages.formulaire import Recherche
+    from dataetat.web.formulaire import Recherche
 
     r, errors = Recherche.from_query(
         {

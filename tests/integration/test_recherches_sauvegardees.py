@@ -19,7 +19,7 @@ from tests.factories import import_two_regions
 from dataetat.web import csrf
 from dataetat.web.app import create_app
 from dataetat.web.deps import Identity, identity
-from dataetat.web.pages.formulaire import Recherche
+from dataetat.web.formulaire import Recherche
 
 ALICE = Identity("alice@x.fr", None, "USERS")  # national
 BOB = Identity("bob@x.fr", "52", "USERS")  # région 52 only

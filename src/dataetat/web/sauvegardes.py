@@ -27,7 +27,7 @@ from dataetat.query.params import QueryError
 from dataetat.query.pivot import _check as check_pivot
 from dataetat.store import recherches as store
 from dataetat.web.errors import Conflict, NotFound
-from dataetat.web.pages.formulaire import VUES, Recherche
+from dataetat.web.formulaire import VUES, Recherche
 
 VERSION = 1
 NOM_MAX = 120

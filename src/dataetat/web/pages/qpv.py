@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from dataetat.query import details, lookups, qpv
 from dataetat.query.params import QueryError
 from dataetat.web.deps import CurrentIdentity, Db
-from dataetat.web.pages.formulaire import NIVEAUX_QPV, Recherche
+from dataetat.web.formulaire import NIVEAUX_QPV, Recherche
 from dataetat.web.pages.recherche import TYPES
 from dataetat.web.pages.templating import templates
 

@@ -15,7 +15,7 @@ from dataetat.query.pivot import pivot
 from dataetat.query.search import search
 from dataetat.web import csrf
 from dataetat.web.deps import CurrentIdentity, Db
-from dataetat.web.pages.formulaire import NIVEAUX_QPV, TYPES_BENEFICIAIRES, VUES, Recherche
+from dataetat.web.formulaire import NIVEAUX_QPV, TYPES_BENEFICIAIRES, VUES, Recherche
 from dataetat.web.pages.templating import templates
 
 router = APIRouter(include_in_schema=False)

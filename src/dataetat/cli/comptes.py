@@ -9,11 +9,9 @@ from typing import Annotated
 
 import typer
 
-from dataetat.cli_common import console, engine_of_settings, err
+from dataetat.cli.common import console, engine_of_settings, err
 
-user_app = typer.Typer(
-    help="Comptes locaux (mode embarqué) : créer, désactiver, lister.", no_args_is_help=True
-)
+app = typer.Typer(help="Comptes locaux (mode embarqué) : créer, désactiver, lister.", no_args_is_help=True)
 
 # One demo account per role (printed by `dataetat demo`, passwords drawn at each run).
 DEMO_ACCOUNTS = (
@@ -31,7 +29,7 @@ def parse_region(region: str) -> str | None:
     return value.lstrip("0").zfill(2) if value.isdigit() else value
 
 
-@user_app.command("add")
+@app.command("add")
 def user_add(
     email: Annotated[str, typer.Option("--email", help="Adresse e-mail (identifiant de connexion).")],
     role: Annotated[str, typer.Option("--role", help="ADMIN, COMPTABLE ou USERS.")],
@@ -84,14 +82,14 @@ def _set_active(email: str, actif: bool) -> None:
         raise typer.Exit(1) from e
 
 
-@user_app.command("disable")
+@app.command("disable")
 def user_disable(email: Annotated[str, typer.Argument(help="Adresse e-mail du compte.")]) -> None:
     """Désactiver un compte : ses sessions ouvertes sont refusées immédiatement."""
     _set_active(email, False)
     console.print(f"Compte désactivé : {email.strip().lower()} (ses sessions sont fermées).")
 
 
-@user_app.command("enable")
+@app.command("enable")
 def user_enable(email: Annotated[str, typer.Argument(help="Adresse e-mail du compte.")]) -> None:
     """Réactiver un compte désactivé."""
     _set_active(email, True)
@@ -102,7 +100,7 @@ def _region(region: str | None) -> str:
     return "national" if region is None else f"région {region}"
 
 
-@user_app.command("list")
+@app.command("list")
 def user_list() -> None:
     """Lister les comptes."""
     from dataetat.store import comptes

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from dataetat.cli_common import console, engine_of_settings, err
+from dataetat.cli.common import console, engine_of_settings, err
 from dataetat.query.params import QueryError, SearchParams
 from dataetat.query.search import search
 

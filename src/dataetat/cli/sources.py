@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from dataetat.cli import import_app, print_report
-from dataetat.cli_common import console, engine_of_settings, err
+from dataetat.cli.common import console, engine_of_settings, err, print_report
+from dataetat.cli.imports import app  # the other sources' commands join `dataetat import`
 
 Fichier = Annotated[Path, typer.Argument(help="Fichier à importer.", exists=True, dir_okay=False)]
 
@@ -42,37 +42,37 @@ def run_source(kind: str, fichier: Path, decoupage: int | None = None) -> None:
     console.print(f"[green]Import terminé ({result.seconds:.1f} s).[/green]")
 
 
-@import_app.command("ademe")
+@app.command("ademe")
 def import_ademe(fichier: Fichier) -> None:
     """Aides attribuées par l'ADEME (CSV data.gouv.fr, schéma SCDL Subventions) : remplace les années du fichier."""
     run_source("ademe", fichier)
 
 
-@import_app.command("france2030")
+@app.command("france2030")
 def import_france2030(fichier: Fichier) -> None:
     """Lauréats France 2030 (CSV, 16 colonnes) : remplace les années du fichier."""
     run_source("france2030", fichier)
 
 
-@import_app.command("qpv-lieu-action")
+@app.command("qpv-lieu-action")
 def import_qpv_lieu_action(fichier: Fichier) -> None:
     """Ventilation des EJ par QPV du lieu de l'action (CSV) : remplace les années du fichier."""
     run_source("qpv-lieu-action", fichier)
 
 
-@import_app.command("pvd")
+@app.command("pvd")
 def import_pvd(fichier: Fichier) -> None:
     """Communes Petites villes de demain (CSV data.gouv.fr) : remplace toute la liste."""
     run_source("pvd", fichier)
 
 
-@import_app.command("acv")
+@app.command("acv")
 def import_acv(fichier: Fichier) -> None:
     """Communes Action cœur de ville (CSV data.gouv.fr) : remplace toute la liste."""
     run_source("acv", fichier)
 
 
-@import_app.command("qpv")
+@app.command("qpv")
 def import_qpv(
     fichier: Fichier,
     decoupage: Annotated[
@@ -87,13 +87,13 @@ def import_qpv(
     run_source("qpv", fichier, decoupage)
 
 
-@import_app.command("siret-qpv")
+@app.command("siret-qpv")
 def import_siret_qpv(fichier: Fichier) -> None:
     """Établissements en QPV (CSV `;` siret, plg_qp15, plg_qp24) : remplace toute la table."""
     run_source("siret-qpv", fichier)
 
 
-@import_app.command("tags")
+@app.command("tags")
 def import_tags(fichier: Fichier) -> None:
     """Étiquettes manuelles (CSV n_ej, n_poste_ej, tags) : remplace celles de chaque EJ/poste du fichier."""
     run_source("tags", fichier)

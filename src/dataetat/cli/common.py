@@ -1,0 +1,54 @@
+"""What every command module shares: the consoles, the engine of the settings (a locked DuckDB
+file or a refused URL is a French message and exit 2, not a traceback), an import report printed
+in French and the progress bar of the long commands."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from dataetat.ingest.problems import Report
+from dataetat.settings import Settings
+from dataetat.store.engine import StoreError, make_engine
+
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def engine_of_settings():
+    try:
+        return make_engine(Settings())
+    except StoreError as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from e
+
+
+def print_report(report: Report) -> None:
+    d = report.as_dict()
+    status = "[green]valide[/green]" if report.valid else "[red]refusé[/red]"
+    console.print(f"[bold]{report.fichier}[/bold] ({report.format or 'format inconnu'}) : {status}")
+    console.print(
+        f"  lignes lues {d['lignes_lues']}, importées {d['lignes_importees']}, rejetées {d['lignes_rejetees']}, "
+        f"Σ AE {euros(report.somme_ae)}, Σ CP {euros(report.somme_cp)}"
+    )
+    for p in report.problems[:50]:
+        colour = "red" if p.niveau == "erreur" else "yellow"
+        console.print(f"  [{colour}]{p.niveau}[/{colour}] {p.describe()}", highlight=False)
+    hidden = report.error_count + report.warning_count - min(len(report.problems), 50)
+    if hidden > 0:
+        console.print(f"  … et {hidden} autre(s) problème(s).")
+
+
+def euros(value) -> str:
+    return f"{value:,.2f} €".replace(",", "\u202f").replace(".", ",")
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed} lignes"),
+        TimeElapsedColumn(),
+        console=err,
+    )

@@ -1,0 +1,80 @@
+"""`dataetat generate|demo`: realistic Chorus files, and the demo (generate, import by the real
+import path, create the demo accounts, serve)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dataetat.cli.common import console, engine_of_settings, err, print_report, progress_bar
+from dataetat.cli.comptes import create_demo_accounts, print_demo_accounts
+from dataetat.cli.serve import serve
+
+
+def generate(
+    lignes: Annotated[int, typer.Option(help="Nombre de lignes AE + CP à écrire.")] = 100_000,
+    out: Annotated[Path, typer.Option(help="Dossier de sortie.")] = Path("demo-data"),
+    region: Annotated[str, typer.Option(help="Région des fichiers.")] = "53",
+    seed: Annotated[int, typer.Option(help="Graine (mêmes arguments, mêmes fichiers).")] = 53,
+) -> None:
+    """Écrire des exports Chorus INF-BUD-53 réalistes (et leurs extraits SIRENE), déterministes."""
+    from dataetat.demo.generator import generate as run
+
+    with progress_bar() as progress:
+        task = progress.add_task("génération", total=lignes)
+        files = run(
+            lignes, out, region=region, seed=seed, progress=lambda n: progress.update(task, completed=n)
+        )
+    console.print(
+        f"{files.lignes} lignes écrites dans {out} (exercices {', '.join(map(str, files.exercices))})."
+    )
+
+
+def demo(
+    lignes: Annotated[int, typer.Option(help="Taille de la démo.")] = 200_000,
+    out: Annotated[Path, typer.Option(help="Dossier des fichiers générés.")] = Path("demo-data"),
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Lancer le serveur ensuite.")
+    ] = True,
+) -> None:
+    """Générer des données, les importer par le vrai chemin d'import, puis servir l'application."""
+    from dataetat.demo.charger import DemoImportError, import_demo_sources, import_demo_zonages
+    from dataetat.demo.generator import generate as run_generate
+    from dataetat.demo.sources import generate_sources
+    from dataetat.query import etiquetage
+    from dataetat.store import database
+    from dataetat.store.beneficiaires import import_sirene as run_sirene
+    from dataetat.store.chorus_import import ImportOptions
+    from dataetat.store.chorus_import import import_chorus as run_import
+
+    engine = engine_of_settings()
+    database.init(engine)
+    files = run_generate(lignes, out)
+    sources = generate_sources(out, files, seed=53)
+    try:
+        # QPV contours and SIRET→QPV first: the Chorus import then places its lines in their QPVs.
+        import_demo_zonages(engine, sources, report=print_report)
+        for ae, cp in zip(files.ae, files.cp, strict=True):
+            result = run_import(
+                engine, [ae, cp], ImportOptions(region=files.region), apres=etiquetage.reapply
+            )
+            for report in result.reports:
+                print_report(report)
+            if not result.written:
+                raise typer.Exit(1)
+        count, _ = run_sirene(
+            engine, [files.sirene_etablissements, files.sirene_unites_legales], apres=etiquetage.reapply
+        )
+        console.print(f"{count} bénéficiaires importés depuis SIRENE.")
+        import_demo_sources(engine, sources, report=print_report)
+    except DemoImportError as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from e
+    print_demo_accounts(create_demo_accounts(engine))
+    engine.dispose()
+    if serve_after:
+        serve(host=host, port=port)

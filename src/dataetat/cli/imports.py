@@ -1,0 +1,132 @@
+"""`dataetat import chorus|sirene|referentiel`: Chorus exports, SIRENE extracts and new versions of a
+referential, each checked whole and imported atomically. The other sources' commands
+(`import ademe|france2030|qpv|…`) are in cli/sources.py, on the same `app`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dataetat.cli.common import console, engine_of_settings, err, print_report, progress_bar
+from dataetat.model.enums import Kind
+
+app = typer.Typer(help="Importer des fichiers (Chorus, référentiels, SIRENE).", no_args_is_help=True)
+
+
+@app.command("chorus")
+def import_chorus(
+    fichiers: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Fichiers Chorus (AE, CP ; régionaux ou nationaux).", exists=True, dir_okay=False
+        ),
+    ],
+    annee: Annotated[int | None, typer.Option(help="Exercice comptable (sinon lu dans l'en-tête).")] = None,
+    region: Annotated[str | None, typer.Option(help="Région INSEE des fichiers régionaux (ex. 53).")] = None,
+    rejets: Annotated[
+        Path | None,
+        typer.Option(help="Importer les lignes valides et écrire les rejetées dans ce fichier."),
+    ] = None,
+    type_: Annotated[
+        Kind | None, typer.Option("--type", help="Type attendu (ae ou cp) : refuse un autre type.")
+    ] = None,
+) -> None:
+    """Importer des exports Chorus : format détecté, fichier vérifié en entier, import atomique."""
+    from dataetat.ingest.empreinte import sha256_of
+    from dataetat.jobs import journal
+    from dataetat.query import etiquetage
+    from dataetat.store import audit
+    from dataetat.store.chorus_import import ImportOptions
+    from dataetat.store.chorus_import import import_chorus as run
+
+    engine = engine_of_settings()
+    options = ImportOptions(annee=annee, region=region, expected_kind=type_, rejets=rejets)
+    with progress_bar() as progress:
+        task = progress.add_task("lecture", total=None)
+        result = run(
+            engine,
+            fichiers,
+            options,
+            lambda name, n: progress.update(task, description=name, completed=n),
+            apres=etiquetage.reapply,
+        )
+    digests = {f.name: sha256_of(f) for f in fichiers}
+    with engine.begin() as conn:
+        journal.record_import(
+            conn,
+            audit.CLI,
+            None,
+            [
+                journal.fichier(
+                    r.fichier, digests.get(r.fichier), r.lignes_lues, float(r.somme_ae), float(r.somme_cp)
+                )
+                for r in result.reports
+            ],
+            written=result.written,
+            lignes_importees=sum(r.lignes_importees for r in result.reports),
+            region_fichiers=region,
+            annee=annee,
+        )
+    for report in result.reports:
+        print_report(report)
+    if not result.written:
+        err.print("[red]Import refusé : la base n'a pas été modifiée.[/red]")
+        raise typer.Exit(1)
+    if rejets and any(r.lignes_rejetees for r in result.reports):
+        console.print(f"Lignes rejetées écrites dans {rejets}.")
+    console.print("[green]Import terminé.[/green]")
+
+
+@app.command("sirene")
+def import_sirene(
+    fichiers: Annotated[
+        list[Path],
+        typer.Argument(
+            help="StockEtablissement et StockUniteLegale (CSV INSEE).", exists=True, dir_okay=False
+        ),
+    ],
+) -> None:
+    """Importer les bénéficiaires depuis les fichiers SIRENE (seuls les SIRET présents sont gardés)."""
+    from dataetat.query import etiquetage
+    from dataetat.store.beneficiaires import import_sirene as run
+
+    count, reports = run(engine_of_settings(), fichiers, apres=etiquetage.reapply)
+    for report in reports:
+        if not report.valid:
+            print_report(report)
+    if any(not r.valid for r in reports):
+        err.print("[red]Import refusé : la base n'a pas été modifiée.[/red]")
+        raise typer.Exit(1)
+    console.print(f"[green]{count} bénéficiaires importés.[/green]")
+
+
+@app.command("referentiel")
+def import_referentiel(
+    kind: Annotated[str, typer.Argument(help="Type de référentiel (voir --help).")],
+    fichier: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+) -> None:
+    """Charger une nouvelle version d'un référentiel : calculette, communes, epci, programme-theme…"""
+    from dataetat.ingest.empreinte import sha256_of
+    from dataetat.query import etiquetage
+    from dataetat.referentiels.readers import KIND_HELP, READERS, ReferentielError
+    from dataetat.store import audit, referentiels
+
+    if kind not in READERS:
+        err.print(f"[red]Référentiel « {kind} » inconnu. Types possibles :[/red]")
+        for name, help_text in KIND_HELP.items():
+            err.print(f"  {name} : {help_text}")
+        raise typer.Exit(2)
+    try:
+        frames = READERS[kind](fichier)
+    except ReferentielError as e:  # refused before the database is opened: nothing to audit there
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from e
+    details = {"type": kind, "fichier": fichier.name, "sha256": sha256_of(fichier)}
+    with engine_of_settings().begin() as conn:
+        loaded = referentiels.load(conn, frames)
+        etiquetage.reapply(conn)  # themes, communes, labels… change what the tag rules find
+        audit.record(conn, "referentiel", audit.CLI, details=details | {"tables": loaded})
+    for table, count in loaded.items():
+        console.print(f"{table} : {count} lignes chargées")

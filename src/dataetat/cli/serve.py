@@ -1,0 +1,52 @@
+"""`dataetat serve|worker`: the web application and the workers of the background jobs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from dataetat.cli.common import console, engine_of_settings, err
+from dataetat.settings import Settings
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Lancer l'application web (API JSON sous /api/v1)."""
+    import uvicorn
+
+    from dataetat.auth.sessions import ConfigurationError
+    from dataetat.web.app import create_app
+
+    try:
+        web_app = create_app(Settings())
+    except ConfigurationError as e:  # e.g. server mode without DATAETAT_SECRET_KEY
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from e
+    console.print(f"Data-État sur http://{host}:{port}/ (API : http://{host}:{port}/docs)")
+    uvicorn.run(web_app, host=host, port=port, log_level="warning")
+
+
+def worker(
+    une_fois: Annotated[
+        bool, typer.Option("--une-fois", help="Exécuter les tâches en attente puis s'arrêter.")
+    ] = False,
+) -> None:
+    """Exécuter les tâches (exports) en file d'attente : en mode serveur (PostgreSQL), à côté de
+    `dataetat serve` lancé avec DATAETAT_TACHES_DANS_LE_SERVEUR=false ; plusieurs workers peuvent tourner."""
+    import time
+
+    from dataetat.jobs.worker import Worker, run_pending
+
+    settings = Settings()
+    engine = engine_of_settings()
+    if une_fois:
+        console.print(f"{run_pending(engine, settings.dossier_exports)} tâche(s) exécutée(s).")
+        return
+    runner = Worker(engine, settings.dossier_exports, embedded=engine.dialect.name == "duckdb")
+    runner.start()
+    console.print("Worker démarré (Ctrl+C pour arrêter).")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        runner.stop()
