@@ -52,6 +52,18 @@ class Settings(BaseSettings):
         description="Exécuter les tâches (exports) dans le processus du serveur ; false en mode serveur "
         "quand des processus `dataetat worker` séparés s'en chargent (PostgreSQL).",
     )
+    taches_bail_secondes: int = Field(
+        30,
+        ge=5,
+        description="Bail d'une tâche en cours, en secondes : son worker donne signe de vie chaque seconde ; "
+        "une tâche sans signe de vie depuis ce délai (worker tué, sur n'importe quel hôte) est marquée en "
+        "échec par le prochain worker qui consulte la file, et ses fichiers sont effacés.",
+    )
+    proxys_de_confiance: str = Field(
+        "",
+        description="Adresses (IP ou réseaux, séparés par des virgules) des mandataires (proxys) dont "
+        "`dataetat serve` croit les en-têtes X-Forwarded-For/-Proto ; vide = aucun (pas même 127.0.0.1).",
+    )
     derriere_proxy_https: bool = Field(
         False,
         description="L'application est derrière un mandataire (proxy) TLS : croire son en-tête "

@@ -115,17 +115,24 @@ def test_disabled_account_cannot_log_in(client, engine):
     assert REFUSED in login(client, "agent.53@exemple.gouv.fr").text
 
 
-def test_login_is_rate_limited_per_email_and_per_address(client, app, clock):
+def test_login_is_slowed_per_email_and_address_never_locking_the_owner_out(client, app, clock):
     for _ in range(5):
         assert login(client, "agent.53@exemple.gouv.fr", "mauvais mot de passe").status_code == 400
-    blocked = login(client, "agent.53@exemple.gouv.fr")  # even the right password
-    assert blocked.status_code == 429 and TOO_MANY in blocked.text
-    clock.now += 15 * 60 + 1
-    assert login(client, "agent.53@exemple.gouv.fr").status_code == 303
+    blocked = login(client, "agent.53@exemple.gouv.fr")  # even the right password, from that address
+    assert blocked.status_code == 429 and TOO_MANY in blocked.text and "30 secondes" in blocked.text
+    with TestClient(app, client=("192.168.1.10", 50000)) as owner:  # the owner, from elsewhere
+        assert login(owner, "agent.53@exemple.gouv.fr").status_code == 303
+    clock.now += 31
     app.state.auth.limiter.__init__(limit_address=8)  # per address: different e-mails from one client
+    assert login(client, "agent.53@exemple.gouv.fr").status_code == 303
     for i in range(8):
         assert login(client, f"inconnu{i}@exemple.gouv.fr", "x").status_code == 400
-    assert login(client, "agent.52@exemple.gouv.fr").status_code == 429
+    assert login(client, "agent.53@exemple.gouv.fr").status_code == 303  # logged in from here before
+    assert login(client, "agent.52@exemple.gouv.fr").status_code == 303  # a newcomer is paced…
+    paced = login(client, "comptable.53@exemple.gouv.fr")  # …one attempt every few seconds
+    assert paced.status_code == 429 and "5 secondes" in paced.text
+    clock.now += 5
+    assert login(client, "comptable.53@exemple.gouv.fr").status_code == 303
 
 
 def test_session_refused_at_once_when_the_account_is_disabled_or_changed(client, engine):

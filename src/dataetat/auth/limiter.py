@@ -1,69 +1,118 @@
-"""Login attempts limited in memory: after `limit` failures in `window` seconds for one e-mail, or
-`limit_address` for one client address (higher: the agents of a préfecture often share one address),
-further attempts are refused until the oldest failure leaves the window.
+"""Login attempts slowed down, never a lock anyone can put on someone else's account.
 
-In memory, hence per process: enough for the embedded mode (one process); the server mode's identity
-provider limits attempts itself.
+Three counters of failures in a sliding window (15 minutes):
+- per (e-mail, address) — the guesser: from the 5th failure, each further attempt of that pair waits
+  30 s, then 1, 2, 4… minutes (at most the window) after the last failure;
+- per e-mail, from any address — guessing spread over many addresses: from the 20th failure, one
+  attempt on that account every 5 s;
+- per address, on any e-mail — password spraying: from the 50th failure, one attempt from that
+  address every 5 s.
+The account's owner is never held by someone else's failures: an address from which the account
+already logged in is exempt from the e-mail and address counters (a préfecture behind one NAT keeps
+working while someone there guesses), and a new address only meets the short 5 s pace of those two
+counters — never the pair's growing wait, which only the pair's own failures start. A good password
+clears the pair's failures.
+
+In memory, hence per process (the embedded mode's shape); behind a reverse proxy the client address
+is the proxy's unless `dataetat serve` trusts it (setting `proxys_de_confiance`).
 """
 
 from __future__ import annotations
 
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 
-LIMIT = 5  # failures per e-mail
-LIMIT_ADDRESS = 50  # failures per client address
+LIMIT_PAIR = 5  # failures of one (e-mail, address) before it waits
+LIMIT_EMAIL = 20  # failures on one e-mail, all addresses, before that e-mail is paced
+LIMIT_ADDRESS = 50  # failures from one address, all e-mails, before that address is paced
+FIRST_WAIT = 30.0  # seconds, doubled at each further failure of the pair
+PACE = 5.0  # seconds between attempts of a paced e-mail or address
 WINDOW = 15 * 60  # seconds
 MAX_KEYS = 100_000
 
 
 class LoginLimiter:
     def __init__(
-        self, limit: int = LIMIT, window: float = WINDOW, limit_address: int = LIMIT_ADDRESS
+        self,
+        limit: int = LIMIT_PAIR,
+        window: float = WINDOW,
+        limit_address: int = LIMIT_ADDRESS,
+        limit_email: int = LIMIT_EMAIL,
     ) -> None:
-        self.limit = limit
-        self.limit_address = limit_address
+        self.limit, self.limit_email, self.limit_address = limit, limit_email, limit_address
         self.window = window
         self._failures: dict[str, deque[float]] = {}
+        self._attempts: dict[str, float] = {}  # last attempt of a paced e-mail or address
+        self._known: OrderedDict[str, None] = OrderedDict()  # (e-mail, address) that logged in
         self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> int:
+    def _recent(self, key: str, now: float) -> deque[float]:
         """Failures of `key` still in the window (older ones forgotten, empty keys dropped)."""
         failures = self._failures.get(key)
         if failures is None:
-            return 0
+            return deque()
         while failures and failures[0] <= now - self.window:
             failures.popleft()
         if not failures:
             del self._failures[key]
-        return len(failures)
+        return failures
 
-    def blocked(self, keys: list[str], now: float) -> bool:
+    def wait(self, email: str, client: str | None, now: float) -> float:
+        """Seconds this attempt must still wait (0: go on). A go on a paced e-mail or address counts
+        as that key's attempt."""
+        pair, by_email, by_address = keys(email, client)
         with self._lock:
-            return any(
-                self._recent(k, now) >= (self.limit if k.startswith("email:") else self.limit_address)
-                for k in keys
-            )
+            failures = self._recent(pair, now)
+            if len(failures) >= self.limit:
+                backoff = min(FIRST_WAIT * 2 ** (len(failures) - self.limit), self.window)
+                if (left := failures[-1] + backoff - now) > 0:
+                    return left
+            if pair in self._known:
+                return 0.0
+            paced = [
+                k
+                for k, limit in ((by_email, self.limit_email), (by_address, self.limit_address))
+                if len(self._recent(k, now)) >= limit
+            ]
+            left = max((self._attempts.get(k, -PACE) + PACE - now for k in paced), default=0.0)
+            if left > 0:
+                return left
+            for k in paced:
+                self._attempts[k] = now
+            return 0.0
 
-    def failure(self, keys: list[str], now: float) -> None:
+    def failure(self, email: str, client: str | None, now: float) -> None:
         with self._lock:
             if len(self._failures) > MAX_KEYS:  # a flood of addresses or e-mails: forget the stale ones
                 for k in list(self._failures):
                     self._recent(k, now)
-            for k in keys:
+                self._attempts.clear()
+            for k in keys(email, client):
                 self._failures.setdefault(k, deque()).append(now)
 
-    def success(self, keys: list[str]) -> None:
-        """A good password forgets the failures of that e-mail (not of the address)."""
+    def success(self, email: str, client: str | None) -> None:
+        """A good password clears the pair's failures and marks the address as the account's."""
+        pair = keys(email, client)[0]
         with self._lock:
-            for k in keys:
-                if k.startswith("email:"):
-                    self._failures.pop(k, None)
+            self._failures.pop(pair, None)
+            self._known[pair] = None
+            self._known.move_to_end(pair)
+            while len(self._known) > MAX_KEYS:
+                self._known.popitem(last=False)
 
 
-def keys(email: str, client: str | None) -> list[str]:
-    return [f"email:{email.strip().lower()}", f"ip:{client or 'inconnu'}"]
+def keys(email: str, client: str | None) -> tuple[str, str, str]:
+    """The (e-mail, address), e-mail and address counters of an attempt."""
+    email, client = email.strip().lower(), client or "inconnu"
+    return f"paire:{email}|{client}", f"email:{email}", f"ip:{client}"
+
+
+def in_words(seconds: float) -> str:
+    """« 30 secondes », « 2 minutes »: a wait as the login page says it."""
+    if seconds <= 90:
+        return f"{max(1, round(seconds))} secondes"
+    return f"{round(seconds / 60)} minutes"
 
 
 Clock = Callable[[], float]

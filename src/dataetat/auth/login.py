@@ -11,10 +11,14 @@ from dataetat.store import comptes
 from dataetat.store.comptes import Compte
 
 REFUSED = "Adresse e-mail ou mot de passe incorrect."
-TOO_MANY = (
-    "Trop de tentatives de connexion échouées : réessayez dans 15 minutes, ou demandez à un "
-    "administrateur de vérifier votre compte."
-)
+TOO_MANY = "Trop de tentatives de connexion échouées"
+
+
+def too_many(seconds: float) -> str:
+    return (
+        f"{TOO_MANY} : réessayez dans {limiter.in_words(seconds)}, ou demandez à un administrateur "
+        "de vérifier votre compte."
+    )
 
 
 class LoginRefused(Exception):
@@ -22,15 +26,14 @@ class LoginRefused(Exception):
 
 
 def login(conn: Connection, auth: Authentication, email: str, password: str, client: str | None) -> Compte:
-    keys = limiter.keys(email, client)
     now = auth.clock()
-    if auth.limiter.blocked(keys, now):
-        raise LoginRefused(TOO_MANY)
+    if (wait := auth.limiter.wait(email, client, now)) > 0:
+        raise LoginRefused(too_many(wait))
     account = comptes.by_email(conn, email) if email.strip() else None
     ok = passwords.verify(account.mot_de_passe if account else None, password)
     if not (ok and account is not None and account.actif):
-        auth.limiter.failure(keys, now)
+        auth.limiter.failure(email, client, now)
         raise LoginRefused(REFUSED)
-    auth.limiter.success(keys)
+    auth.limiter.success(email, client)
     comptes.record_login(conn, account.id)
     return account

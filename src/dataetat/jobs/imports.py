@@ -176,6 +176,16 @@ def run(engine: Engine, job: Tache, folder: Path, progress) -> dict[str, Any]:
     }
 
 
+def remove_upload(job: Tache) -> None:
+    """Remove the files a job was given (it failed or will never run): each file's folder, then the
+    upload's folder when nothing else (a rejects file) is left in it."""
+    for envoi in job.parametres.get("fichiers", []):
+        shutil.rmtree(Path(envoi["chemin"]).parent, ignore_errors=True)
+    dossier = Path(job.parametres["dossier"])
+    if dossier.is_dir() and not any(dossier.iterdir()):
+        dossier.rmdir()
+
+
 def rejects_of(job: Tache) -> Path | None:
     """The file of rejected lines of a finished job, when it kept one."""
     if not job.resultat or not job.resultat.get("rejets"):

@@ -2,6 +2,10 @@
 
 worker = Worker(engine, folder); worker.start()   # a thread inside `dataetat serve`
 run_pending(engine, folder)                       # tests, `dataetat worker --une-fois`
+
+The beat is the job's lease: before each claim a worker fails the jobs whose lease expired (their
+worker was killed, on whatever host) and removes what they left (an upload waiting for its import,
+a partial export file).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from dataetat import scratch
 from dataetat.jobs import exports as export_jobs
 from dataetat.jobs import imports as import_jobs
 from dataetat.jobs import journal
@@ -37,8 +42,38 @@ RUNNERS = {export_jobs.TYPE: _on_a_connection(export_jobs.run), import_jobs.TYPE
 BEAT_SECONDS = 1.0
 
 
-def run_one(engine: Engine, folder: Path) -> Tache | None:
-    """Claim and run the oldest waiting job; returns it (None when there was none)."""
+def expire(engine: Engine, folder: Path, lease: timedelta = taches.LEASE) -> list[Tache]:
+    """Fail the running jobs whose lease expired and remove their files; returns them."""
+    with engine.begin() as conn:
+        failed = taches.fail_stale(conn, lease)
+        for job in failed:
+            journal.record_job(conn, job, None, job.erreur)
+    for job in failed:
+        log.warning("tâche %s interrompue (plus de battement) : marquée en échec", job.id)
+        remove_leftovers(job, folder)
+    return failed
+
+
+def tidy(uploads: Path | None) -> None:
+    """Remove what killed processes left: scratch folders (import staging, direct exports) and
+    empty upload folders."""
+    removed = scratch.sweep() + (scratch.sweep_uploads(uploads) if uploads else [])
+    if removed:
+        log.warning("%s dossier(s) temporaire(s) laissé(s) par un arrêt effacé(s)", len(removed))
+
+
+def remove_leftovers(job: Tache, folder: Path) -> None:
+    """What a job that will never finish leaves on disk: its uploaded files, its partial export."""
+    if job.type == import_jobs.TYPE:
+        import_jobs.remove_upload(job)
+    elif job.type == export_jobs.TYPE:
+        export_jobs.remove_file(folder, job)
+
+
+def run_one(engine: Engine, folder: Path, lease: timedelta = taches.LEASE) -> Tache | None:
+    """Fail the jobs of dead workers, then claim and run the oldest waiting job; returns it (None
+    when there was none)."""
+    expire(engine, folder, lease)
     with engine.begin() as conn:
         job = taches.claim(conn)
     if job is None:
@@ -61,10 +96,10 @@ def run_one(engine: Engine, folder: Path) -> Tache | None:
     return job
 
 
-def run_pending(engine: Engine, folder: Path) -> int:
+def run_pending(engine: Engine, folder: Path, lease: timedelta = taches.LEASE) -> int:
     """Run every waiting job, one after the other; returns how many ran."""
     ran = 0
-    while run_one(engine, folder) is not None:
+    while run_one(engine, folder, lease) is not None:
         ran += 1
     return ran
 
@@ -111,20 +146,25 @@ class Worker:
     """A thread that runs jobs as they come (polling the queue), until stopped."""
 
     def __init__(
-        self, engine: Engine, folder: Path, *, poll_seconds: float = 0.5, embedded: bool = True
+        self,
+        engine: Engine,
+        folder: Path,
+        *,
+        poll_seconds: float = 0.5,
+        embedded: bool = True,
+        lease: timedelta = taches.LEASE,
+        uploads: Path | None = None,
     ) -> None:
         self.engine, self.folder, self.poll_seconds = engine, folder, poll_seconds
-        self.embedded = embedded
+        self.embedded, self.lease, self.uploads = embedded, lease, uploads
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="dataetat-worker", daemon=True)
 
     def start(self) -> None:
-        with self.engine.begin() as conn:
-            # Embedded: this process owns the database, so a running job is from a dead process.
-            failed = taches.fail_stale(conn, timedelta(0) if self.embedded else taches.STALE_AFTER)
-        if failed:
-            log.warning("%s tâche(s) interrompue(s) par un arrêt marquée(s) en échec", failed)
+        # Embedded: this process owns the database, so a running job is from a dead process.
+        expire(self.engine, self.folder, timedelta(0) if self.embedded else self.lease)
+        tidy(self.uploads)
         self._thread.start()
 
     def wake(self) -> None:
@@ -139,7 +179,7 @@ class Worker:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                ran = run_one(self.engine, self.folder)
+                ran = run_one(self.engine, self.folder, self.lease)
             except Exception:  # noqa: BLE001 - the queue itself failed (database down): retry later
                 log.exception("file des tâches indisponible")
                 ran = None

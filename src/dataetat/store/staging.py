@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from dataetat import scratch
 from dataetat.ingest.validate import STAGING
 from dataetat.model.enums import Kind
 from dataetat.store.engine import insert_arrow, is_duckdb
@@ -51,7 +52,7 @@ class Staging:
     def __init__(self, conn: Connection):
         self.conn = conn
         self.duckdb = is_duckdb(conn)
-        self._folder = tempfile.TemporaryDirectory(prefix="dataetat-import-") if self.duckdb else None
+        self._folder = tempfile.TemporaryDirectory(prefix=scratch.prefix("import")) if self.duckdb else None
         self._writers: dict[tuple[Kind, int], pq.ParquetWriter] = {}
         self._views: set[str] = set()
         if not self.duckdb:

@@ -3,8 +3,9 @@
 A job goes en-attente → en-cours → terminee | echec. A worker claims the oldest waiting job in one
 statement (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several workers never take the same job;
 DuckDB has one process, whose worker runs one job at a time). A running job beats (`battement`)
-at each progress report; a worker starting up fails the running jobs that stopped beating: their
-process died, they will not finish.
+every second from its worker: that beat is its lease. Every worker, at start and between jobs, fails
+the running jobs whose lease expired (no beat for `lease` seconds: their process died, on any host,
+they will not finish) — so a killed worker's job ends within a bounded time, never stays « en cours ».
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Connection
 from dataetat.store.schema import tache
 
 EN_ATTENTE, EN_COURS, TERMINEE, ECHEC = "en-attente", "en-cours", "terminee", "echec"
-STALE_AFTER = timedelta(minutes=10)
+LEASE = timedelta(seconds=30)  # default of the setting taches_bail_secondes
 
 
 @dataclass
@@ -126,17 +127,25 @@ def fail(conn: Connection, job_id: int, erreur: str) -> None:
     )
 
 
-def fail_stale(conn: Connection, stale_after: timedelta = STALE_AFTER) -> int:
-    """Fail the running jobs whose worker stopped beating (its process died)."""
-    return conn.execute(
+def fail_stale(conn: Connection, lease: timedelta = LEASE) -> list[Tache]:
+    """Fail the running jobs whose worker stopped beating for longer than `lease` (its process
+    died); returns them (their files are the caller's to remove)."""
+    if lease:
+        seconds = int(lease.total_seconds())
+        why = f"le processus qui l'exécutait ne donne plus signe de vie depuis plus de {seconds} s"
+    else:
+        why = "le serveur s'est arrêté pendant la tâche"
+    rows = conn.execute(
         tache.update()
-        .where(tache.c.statut == EN_COURS, tache.c.battement < _now() - stale_after)
+        .where(tache.c.statut == EN_COURS, tache.c.battement < _now() - lease)
         .values(
             statut=ECHEC,
-            erreur="Interrompue : le serveur s'est arrêté pendant la tâche. Relancez-la.",
+            erreur=f"Interrompue : {why} (arrêt brutal). Rien n'a été importé ni écrit ; relancez-la.",
             termine_le=_now(),
         )
-    ).rowcount
+        .returning(*tache.c)
+    ).mappings()
+    return [Tache.of(r) for r in rows]
 
 
 def get(conn: Connection, job_id: int, proprietaire: str) -> Tache | None:

@@ -4,6 +4,7 @@ created in the lifespan. Routes live in `web/api/` (JSON) and `web/pages/` (HTML
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
@@ -61,7 +62,13 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.engine = make_engine(settings)
         app.state.worker = None
         if settings.taches_dans_le_serveur:
-            app.state.worker = Worker(app.state.engine, settings.dossier_exports, embedded=True)
+            app.state.worker = Worker(
+                app.state.engine,
+                settings.dossier_exports,
+                embedded=True,
+                lease=timedelta(seconds=settings.taches_bail_secondes),
+                uploads=settings.dossier_televersements,
+            )
             app.state.worker.start()
         yield
         if app.state.worker is not None:

@@ -7,8 +7,6 @@ downloads and run as jobs instead (POST), listed by GET /api/v1/exports, downloa
 from __future__ import annotations
 
 import shutil
-import tempfile
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -17,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
-from dataetat import exports
+from dataetat import exports, scratch
 from dataetat.exports import tables
 from dataetat.jobs import exports as export_jobs
 from dataetat.jobs import journal
@@ -83,9 +81,13 @@ async def export_lignes(fmt: str, query: SearchQuery, me: CurrentIdentity, db: D
                     ",", "\u202f"
                 ),
             )
-    folder = tempfile.mkdtemp(prefix="dataetat-export-")
-    target = Path(folder) / f"lignes.{fmt}"
-    lines = await db.read(lambda conn: exports.export(conn, fmt, target, params, me.region, names))
+    folder = scratch.make("export")
+    target = folder / f"lignes.{fmt}"
+    try:
+        lines = await db.read(lambda conn: exports.export(conn, fmt, target, params, me.region, names))
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     await db.write(journal.record_export, me.user, me.region, query, fmt, lines)
     return FileResponse(
         target,
@@ -144,9 +146,13 @@ async def export_pivot(fmt: str, query: SearchQuery, me: CurrentIdentity, db: Db
 
 
 async def _send_table(fmt: str, name: str, table) -> FileResponse:
-    folder = tempfile.mkdtemp(prefix="dataetat-export-")
-    target = Path(folder) / f"{name}.{fmt}"
-    await run_in_threadpool(tables.write_table, fmt, table, target)
+    folder = scratch.make("export")
+    target = folder / f"{name}.{fmt}"
+    try:
+        await run_in_threadpool(tables.write_table, fmt, table, target)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return FileResponse(
         target,
         media_type=exports.FORMATS[fmt].media_type,

@@ -14,6 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from starlette.datastructures import UploadFile
 
+from dataetat import scratch
 from dataetat.query.referentiels import counts
 from dataetat.referentiels.readers import KIND_HELP, READERS, ReferentielError
 from dataetat.store import audit
@@ -64,7 +65,7 @@ async def charger(request: Request, jeton_valide: csrf.Checked, me: Admin, db: D
         return await _page(request, db, status=400, erreur="Choisissez le type de référentiel.")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return await _page(request, db, status=400, erreur="Choisissez le fichier à charger.", choisi=kind)
-    with tempfile.TemporaryDirectory(prefix="dataetat-referentiel-") as folder:
+    with tempfile.TemporaryDirectory(prefix=scratch.prefix("referentiel")) as folder:
         try:
             (envoi,) = await run_in_threadpool(
                 save_uploads, Path(folder), {"fichier": (upload.filename, upload.file)}, LIMIT
