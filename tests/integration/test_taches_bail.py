@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from tests.factories import ae_row, snapshot, write_ae
 
 from dataetat.jobs import imports as import_jobs
@@ -58,3 +59,52 @@ def test_a_job_still_beating_is_left_to_its_worker(engine, settings, tmp_path):
     run_pending(engine, settings.dossier_exports, lease=timedelta(seconds=30))
     assert _job(engine, job_id).statut == taches.EN_COURS
     assert (tmp_path / "televersements" / "envoi-1").is_dir()
+
+
+def _import_events_on(conn) -> list[tuple[str, int]]:
+    events = audit.search(conn, audit.Filtres(action="import"), limit=10)
+    return [(e.resultat, e.details["lignes_importees"]) for e in events]
+
+
+def _import_events(engine) -> list[tuple[str, int]]:
+    with engine.connect() as conn:
+        return _import_events_on(conn)
+
+
+def test_a_written_import_is_audited_in_its_transaction_even_if_the_job_dies_after(
+    engine, settings, tmp_path, monkeypatch
+):
+    """The job crashes after the import's commit (as a kill -9 right after it would stop it): the
+    import is written and audited all the same, by the row written in its transaction."""
+    dossier, envoi = _upload(tmp_path / "televersements")
+    with engine.begin() as conn:
+        job_id = import_jobs.submit(
+            conn, "agent", "53", dossier, [envoi], annee=2023, region_fichiers="53", garder_valides=False
+        )
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("arrêt après la validation")
+
+    monkeypatch.setattr(import_jobs, "latest_by_sha256", crash)
+    run_pending(engine, settings.dossier_exports)
+    assert _job(engine, job_id).statut == taches.ECHEC
+    assert snapshot(engine)["ligne"][0] == 1  # written
+    assert (audit.OK, 1) in _import_events(engine)
+
+
+def test_the_audit_row_rolls_back_with_its_import(engine, tmp_path):
+    from dataetat.jobs import journal
+    from dataetat.store.chorus_import import ImportOptions, import_chorus
+
+    path = write_ae(tmp_path / "ae.csv", [ae_row("1", 1, "100")])
+
+    recorder = journal.import_recorder("cli", None, {"ae.csv": None})
+
+    def record_then_fail(conn, reports):
+        recorder(conn, reports)
+        assert _import_events_on(conn) == [(audit.OK, 1)]  # written, not yet committed
+        raise RuntimeError("panne avant la validation")
+
+    with pytest.raises(RuntimeError):
+        import_chorus(engine, [path], ImportOptions(annee=2023, region="53"), record=record_then_fail)
+    assert _import_events(engine) == [] and snapshot(engine)["ligne"][0] == 0

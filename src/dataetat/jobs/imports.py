@@ -98,13 +98,18 @@ def submit_source(
     return taches.submit(conn, TYPE, owner, region, parametres, label)
 
 
-def _run_source(engine: Engine, job: Tache, progress) -> dict[str, Any]:
+def _run_source(engine: Engine, job: Tache, progress, record) -> dict[str, Any]:
     p = job.parametres
     envoi = Envoi(**p["fichiers"][0])
     progress(0)
     try:
         result = import_source(
-            engine, p["source"], Path(envoi.chemin), decoupage=p.get("decoupage"), apres=etiquetage.reapply
+            engine,
+            p["source"],
+            Path(envoi.chemin),
+            decoupage=p.get("decoupage"),
+            apres=etiquetage.reapply,
+            record=record,
         )
     finally:
         shutil.rmtree(Path(envoi.chemin).parent, ignore_errors=True)
@@ -127,12 +132,13 @@ def _run_source(engine: Engine, job: Tache, progress) -> dict[str, Any]:
     }
 
 
-def run(engine: Engine, job: Tache, folder: Path, progress) -> dict[str, Any]:
+def run(engine: Engine, job: Tache, folder: Path, progress, record=None) -> dict[str, Any]:
     """Import the job's files (the importer manages its own transaction); returns the report.
-    `progress(n)` receives the number of lines read so far, all files together."""
+    `progress(n)` receives the number of lines read so far, all files together; `record` writes the
+    audit row of a written import in its transaction."""
     p = job.parametres
     if p.get("source"):
-        return _run_source(engine, job, progress)
+        return _run_source(engine, job, progress, record)
     dossier = Path(p["dossier"])
     envois = [Envoi(**e) for e in p["fichiers"]]
     rejets = dossier / REJETS if p["garder_valides"] else None
@@ -145,7 +151,12 @@ def run(engine: Engine, job: Tache, folder: Path, progress) -> dict[str, Any]:
     options = ImportOptions(annee=p["annee"], region=p["region"], rejets=rejets)
     try:
         result = import_chorus(
-            engine, [Path(e.chemin) for e in envois], options, on_progress, apres=etiquetage.reapply
+            engine,
+            [Path(e.chemin) for e in envois],
+            options,
+            on_progress,
+            apres=etiquetage.reapply,
+            record=record,
         )
     finally:
         for envoi in envois:

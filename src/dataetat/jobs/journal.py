@@ -4,6 +4,10 @@ the end of a job, the export routes, the command line).
     record_export(conn, "agent@x.fr", "53", {"annee": "2023"}, "csv", lignes=1234)
     record_import(conn, "cli", None, [fichier(...)], written=True)
     record_job(conn, job, result)          # the worker, when a job ends (error: its French message)
+    import_chorus(..., record=import_recorder("cli", None, digests))   # a written import's row, in its transaction
+
+A written import's audit row is written in the import's own transaction (`import_recorder`): an import
+killed just after its commit is audited all the same. A refused or failed one is recorded after.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy.engine import Connection
 
+from dataetat.ingest.problems import Report
 from dataetat.jobs import exports as export_jobs
 from dataetat.jobs import imports as import_jobs
 from dataetat.store import audit
@@ -81,10 +86,45 @@ def record_import(
     return audit.record(conn, "import", qui, region=region, details=details, resultat=resultat)
 
 
+def of_reports(reports: list[Report], digests: dict[str, str | None]) -> list[dict[str, Any]]:
+    """The audit's files of an import's reports (`digests`: file name → sha256)."""
+    return [
+        fichier(r.fichier, digests.get(r.fichier), r.lignes_lues, float(r.somme_ae), float(r.somme_cp))
+        for r in reports
+    ]
+
+
+def import_recorder(qui: str, region: str | None, digests: dict[str, str | None], **extra: Any):
+    """The importers' `record` hook: the audit row of a written import, on its connection."""
+
+    def record(conn: Connection, reports: list[Report]) -> None:
+        lignes = sum(r.lignes_importees for r in reports)
+        record_import(
+            conn, qui, region, of_reports(reports, digests), written=True, lignes_importees=lignes, **extra
+        )
+
+    return record
+
+
+def job_recorder(job: Tache):
+    """`import_recorder` of an import job (the same details as `record_job`)."""
+    p = job.parametres
+    return import_recorder(
+        job.proprietaire,
+        job.region,
+        {f["nom"]: f["sha256"] for f in p["fichiers"]},
+        region_fichiers=p.get("region"),
+        annee=p.get("annee"),
+        tache=job.id,
+        **({"source": p["source"]} if p.get("source") else {}),
+    )
+
+
 def record_job(
     conn: Connection, job: Tache, result: dict[str, Any] | None, erreur: str | None = None
 ) -> None:
-    """The audit event of a job that ended (`result` when it finished, `erreur` when it failed)."""
+    """The audit event of a job that ended (`result` when it finished, `erreur` when it failed); a
+    written import was recorded in its transaction (`job_recorder`)."""
     p = job.parametres
     if job.type == export_jobs.TYPE:
         lignes = (result or {}).get("lignes")
@@ -98,7 +138,7 @@ def record_job(
             tache=job.id,
             erreur=erreur,
         )
-    elif job.type == import_jobs.TYPE:
+    elif job.type == import_jobs.TYPE and not (result and result["importe"]):
         if result is not None:
             fichiers = [
                 fichier(f["fichier"], f["sha256"], f["lignes_lues"], f["somme_ae"], f["somme_cp"])

@@ -38,7 +38,12 @@ def _on_a_connection(run):
     return runner
 
 
-RUNNERS = {export_jobs.TYPE: _on_a_connection(export_jobs.run), import_jobs.TYPE: import_jobs.run}
+def _audited_import(engine: Engine, job: Tache, folder: Path, progress):
+    """An import writes its audit row in its own transaction."""
+    return import_jobs.run(engine, job, folder, progress, record=journal.job_recorder(job))
+
+
+RUNNERS = {export_jobs.TYPE: _on_a_connection(export_jobs.run), import_jobs.TYPE: _audited_import}
 BEAT_SECONDS = 1.0
 
 

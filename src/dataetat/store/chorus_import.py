@@ -31,6 +31,9 @@ Progress = Callable[[str, int], None]  # (file name, lines read so far)
 After = Callable[
     [Connection], None
 ]  # run on the import's connection right before commit (tags: etiquetage.reapply)
+Record = Callable[
+    [Connection, list[Report]], None
+]  # writes the audit row of a written import, in its transaction (jobs/journal.import_recorder)
 
 
 @dataclass
@@ -65,6 +68,7 @@ def import_chorus(
     progress: Progress | None = None,
     *,
     apres: After | None = None,
+    record: Record | None = None,
 ) -> ImportResult:
     result = ImportResult()
     with engine.connect() as conn:
@@ -98,6 +102,8 @@ def import_chorus(
             if apres is not None:
                 with result.timed("étiquettes"):
                     apres(conn)
+            if record is not None:
+                record(conn, result.reports)
             result.written = True
         finally:
             stage.drop()

@@ -42,6 +42,7 @@ LABELS = {
     "tags": "Étiquettes manuelles (CSV n_ej, n_poste_ej, tags)",
 }
 Apres = Callable[[Connection], None]
+Record = Callable[[Connection, list[Report]], None]  # the audit row, written in the import's transaction
 
 
 @dataclass
@@ -57,7 +58,13 @@ class SourceResult:
 
 
 def import_source(
-    engine: Engine, kind: str, path: Path, *, decoupage: int | None = None, apres: Apres | None = None
+    engine: Engine,
+    kind: str,
+    path: Path,
+    *,
+    decoupage: int | None = None,
+    apres: Apres | None = None,
+    record: Record | None = None,
 ) -> SourceResult:
     if kind not in KINDS:
         raise ValueError(f"type d'import inconnu : {kind}")
@@ -71,6 +78,8 @@ def import_source(
             _record(conn, kind, source, import_id)
             if apres is not None:
                 apres(conn)
+            if record is not None:
+                record(conn, result.reports)
         result.written = True
     result.seconds = time.perf_counter() - start
     return result
