@@ -4,6 +4,11 @@ in French and the progress bar of the long commands."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -12,6 +17,7 @@ from dataetat.ingest.problems import Report
 from dataetat.settings import Settings
 from dataetat.store.engine import StoreError, make_engine
 
+log = logging.getLogger("dataetat.cli")
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -52,3 +58,26 @@ def progress_bar() -> Progress:
         TimeElapsedColumn(),
         console=err,
     )
+
+
+@contextmanager
+def audited_failure(engine, digests: dict[str, str | None], **details: Any) -> Iterator[None]:
+    """An import that fails on an unexpected error: audited as failed, told in French (nothing was
+    written: the import is one transaction), exit 1 — never a traceback."""
+    try:
+        yield
+    except (typer.Exit, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure is reported, the details go to the log
+        from dataetat.jobs import journal
+        from dataetat.store import audit
+
+        log.exception("import en échec")
+        message = (
+            "Erreur interne pendant l'import : rien n'a été écrit dans la base ; elle a été journalisée."
+        )
+        with engine.begin() as conn:
+            files = [journal.fichier(name, digest, 0, 0, 0) for name, digest in digests.items()]
+            journal.record_import(conn, audit.CLI, None, files, written=False, erreur=message, **details)
+        err.print(f"[red]{message}[/red]")
+        raise typer.Exit(1) from exc

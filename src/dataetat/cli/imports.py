@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from dataetat.cli.common import console, engine_of_settings, err, print_report, progress_bar
+from dataetat import scratch
+from dataetat.cli.common import audited_failure, console, engine_of_settings, err, print_report, progress_bar
 from dataetat.model.enums import Kind
 
 app = typer.Typer(help="Importer des fichiers (Chorus, référentiels, SIRENE).", no_args_is_help=True)
@@ -42,8 +43,11 @@ def import_chorus(
     from dataetat.store.chorus_import import import_chorus as run
 
     engine = engine_of_settings()
+    scratch.sweep()  # what a killed import left in the temporary folder
     options = ImportOptions(annee=annee, region=region, expected_kind=type_, rejets=rejets)
-    with progress_bar() as progress:
+    digests = {f.name: sha256_of(f) for f in fichiers}
+    details = {"region_fichiers": region, "annee": annee}
+    with progress_bar() as progress, audited_failure(engine, digests, **details):
         task = progress.add_task("lecture", total=None)
         result = run(
             engine,
@@ -51,24 +55,19 @@ def import_chorus(
             options,
             lambda name, n: progress.update(task, description=name, completed=n),
             apres=etiquetage.reapply,
+            record=journal.import_recorder(audit.CLI, None, digests, **details),
         )
-    digests = {f.name: sha256_of(f) for f in fichiers}
-    with engine.begin() as conn:
-        journal.record_import(
-            conn,
-            audit.CLI,
-            None,
-            [
-                journal.fichier(
-                    r.fichier, digests.get(r.fichier), r.lignes_lues, float(r.somme_ae), float(r.somme_cp)
-                )
-                for r in result.reports
-            ],
-            written=result.written,
-            lignes_importees=sum(r.lignes_importees for r in result.reports),
-            region_fichiers=region,
-            annee=annee,
-        )
+    if not result.written:  # a written import was audited in its transaction
+        with engine.begin() as conn:
+            journal.record_import(
+                conn,
+                audit.CLI,
+                None,
+                journal.of_reports(result.reports, digests),
+                written=False,
+                lignes_importees=0,
+                **details,
+            )
     for report in result.reports:
         print_report(report)
     if not result.written:

@@ -17,13 +17,23 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     from dataetat.auth.sessions import ConfigurationError
     from dataetat.web.app import create_app
 
+    settings = Settings()
     try:
-        web_app = create_app(Settings())
+        web_app = create_app(settings)
     except ConfigurationError as e:  # e.g. server mode without DATAETAT_SECRET_KEY
         err.print(f"[red]{e}[/red]")
         raise typer.Exit(2) from e
     console.print(f"Data-État sur http://{host}:{port}/ (API : http://{host}:{port}/docs)")
-    uvicorn.run(web_app, host=host, port=port, log_level="warning")
+    # Forwarded headers (X-Forwarded-For/-Proto) only from the configured proxies, never by default.
+    trusted = settings.proxys_de_confiance.strip()
+    uvicorn.run(
+        web_app,
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+    )
 
 
 def worker(
@@ -34,15 +44,24 @@ def worker(
     """Exécuter les tâches (exports) en file d'attente : en mode serveur (PostgreSQL), à côté de
     `dataetat serve` lancé avec DATAETAT_TACHES_DANS_LE_SERVEUR=false ; plusieurs workers peuvent tourner."""
     import time
+    from datetime import timedelta
 
-    from dataetat.jobs.worker import Worker, run_pending
+    from dataetat.jobs.worker import Worker, run_pending, tidy
 
     settings = Settings()
     engine = engine_of_settings()
+    lease = timedelta(seconds=settings.taches_bail_secondes)
     if une_fois:
-        console.print(f"{run_pending(engine, settings.dossier_exports)} tâche(s) exécutée(s).")
+        tidy(settings.dossier_televersements)
+        console.print(f"{run_pending(engine, settings.dossier_exports, lease)} tâche(s) exécutée(s).")
         return
-    runner = Worker(engine, settings.dossier_exports, embedded=engine.dialect.name == "duckdb")
+    runner = Worker(
+        engine,
+        settings.dossier_exports,
+        embedded=engine.dialect.name == "duckdb",
+        lease=lease,
+        uploads=settings.dossier_televersements,
+    )
     runner.start()
     console.print("Worker démarré (Ctrl+C pour arrêter).")
     try:

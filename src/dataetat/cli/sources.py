@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from dataetat.cli.common import console, engine_of_settings, err, print_report
+from dataetat.cli.common import audited_failure, console, engine_of_settings, err, print_report
 from dataetat.cli.imports import app  # the other sources' commands join `dataetat import`
 
 Fichier = Annotated[Path, typer.Argument(help="Fichier à importer.", exists=True, dir_okay=False)]
@@ -16,25 +16,35 @@ Fichier = Annotated[Path, typer.Argument(help="Fichier à importer.", exists=Tru
 
 def run_source(kind: str, fichier: Path, decoupage: int | None = None) -> None:
     """Import one file of `kind`; exit 1 (nothing written) when it is refused."""
+    from dataetat.ingest.empreinte import sha256_of
     from dataetat.jobs import journal
     from dataetat.query import etiquetage
     from dataetat.store import audit
     from dataetat.store.sources_import import import_source
 
     engine = engine_of_settings()
-    with console.status(f"Import de {fichier.name}…"):
-        result = import_source(engine, kind, fichier, decoupage=decoupage, apres=etiquetage.reapply)
-    report = result.report
-    with engine.begin() as conn:
-        journal.record_import(
-            conn,
-            audit.CLI,
-            None,
-            [journal.fichier(report.fichier, result.sha256, report.lignes_lues, float(report.somme_ae), 0.0)],
-            written=result.written,
-            lignes_importees=report.lignes_importees,
-            source=kind,
+    digests = {fichier.name: sha256_of(fichier)}
+    with console.status(f"Import de {fichier.name}…"), audited_failure(engine, digests, source=kind):
+        result = import_source(
+            engine,
+            kind,
+            fichier,
+            decoupage=decoupage,
+            apres=etiquetage.reapply,
+            record=journal.import_recorder(audit.CLI, None, digests, source=kind),
         )
+    report = result.report
+    if not result.written:  # a written import was audited in its transaction
+        with engine.begin() as conn:
+            journal.record_import(
+                conn,
+                audit.CLI,
+                None,
+                journal.of_reports([report], digests),
+                written=False,
+                lignes_importees=0,
+                source=kind,
+            )
     print_report(report)
     if not result.written:
         err.print("[red]Import refusé : la base n'a pas été modifiée.[/red]")
