@@ -21,6 +21,7 @@ from dataetat.jobs.worker import run_pending
 from dataetat.query.columns import COLONNES
 from dataetat.store import comptes, taches
 from dataetat.store.beneficiaires import import_sirene
+from dataetat.store.sources_import import import_source
 from dataetat.web import csrf
 
 PASSWORD = "matrice des autorisations 2024"
@@ -64,6 +65,14 @@ class Region:
     montant_orphelin: str
     fichier: str  # a word in the names of the uploaded files
     loc: str
+    # EJ numbers both régions use (issue 15 item 3): EJ_COMMUN has AE in both, paid in both;
+    # EJ_COMMUN_53 has AE in 53 only, paid in both (52's payment stays an orphan of 52).
+    commun_ae: str
+    commun_dp: str
+    commun_cp: str
+    commun2_dp: str
+    commun2_cp: str
+    commun2_ae: str | None = None
 
     def marqueurs(self) -> tuple[str, ...]:
         """Texts that only this région's data puts in an answer (compared in lower case)."""
@@ -75,12 +84,22 @@ class Region:
             *self.sirets,
             *self.noms,
             self.fichier,
+            self.commun_dp,
+            self.commun2_dp,
         )
 
+    def montants_ae_tous(self) -> tuple[str, ...]:
+        return (*self.montants_ae, self.commun_ae, *([self.commun2_ae] if self.commun2_ae else []))
+
+    def montants_cp_tous(self) -> tuple[str, ...]:
+        """Every payment of the région's CP file (the rejected row is in the AE file)."""
+        return (self.montant_cp, self.montant_orphelin, self.commun_cp, self.commun2_cp)
+
     def chiffres(self) -> tuple[str, ...]:
-        """The engagements' amounts as digits only, to find them however formatted (86 420,97 €,
-        86420.97, 86420,97)."""
-        return tuple(re.sub(r"\D", "", m) for m in self.montants_ae)
+        """The engagements' and the shared EJs' payments' amounts as digits only, to find them however
+        formatted (86 420,97 €, 86420.97, 86420,97)."""
+        amounts = (*self.montants_ae_tous(), self.commun_cp, self.commun2_cp)
+        return tuple(re.sub(r"\D", "", m) for m in amounts)
 
 
 R53 = Region(
@@ -97,6 +116,12 @@ R53 = Region(
     "333.33",
     "chorus-r53x",
     "N5335238",
+    "417293.58",
+    "5390021",
+    "36912.47",
+    "5390022",
+    "58273.16",
+    "629384.75",
 )
 R52 = Region(
     "52",
@@ -112,8 +137,38 @@ R52 = Region(
     "444.44",
     "chorus-r52x",
     "N5244109",
+    "731846.29",
+    "5290021",
+    "47125.83",
+    "5290022",
+    "19384.62",
 )
 REGIONS = {"53": R53, "52": R52}
+EJ_COMMUN, EJ_COMMUN_53 = "9900001", "9900002"  # the same numbers in both régions' files
+
+# An ADEME aid whose beneficiary is not geolocated (no SIRENE entry): of unknown région, seen by
+# national identities only (issue 11 item 8). Its markers must reach no regional identity.
+INCONNUE_SIRET, INCONNUE_NOM = "44306184100047", "PANORAMIX SANS ADRESSE"
+INCONNUE_REFERENCE = "22XYZ0042"
+
+
+def ademe(folder: Path) -> Path:
+    path = folder / "ademe-matrice.csv"
+    path.write_text(
+        "Nom de l attribuant,idAttribuant,dateConvention,referenceDecision,nomBeneficiaire,idBeneficiaire,"
+        "objet,montant,nature,conditionsVersement,datesPeriodeVersement,idRAE,notificationUE,"
+        "pourcentageSubvention\n"
+        f"ADEME,38529030900454,2023-05-05,{INCONNUE_REFERENCE},{INCONNUE_NOM},{INCONNUE_SIRET},"
+        "Potion magique,8642,aide en numéraire,Echelonné,2023-05-11_2024-01-05,,NON,1\n",
+        "utf-8",
+    )
+    return path
+
+
+def fuites_inconnue(text: str) -> list[str]:
+    """The markers of the line of unknown région found in `text`."""
+    lower = text.lower()
+    return [m for m in (INCONNUE_SIRET, INCONNUE_NOM, INCONNUE_REFERENCE) if m.lower() in lower]
 
 
 def fichiers(r: Region, folder: Path) -> tuple[Path, Path]:
@@ -121,10 +176,14 @@ def fichiers(r: Region, folder: Path) -> tuple[Path, Path]:
         ae_row(r.n_ej[0], 1, r.montants_ae[0], siret=r.sirets[0], loc=r.loc),
         ae_row(r.n_ej[1], 1, r.montants_ae[1], siret=r.sirets[1], loc=r.loc),
         ae_row(r.rejete, 1, "illisible", siret=r.sirets[0], loc=r.loc),
+        ae_row(EJ_COMMUN, 1, r.commun_ae, siret=r.sirets[1], loc=r.loc),
+        *([ae_row(EJ_COMMUN_53, 1, r.commun2_ae, siret=r.sirets[0], loc=r.loc)] if r.commun2_ae else []),
     ]
     cp = [
         cp_row(r.n_ej[0], 1, r.n_dp, r.montant_cp, siret=r.sirets[0], loc=r.loc),
         cp_row("#", "#", r.n_dp_orphelin, r.montant_orphelin, siret=r.sirets[1], loc=r.loc),
+        cp_row(EJ_COMMUN, 1, r.commun_dp, r.commun_cp, siret=r.sirets[1], loc=r.loc),
+        cp_row(EJ_COMMUN_53, 1, r.commun2_dp, r.commun2_cp, siret=r.sirets[0], loc=r.loc),
     ]
     return (
         write_ae(folder / f"ae-{r.fichier}.csv", ae, exercice=2023),
@@ -201,19 +260,35 @@ def remplir(app, engine, clients: dict[str, TestClient], folder: Path) -> Donnee
     assert run_pending(engine, settings.dossier_exports) == 2
     count, _ = import_sirene(engine, sirene(folder))
     assert count == 4
+    assert import_source(engine, "ademe", ademe(folder)).written
     with engine.connect() as conn:
         for qui in (COMPTABLE53, ADMIN):
             (job,) = taches.list_of(conn, COMPTES[qui][0], "import")
             assert job.statut == taches.TERMINEE and job.resultat["rejets"], job
             d.ids[f"import:{qui}"] = job.id
-        for n_ej, n_dp, line_id in conn.exec_driver_sql("SELECT n_ej, n_dp, id FROM ligne"):
+        lines = conn.exec_driver_sql("SELECT n_ej, n_dp, source_region, source, id FROM ligne")
+        for n_ej, n_dp, region, source, line_id in lines:
             for r in REGIONS.values():
                 if n_ej == r.n_ej[0]:
                     d.ids[f"ligne:{r.code}"] = line_id
                 elif n_dp == r.n_dp_orphelin:
                     d.ids[f"orphelin:{r.code}"] = line_id
+                elif n_ej == EJ_COMMUN and region == r.code:
+                    d.ids[f"commun:{r.code}"] = line_id
+                elif n_dp == r.commun2_dp:
+                    d.ids[f"orphelin-commun:{r.code}"] = line_id
+            if source == "ADEME":
+                d.ids["aide:inconnue"] = line_id
         d.ids["compte:jetable"] = comptes.by_email(conn, JETABLE).id
-    assert len(d.ids) == 7, d.ids
+    # 52's payment of EJ_COMMUN_53 is an orphan of 52, 53's joins 53's AE line.
+    assert set(d.ids) == {
+        *(f"{k}:{r}" for k in ("ligne", "orphelin", "commun") for r in REGIONS),
+        "orphelin-commun:52",
+        "aide:inconnue",
+        "import:comptable53",
+        "import:admin",
+        "compte:jetable",
+    }, d.ids
     for qui in CONNECTES:
         client = clients[qui]
         for name, fmt in (("export", "xlsx"), ("export-jetable-api", "csv"), ("export-jetable-page", "csv")):

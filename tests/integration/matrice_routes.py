@@ -13,7 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.integration.matrice_donnees import COLLEGUE, IDENTITES, TOUTES_COLONNES
+from tests.integration.matrice_donnees import (
+    COLLEGUE,
+    EJ_COMMUN,
+    EJ_COMMUN_53,
+    IDENTITES,
+    INCONNUE_SIRET,
+    REGIONS,
+    TOUTES_COLONNES,
+)
 
 from dataetat import exports
 
@@ -35,6 +43,8 @@ LIGNE_52_PAGE = S(303, 404, 200, 200, 404, 200)
 AUTRE_API = S(401, 404, 404, 404, 404, 404)
 IMPORT_C53 = S(303, 404, 404, 404, 200, 404)
 IMPORT_ADMIN = S(303, 404, 404, 404, 404, 200)
+INCONNUE_API = S(401, 404, 404, 200, 404, 200)  # a line of unknown région: national identities only
+INCONNUE_PAGE = S(303, 404, 404, 200, 404, 200)
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,7 @@ def _formats(attendu, **kw) -> list[Cas]:
 
 
 TOUT = {"colonnes": TOUTES_COLONNES, "page_size": 500}
+SIRETS = ",".join([*(s for r in REGIONS.values() for s in r.sirets), INCONNUE_SIRET])
 GROUPES = {"grouping": "beneficiaire_code", "page_size": 500}
 PIVOT = {"lignes": "beneficiaire_code", "colonnes": "source_region"}
 PIVOT_CP = {"lignes": "beneficiaire_code", "colonnes": "annee", "valeur": "montant_cp"}
@@ -74,14 +85,25 @@ MATRIX: dict[tuple[str, str], list[Cas]] = {
         Cas(API, query={"grouping": "source_region,beneficiaire_code", "grouped": "52"}),
         Cas(API, query={"source_region": "52", "colonnes": TOUTES_COLONNES}),
         Cas(API, query={"source_region": "53", "colonnes": TOUTES_COLONNES}),
+        Cas(API, query={"n_ej": EJ_COMMUN + "," + EJ_COMMUN_53, "colonnes": TOUTES_COLONNES}),
+        Cas(API, query={"source_region": "inconnue", "colonnes": TOUTES_COLONNES}),
+        Cas(API, query={"beneficiaire_code": SIRETS, "colonnes": TOUTES_COLONNES}),
     ],
     ("GET", "/api/v1/lignes/{line_id}"): [
+        Cas(LIGNE_53_API, chemin={"line_id": "commun:53"}),
+        Cas(LIGNE_52_API, chemin={"line_id": "commun:52"}),
+        Cas(LIGNE_52_API, chemin={"line_id": "orphelin-commun:52"}),
+        Cas(INCONNUE_API, chemin={"line_id": "aide:inconnue"}),
         Cas(LIGNE_53_API, chemin={"line_id": "ligne:53"}),
         Cas(LIGNE_52_API, chemin={"line_id": "ligne:52"}),
         Cas(LIGNE_53_API, chemin={"line_id": "orphelin:53"}),
         Cas(LIGNE_52_API, chemin={"line_id": "orphelin:52"}),
     ],
     ("GET", "/api/v1/lignes/{line_id}/paiements"): [
+        Cas(LIGNE_53_API, chemin={"line_id": "commun:53"}),
+        Cas(LIGNE_52_API, chemin={"line_id": "commun:52"}),
+        Cas(LIGNE_52_API, chemin={"line_id": "orphelin-commun:52"}),
+        Cas(INCONNUE_API, chemin={"line_id": "aide:inconnue"}),
         Cas(LIGNE_53_API, chemin={"line_id": "ligne:53"}),
         Cas(LIGNE_52_API, chemin={"line_id": "ligne:52"}),
         Cas(LIGNE_53_API, chemin={"line_id": "orphelin:53"}),
@@ -122,7 +144,8 @@ MATRIX: dict[tuple[str, str], list[Cas]] = {
         Cas(API, chemin={"niveau": "commune"}, query={"q": "44109"}),
     ],
     ("GET", "/api/v1/referentiels/beneficiaires"): [
-        Cas(API, query={"q": q}) for q in ("ASTERIX", "OBELIX", "ZORGLUB", "ZOGZOG", "2135", "2144", "5234")
+        Cas(API, query={"q": q})
+        for q in ("ASTERIX", "OBELIX", "ZORGLUB", "ZOGZOG", "2135", "2144", "5234", "PANORAMIX", "4430")
     ],
     ("GET", "/api/v1/referentiels/tags"): [Cas(API)],
     ("GET", "/api/v1/referentiels/centres-couts"): [Cas(API)],
@@ -163,12 +186,24 @@ MATRIX: dict[tuple[str, str], list[Cas]] = {
         Cas(PAGE, query={"vue": "carte"}),
         Cas(PAGE, query={"vue": "graphiques", "annee_min": "2023"}),
         Cas(PAGE, query={"annee_min": "2023", "vue": "tableau"}),  # the saved (and shared) searches
+        # Values of both régions in the URL: the page names and shows only what the caller may see.
+        Cas(PAGE, query={"beneficiaires": SIRETS, "vue": "lignes", "colonnes": TOUTES_COLONNES}),
+        Cas(
+            PAGE, query={"n_ej": EJ_COMMUN + "," + EJ_COMMUN_53, "vue": "lignes", "colonnes": TOUTES_COLONNES}
+        ),
+        Cas(PAGE, query={"n_ej": EJ_COMMUN, "grouper_par": "beneficiaire"}),
+        Cas(PAGE, query={"source": "ADEME", "vue": "lignes", "colonnes": TOUTES_COLONNES}),
+        Cas(PAGE, query={"source_region": "inconnue", "vue": "lignes"}),
     ],
     ("GET", "/fragments/groupes"): [
         Cas(PAGE, query={"grouper_par": "beneficiaire"}),
         Cas(PAGE, query={"grouper_par": "programme,beneficiaire", "grouped": "103"}),
     ],
     ("GET", "/lignes/{line_id}"): [
+        Cas(LIGNE_53_PAGE, chemin={"line_id": "commun:53"}),
+        Cas(LIGNE_52_PAGE, chemin={"line_id": "commun:52"}),
+        Cas(LIGNE_52_PAGE, chemin={"line_id": "orphelin-commun:52"}),
+        Cas(INCONNUE_PAGE, chemin={"line_id": "aide:inconnue"}),
         Cas(LIGNE_53_PAGE, chemin={"line_id": "ligne:53"}),
         Cas(LIGNE_52_PAGE, chemin={"line_id": "ligne:52"}),
         Cas(LIGNE_53_PAGE, chemin={"line_id": "orphelin:53"}, query={"fragment": "1"}),
@@ -351,7 +386,11 @@ MATRIX.update(
             Cas(API),
             Cas(API, query={"perimetre": "total", "source_region": "53"}),
         ],
-        ("GET", "/qpv"): [Cas(PAGE), Cas(PAGE, query={"code_qpv": "QN05301M", "annee_min": 2023})],
+        ("GET", "/qpv"): [
+            Cas(PAGE),
+            Cas(PAGE, query={"code_qpv": "QN05301M", "annee_min": 2023}),
+            Cas(PAGE, query={"beneficiaires": SIRETS}),
+        ],
     }
 )
 
@@ -363,6 +402,7 @@ MATRIX.update(
             Cas(LIGNE_53_PAGE, chemin={"siret": "77567227200015"}, query={"annee": "2023", "page": "1"}),
             Cas(LIGNE_52_PAGE, chemin={"siret": "21440109300015"}),
             Cas(LIGNE_52_PAGE, chemin={"siret": "52345678900012"}),
+            Cas(INCONNUE_PAGE, chemin={"siret": INCONNUE_SIRET}),
             Cas(S(303, 404, 404, 404, 404, 404), chemin={"siret": "00000000000000"}),
             Cas(S(303, 404, 404, 404, 404, 404), chemin={"siret": "2135"}),
         ],

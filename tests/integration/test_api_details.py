@@ -70,3 +70,24 @@ def test_hostile_inputs_are_400_not_server_errors(settings, data):
             response = api.get(url)
             assert response.status_code == 400, url
             assert response.json()["erreur"]["code"] == "parametre-invalide"
+
+
+def test_line_without_ej_shows_no_other_payment(settings, data):
+    """Issue 15 item 1: an operator's aid has no EJ; its payments are not those of every EJ-less CP
+    (région 53's orphan payment here), and the files behind it are its own file only."""
+    from pathlib import Path
+
+    from dataetat.store.sources_import import import_source
+
+    ademe = Path(__file__).resolve().parents[1] / "data" / "sources" / "ademe.csv"
+    engine = data
+    assert import_source(engine, "ademe", ademe).written
+    with client(settings) as api:
+        lines = api.get("/api/v1/lignes", params={"source": "ADEME", "colonnes": "n_ej"}).json()["lignes"]
+        assert lines
+        aid = lines[0]["id"]
+        assert api.get(f"/api/v1/lignes/{aid}/paiements").json()["paiements"] == []
+        page = api.get(f"/lignes/{aid}")
+        assert page.status_code == 200
+        assert "cp53.csv" not in page.text and "902" not in page.text
+        assert "ademe.csv" in page.text

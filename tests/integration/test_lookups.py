@@ -149,3 +149,19 @@ def test_like_wildcards_are_literal(settings, data):
 def test_normalise():
     assert normalise("  Île-d'Ÿvelines  ÉCOLE ") == "ile d yvelines ecole"
     assert normalise("") == ""
+
+
+def test_chosen_beneficiaires_are_region_scoped(settings, data):
+    """Issue 15 item 2: the search page names the beneficiaries of its URL only when the user may
+    see one of their lines (as the look-up does); another région's SIRET keeps its bare code."""
+    for region, shown, hidden in (
+        ("53", "COMMUNE DE RENNES", "SAS NANTES"),
+        ("52", "SAS NANTES", "COMMUNE DE RENNES"),
+    ):
+        scoped = settings.model_copy(update={"region_developpement": region})
+        for url in ("/", "/qpv"):
+            page = get(scoped, url, beneficiaires=f"{SIRET_RENNES},{SIRET_NANTES}")
+            assert page.status_code == 200, page.text
+            assert hidden not in page.text.upper(), (region, url)
+            assert SIRET_RENNES in page.text and SIRET_NANTES in page.text
+        assert shown in get(scoped, "/", beneficiaires=f"{SIRET_RENNES},{SIRET_NANTES}").text

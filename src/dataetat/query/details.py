@@ -10,7 +10,8 @@ from sqlalchemy.engine import Connection
 
 from dataetat.query.filters import region_scope
 from dataetat.query.search import jsonable
-from dataetat.store.schema import SOURCE_CP, ae_annee, cp, import_fichier, ligne
+from dataetat.store import cp_link
+from dataetat.store.schema import SOURCE_AE, SOURCE_CP, ae_annee, aide, cp, import_fichier, ligne
 
 
 def _scoped(region: str | None) -> list[sa.ColumnElement[bool]]:
@@ -64,8 +65,9 @@ def line(conn: Connection, line_id: int, region: str | None = None) -> dict[str,
 
 
 def payments(conn: Connection, line_id: int, region: str | None = None) -> list[dict[str, Any]] | None:
-    """The CP counted in the line's montant CP (same rule as the read model: its EJ/poste, NATION's
-    payments when there are any); an orphan CP line is its own payment. None: no such line."""
+    """The CP counted in the line's montant CP (the rule of store/cp_link: a REGION CP joins its own
+    région's line only, NATION's CP win); an orphan CP line is its own payment; an operator's aid
+    has none (its payments are not published). None: no such line in the user's scope."""
     found = _key(conn, line_id, region)
     if found is None:
         return None
@@ -78,41 +80,55 @@ def payments(conn: Connection, line_id: int, region: str | None = None) -> list[
         cp.c.annee,
         cp.c.data_source,
     ]
-    condition = _payments_of(line_id, *found)
-    rows = conn.execute(sa.select(*columns).where(condition).order_by(cp.c.date_base_dp, cp.c.id)).mappings()
-    return [jsonable(dict(r)) for r in rows]
+    ids = _payment_ids(conn, line_id, found.source)
+    if not ids:
+        return []
+    rows = conn.execute(sa.select(*columns).where(cp.c.id.in_(ids)).order_by(cp.c.date_base_dp, cp.c.id))
+    return [jsonable(dict(r)) for r in rows.mappings()]
 
 
-def _payments_of(line_id: int, source: str, n_ej: str | None, poste: int | None) -> sa.ColumnElement[bool]:
-    """The `cp` rows counted in a line's montant CP."""
+def _payment_ids(conn: Connection, line_id: int, source: str) -> list[int]:
+    """Ids of the `cp` rows counted in a line's montant CP (none for an operator's aid)."""
     if source == SOURCE_CP:
-        return cp.c.id == line_id
-    has_nation = sa.exists().where(cp.c.n_ej == n_ej, cp.c.n_poste_ej == poste, cp.c.data_source == "NATION")
-    feed = sa.case((has_nation, "NATION"), else_="REGION")
-    return sa.and_(cp.c.n_ej == n_ej, cp.c.n_poste_ej == poste, cp.c.data_source == feed)
+        return [line_id]
+    if source == SOURCE_AE:
+        return cp_link.counted_payments(conn, line_id)
+    return []
 
 
 def sources(conn: Connection, line_id: int, region: str | None = None) -> list[dict[str, Any]] | None:
     """The imported files behind a line, oldest import first: those of its AE rows (the feed that
-    wins, NATION over REGION, as in the read model) and those of its payments. None: no such line."""
+    wins, NATION over REGION, as in the read model) and those of its payments; an operator's aid:
+    the file it came from. None: no such line in the user's scope."""
     found = _key(conn, line_id, region)
     if found is None:
         return None
-    used = sa.select(cp.c.import_id).where(_payments_of(line_id, *found))
-    if found[0] != SOURCE_CP:
+    used: list[int] = []
+    ids = _payment_ids(conn, line_id, found.source)
+    if ids:
+        used += conn.execute(sa.select(cp.c.import_id).where(cp.c.id.in_(ids)).distinct()).scalars().all()
+    if found.source == SOURCE_AE:
         has_nation = sa.exists().where(
             ae_annee.c.engagement_id == line_id, ae_annee.c.data_source == "NATION"
         )
         feed = sa.case((has_nation, "NATION"), else_="REGION")
-        used = used.union(
-            sa.select(ae_annee.c.import_id).where(
-                ae_annee.c.engagement_id == line_id, ae_annee.c.data_source == feed
+        used += (
+            conn.execute(
+                sa.select(ae_annee.c.import_id)
+                .where(ae_annee.c.engagement_id == line_id, ae_annee.c.data_source == feed)
+                .distinct()
             )
+            .scalars()
+            .all()
         )
+    elif found.source != SOURCE_CP:
+        used += conn.execute(sa.select(aide.c.import_id).where(aide.c.id == line_id)).scalars().all()
+    if not used:
+        return []
     f = import_fichier.c
     rows = conn.execute(
         sa.select(f.id, f.kind, f.filename, f.sha256, f.data_source, f.source_region, f.annee, f.imported_at)
-        .where(f.id.in_(used))
+        .where(f.id.in_(sorted(set(used))))
         .order_by(f.imported_at, f.id)
     ).mappings()
     return [jsonable(dict(r)) for r in rows]

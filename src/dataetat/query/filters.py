@@ -121,6 +121,20 @@ def _dispositif(names: list[str]) -> Filter:
     )
 
 
+# The value of `source_region` meaning « région inconnue »: an operator's aid whose beneficiary is
+# not geolocated (no région in the file nor from SIRENE). Only national users see such lines.
+REGION_INCONNUE = "inconnue"
+
+
+def _source_region(values: list[str]) -> Filter:
+    codes = [r.zfill(2) for r in values if r.lower() != REGION_INCONNUE]
+    conditions = [c.source_region.in_(codes)] if codes else []
+    if len(codes) != len(values):
+        conditions.append(c.source_region.is_(None))
+    named = [*codes, *(["inconnue (bénéficiaire non géolocalisé)"] if len(codes) != len(values) else [])]
+    return Filter(sa.or_(*conditions), f"région de l'import {', '.join(named)}")
+
+
 def build(p: SearchParams) -> list[Filter]:
     filters: list[Filter] = []
     if p.code_programme:
@@ -156,7 +170,7 @@ def build(p: SearchParams) -> list[Filter]:
     if p.data_source:
         filters.append(_in(c.data_source, [p.data_source], "origine"))
     if p.source_region:
-        filters.append(_in(c.source_region, [r.zfill(2) for r in p.source_region], "région de l'import"))
+        filters.append(_source_region(p.source_region))
     if p.objet:
         filters.append(_objet(p.objet))
     if p.referentiel_programmation_libelle:
@@ -169,8 +183,15 @@ def build(p: SearchParams) -> list[Filter]:
 
 
 def region_scope(region: str | None) -> sa.ColumnElement[bool] | None:
-    """The single place where a user's région restricts what they see: their région, the
-    administration centrale (00) and lines without région. None (national) sees everything."""
+    """The single place where a user's région restricts what they see: their région and the
+    administration centrale (00). Lines of unknown région (`source_region` NULL: an operator's aid
+    whose beneficiary is not geolocated) belong to no région: a regional user does not see them,
+    only their number and sum (`unknown_region`). None (national) sees everything."""
     if region is None:
         return None
-    return sa.or_(c.source_region == region.zfill(2), c.source_region == "00", c.source_region.is_(None))
+    return sa.or_(c.source_region == region.zfill(2), c.source_region == "00")
+
+
+def unknown_region() -> sa.ColumnElement[bool]:
+    """The lines of unknown région (counted apart, see `region_scope`)."""
+    return c.source_region.is_(None)

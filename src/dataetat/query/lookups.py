@@ -26,7 +26,6 @@ from dataetat.model.tags import label as tag_label
 from dataetat.query import filters
 from dataetat.query.params import QueryError
 from dataetat.store.schema import (
-    beneficiaire,
     ligne,
     ref_arrondissement,
     ref_centre_couts,
@@ -257,7 +256,6 @@ _CHOSEN = {
         ref_centre_couts.c.code,
         sa.func.coalesce(ref_centre_couts.c.label, ref_centre_couts.c.description),
     ),
-    "beneficiaires": (beneficiaire.c.siret, beneficiaire.c.denomination),
     **{f"zones/{niveau}": (table.c.code, table.c.label) for niveau, table in ZONES.items()},
     **{f"zones/{niveau}": (ref_qpv.c.code, ref_qpv.c.label) for niveau in QPV_DECOUPAGES},
 }
@@ -265,11 +263,26 @@ _CHOSEN = {
 
 def chosen(conn: Connection, kind: str, codes: Sequence[str]) -> list[Item]:
     """The codes a search holds, with their labels, in the given order (to show a search's choices);
-    a code absent from its referential keeps its code as label."""
+    a code absent from its referential keeps its code as label. Beneficiaries: `chosen_beneficiaires`."""
     if not codes:
         return []
     if kind == "tags":
         return [{"code": c, "label": tag_label(c)} for c in codes]
     code, label = _CHOSEN[kind]
     found = dict(conn.execute(sa.select(code, label).where(code.in_(list(codes)))).all())
+    return [{"code": c, "label": _label(c, found.get(c))} for c in codes]
+
+
+def chosen_beneficiaires(conn: Connection, codes: Sequence[str], region: str | None) -> list[Item]:
+    """The SIRETs a search holds with the names the user may see: from the lines in their région's
+    scope, as the look-up `beneficiaires` (a SIRET funded only elsewhere keeps its code as label)."""
+    if not codes:
+        return []
+    scope = filters.region_scope(region)
+    query = (
+        sa.select(ligne.c.beneficiaire_code, sa.func.max(ligne.c.beneficiaire_denomination))
+        .where(ligne.c.beneficiaire_code.in_(list(codes)), *([] if scope is None else [scope]))
+        .group_by(ligne.c.beneficiaire_code)
+    )
+    found = dict(conn.execute(query).all())
     return [{"code": c, "label": _label(c, found.get(c))} for c in codes]

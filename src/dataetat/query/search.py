@@ -74,6 +74,22 @@ def search(conn: Connection, params: SearchParams, region: str | None = None) ->
     return result
 
 
+def unknown_region_total(conn: Connection, params: SearchParams, region: str | None) -> Total:
+    """The lines of unknown région (an operator's aid whose beneficiary is not geolocated), counted
+    apart: for a national user, those of the search (they are in its results); for a regional user,
+    all of them, as a number and a sum only (they are in no région's results, and a filtered count
+    would let one probe lines they may not see)."""
+    clauses = where(params, None)[0] if region is None else []
+    row = conn.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(ligne.c.montant_ae), 0),
+            sa.func.coalesce(sa.func.sum(ligne.c.montant_cp), 0),
+        ).where(*clauses, filters.unknown_region())
+    ).one()
+    return Total(row[0], float(row[1]), float(row[2]))
+
+
 def _lines(conn, params, clauses, offset):
     names = list(dict.fromkeys(params.colonnes)) or [col.code for col in COLONNES if col.default]
     columns = [ligne.c.id, ligne.c.partie, *(ligne.c[n] for n in names)]

@@ -5,13 +5,15 @@ Rebuilt by the importer inside the import transaction, for what the import touch
 - an AE line per engagement (EJ/poste in a région); when both feeds hold it, NATION wins;
 - montant AE = sum over accounting years of the winning feed; attributes from its latest year;
   the line's année is the latest year with a positive amount (else the latest year);
-- montant CP = sum of the CP on the same EJ/poste, whatever région their file gave (real national
-  extracts put an EJ under one société and its payments under another); NATION's CP when it has
-  any, else REGION's. An EJ/poste present in two régions shows its CP on both lines;
-- a CP with no AE for its key is a line of its own (montant AE 0, tag cp-orphelin);
+- montant CP = sum of the CP joined to the line by the rule of `store/cp_link.py` (a REGION CP
+  joins its own région's line only; a NATION CP joins NATION's AE, else its région's REGION AE);
+  NATION's CP when the line has any, else REGION's. Each CP is counted at most once;
+- a CP joined to no line is a line of its own (montant AE 0, tag cp-orphelin); among the orphans of
+  one région and EJ/poste, NATION's win;
 - an operator's aid (table `aide`: ADEME, France 2030) is a line of its own: montant AE = the aid,
   montant CP 0 (payments are not published); its région is the file's (France 2030) or the
-  beneficiary's (ADEME), NULL (seen by every région) when unknown;
+  beneficiary's (ADEME), NULL when unknown (« région inconnue »: national users only, see
+  query/filters.region_scope);
 - QPV: the beneficiary's QPV 2015 and 2024 come from `siret_qpv`; a line whose EJ has rows in
   `qpv_lieu_action` is split (see `_split_lieu_action`): one part per QPV of its lieu d'action
   carrying the split amount (`partie` 1..n), the rest stays on part 0. Sums over a line's parts
@@ -23,6 +25,7 @@ from __future__ import annotations
 import pyarrow as pa
 from sqlalchemy.engine import Connection
 
+from dataetat.store.cp_link import link_ctes
 from dataetat.store.engine import insert_arrow
 from dataetat.store.schema import SOURCE_AE, SOURCE_CP, ligne
 
@@ -69,16 +72,11 @@ def _ae_part(scoped: bool) -> str:
         SELECT * FROM (
             SELECT a.*, ROW_NUMBER() OVER (PARTITION BY engagement_id ORDER BY annee DESC) AS rn FROM a
         ) x WHERE rn = 1),
-    cps AS (
-        SELECT c.n_ej, c.n_poste_ej, c.data_source, SUM(c.montant) AS montant_cp,
-               COUNT(*) AS nombre_cp, MAX(c.date_derniere_operation_dp) AS date_dernier_paiement
-        FROM cp c WHERE EXISTS (SELECT 1 FROM e WHERE e.n_ej = c.n_ej AND e.n_poste_ej = c.n_poste_ej)
-        GROUP BY c.n_ej, c.n_poste_ej, c.data_source),
-    cp_win AS (
-        SELECT * FROM (
-            SELECT cps.*, ROW_NUMBER() OVER (PARTITION BY {_KEY}
-                ORDER BY CASE WHEN data_source = 'NATION' THEN 0 ELSE 1 END) AS rn FROM cps
-        ) x WHERE rn = 1),
+    {link_ctes()},
+    cp_sums AS (
+        SELECT engagement_id, SUM(montant) AS montant_cp, COUNT(*) AS nombre_cp,
+               MAX(date_derniere_operation_dp) AS date_dernier_paiement
+        FROM cp_counted GROUP BY engagement_id),
     ae_lines AS (
         SELECT e.id, '{SOURCE_AE}' AS source, l.data_source, e.source_region, e.n_ej, e.n_poste_ej,
                CAST(NULL AS VARCHAR) AS n_dp, m.annee, m.montant_ae,
@@ -87,7 +85,7 @@ def _ae_part(scoped: bool) -> str:
                {", ".join("l." + x.strip() for x in _ATTRS.split(","))}, {_AIDE_ONLY}
         FROM e JOIN amounts m ON m.engagement_id = e.id
         JOIN latest l ON l.engagement_id = e.id
-        LEFT JOIN cp_win c ON c.n_ej = e.n_ej AND c.n_poste_ej = e.n_poste_ej)
+        LEFT JOIN cp_sums c ON c.engagement_id = e.id)
     """
 
 
@@ -101,11 +99,10 @@ def _orphan_part(scoped: bool) -> str:
     )
     return f"""
     orphans AS (
-        SELECT c.* FROM {candidates} c
-        WHERE NOT EXISTS (SELECT 1 FROM engagement e WHERE e.n_ej = c.n_ej AND e.n_poste_ej = c.n_poste_ej)),
+        SELECT c.* FROM {candidates} c WHERE NOT EXISTS (SELECT 1 FROM cp_link l WHERE l.id = c.id)),
     orphan_feed AS (
-        SELECT {_KEY}, MAX(CASE WHEN data_source = 'NATION' THEN 1 ELSE 0 END) AS nation
-        FROM orphans WHERE n_ej IS NOT NULL GROUP BY {_KEY}),
+        SELECT source_region, {_KEY}, MAX(CASE WHEN data_source = 'NATION' THEN 1 ELSE 0 END) AS nation
+        FROM orphans WHERE n_ej IS NOT NULL GROUP BY source_region, {_KEY}),
     cp_lines AS (
         SELECT c.id, '{SOURCE_CP}' AS source, c.data_source, c.source_region, c.n_ej, c.n_poste_ej, c.n_dp,
                c.annee, CAST(0 AS DECIMAL(18, 2)) AS montant_ae, c.montant AS montant_cp, 1 AS nombre_cp,
@@ -113,7 +110,7 @@ def _orphan_part(scoped: bool) -> str:
                c.date_derniere_operation_dp AS date_dernier_paiement,
                {", ".join("c." + x.strip() for x in _ATTRS.split(","))}, {_AIDE_ONLY}
         FROM orphans c LEFT JOIN orphan_feed f
-             ON f.n_ej = c.n_ej AND f.n_poste_ej = c.n_poste_ej
+             ON f.source_region = c.source_region AND f.n_ej = c.n_ej AND f.n_poste_ej = c.n_poste_ej
         WHERE f.nation IS NULL OR c.data_source = CASE WHEN f.nation = 1 THEN 'NATION' ELSE 'REGION' END)
     """
 

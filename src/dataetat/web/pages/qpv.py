@@ -73,7 +73,7 @@ def _page_data(conn: Connection, r: Recherche, themes: list[str], region: str | 
     return {
         "choisis": {
             "code_geo": lookups.chosen(conn, f"zones/{r.niveau_geo}", r.code_geo) if r.code_geo else [],
-            "beneficiaires": lookups.chosen(conn, "beneficiaires", r.beneficiaires),
+            "beneficiaires": lookups.chosen_beneficiaires(conn, r.beneficiaires, region),
             "centres_couts": lookups.chosen(conn, "centres-couts", r.centres_couts),
         },
         "annees": sorted(details.years(conn, region), reverse=True),

@@ -12,7 +12,7 @@ from dataetat.query import details, lookups
 from dataetat.query.columns import BY_CODE, COLONNES
 from dataetat.query.params import QueryError
 from dataetat.query.pivot import pivot
-from dataetat.query.search import search
+from dataetat.query.search import search, unknown_region_total
 from dataetat.web import csrf
 from dataetat.web.deps import CurrentIdentity, Db
 from dataetat.web.formulaire import NIVEAUX_QPV, TYPES_BENEFICIAIRES, VUES, Recherche
@@ -46,7 +46,7 @@ def _page_data(conn: Connection, r: Recherche, region: str | None, show: bool) -
                 conn, "referentiels-programmation", r.referentiels_programmation
             ),
             "code_geo": lookups.chosen(conn, f"zones/{r.niveau_geo}", r.code_geo) if r.niveau_geo else [],
-            "beneficiaires": lookups.chosen(conn, "beneficiaires", r.beneficiaires),
+            "beneficiaires": lookups.chosen_beneficiaires(conn, r.beneficiaires, region),
             "tags": lookups.chosen(conn, "tags", r.tags),
             "domaines_fonctionnels": lookups.chosen(conn, "domaines-fonctionnels", r.domaines_fonctionnels),
             "centres_couts": lookups.chosen(conn, "centres-couts", r.centres_couts),
@@ -59,6 +59,8 @@ def _page_data(conn: Connection, r: Recherche, region: str | None, show: bool) -
     if not show:
         return data
     params = r.to_params()
+    data["region_inconnue"] = unknown_region_total(conn, r.to_params(grouped=False), region)
+    data["regional"] = region is not None
     if r.vue == "tableau":
         data["resultat"] = search(conn, _totals_only(params), region)
         data["pivot"] = pivot(
