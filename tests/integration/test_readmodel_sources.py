@@ -124,7 +124,7 @@ def test_aid_lines_take_the_files_region_or_the_beneficiarys(engine):
     assert (mego.source, mego.source_region, mego.beneficiaire_denomination) == ("ADEME", "53", "ATLAS")
     assert (mego.montant_ae, mego.montant_cp, mego.operateur) == (Decimal(5000), Decimal(0), "ADEME")
     lacteus = next(r for r in rows.values() if r.montant_ae == 7000)
-    assert lacteus.source_region is None  # beneficiary unknown: seen by every région, as the reference
+    assert lacteus.source_region is None  # beneficiary unknown: « région inconnue », national users only
     assert lacteus.beneficiaire_denomination == "LACTEUS"
     chu = rows["POLYCOR BIS"]
     assert (chu.source_region, chu.localisation_departement_code) == ("52", "44")
