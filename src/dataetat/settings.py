@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from pydantic import Field
@@ -36,6 +37,14 @@ class Settings(BaseSettings):
     )
     televersement_taille_max_mo: int = Field(
         2048, description="Taille maximale d'un envoi de la page « Charger les données », en Mo."
+    )
+    annee_min: int = Field(
+        2000,
+        description="Première année (exercice) acceptée à l'import ; une année plus ancienne est refusée.",
+    )
+    annee_max: int | None = Field(
+        None,
+        description="Dernière année (exercice) acceptée à l'import ; vide = l'année en cours + 1.",
     )
     smtp_url: str | None = Field(
         None,
@@ -110,3 +119,10 @@ class Settings(BaseSettings):
     oidc_scopes: str = Field(
         "openid email profile", description="Portées demandées au fournisseur OpenID Connect."
     )
+
+
+def annees_acceptees(settings: Settings | None = None) -> tuple[int, int]:
+    """(first, last) year an import accepts: `annee_min`, `annee_max` (default: next year)."""
+    settings = settings or Settings()
+    last = settings.annee_max if settings.annee_max is not None else date.today().year + 1
+    return settings.annee_min, last

@@ -23,7 +23,7 @@ def write_xlsx(header: list[str], rows: Iterable[list], target: str | Path | IO[
     bold = Font(bold=True)
     cells = []
     for label in header:
-        cell = WriteOnlyCell(sheet, value=label)
+        cell = WriteOnlyCell(sheet, value=neutralise(label))
         cell.font = bold
         cells.append(cell)
     sheet.append(cells)

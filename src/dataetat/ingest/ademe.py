@@ -193,6 +193,10 @@ def read_ademe(path: Path) -> sc.SourceFile:
         n.montant("montant").alias("montant__v"),
         pl.col("idBeneficiaire").str.replace_all(r"\s", "").alias("siret__raw"),
     )
+    sc.flag_amount(report, frame, "montant", "montant__v")
+    sc.flag_years(report, frame, pl.col("date_decision").dt.year(), "dateConvention")
+    if not report.valid:
+        return source
     bad_siret = pl.col("siret__raw").is_not_null() & ~pl.col("siret__raw").str.contains(r"^\d{14}$")
     sc.flag(report, frame, bad_siret, "siret-invalide", "idBeneficiaire")
     attributs = pl.struct([pl.col(c) for c in ATTRIBUTS]).struct.json_encode()

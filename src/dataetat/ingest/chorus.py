@@ -28,6 +28,8 @@ class ChorusOptions:
     region: str | None = None
     expected_kind: Kind | None = None
     societes: dict[str, str] = field(default_factory=dict)
+    annees: tuple[int, int] | None = None  # accepted years (settings annee_min, annee_max)
+    regions: frozenset[str] | None = None  # accepted --region codes (the référentiel)
 
 
 @dataclass
@@ -50,6 +52,8 @@ class ChorusFile:
             self.report.lignes_lues += raw.num_rows
             self.report.lignes_rejetees += rejected.height
             yield valid, rejected
+        if self.report.lignes_lues == 0 and self.report.valid:  # a file of nothing replaces nothing
+            self.report.add("aucune-ligne", ligne=self.detected.header_line)
 
 
 def open_chorus(path: Path, options: ChorusOptions) -> ChorusFile:
@@ -78,8 +82,38 @@ def open_chorus(path: Path, options: ChorusOptions) -> ChorusFile:
             "exercice-manquant",
             detail="Un fichier national d'engagements ne dit pas son exercice : précisez-le (--annee 2024).",
         )
+    region = _region(options, report)
+    if annee is not None:
+        check_year(annee, options.annees, report, "--annee" if options.annee is not None else "préambule")
     if not report.valid:
         raise FileUnreadable(report)
-    region = options.region.zfill(2) if options.region else None
-    context = Context(det.format, det.kind, annee, region, options.societes, det.names)
+    context = Context(det.format, det.kind, annee, region, options.societes, det.names, options.annees)
     return ChorusFile(path, det, context, report, sha256=sha256_of(path))
+
+
+def check_year(annee: int, annees: tuple[int, int] | None, report: Report, where: str) -> bool:
+    """An exercice outside the accepted years (settings annee_min, annee_max) is an error."""
+    if annees is None or annees[0] <= annee <= annees[1]:
+        return True
+    report.add(
+        "annee-hors-limites",
+        valeur=str(annee),
+        colonne=where,
+        detail=f"les années acceptées vont de {annees[0]} à {annees[1]} (réglages annee_min et annee_max)",
+    )
+    return False
+
+
+def _region(options: ChorusOptions, report: Report) -> str | None:
+    """`--region` as a code of the référentiel ('053' → '53'); anything else is refused."""
+    if options.region is None:
+        return None
+    raw = options.region.strip()
+    code = raw.lstrip("0").zfill(2) if raw.isascii() and raw.isdigit() else raw
+    if options.regions is not None and code not in options.regions:
+        report.add(
+            "region-invalide",
+            valeur=raw,
+            detail="attendu le code INSEE d'une région du référentiel (par exemple 53 pour la Bretagne)",
+        )
+    return code

@@ -39,8 +39,8 @@ class Detected:
 
 
 def detect(path: Path, report: Report, expected_kind: Kind | None = None) -> Detected:
-    head = _read_head(path, report)
-    lines = head.splitlines()
+    head, truncated = _read_head(path, report)
+    lines = physical_lines(head)
     found = _find_header(lines, report)
     if found is None:
         raise FileUnreadable(report)
@@ -55,14 +55,28 @@ def detect(path: Path, report: Report, expected_kind: Kind | None = None) -> Det
             "type-fichier-inattendu",
             detail=f"Ce fichier est un fichier {what[kind]} ; un fichier {what[expected_kind]} est attendu.",
         )
-    if not any(line.strip().strip(",;|") for line in lines[index + 1 :]):
+    if not truncated and not any(line.strip().strip(",;|") for line in lines[index + 1 :]):
+        # (when the first 256 KB end before the first data line ends, that line is read, and
+        # measured, by the reader)
         report.add("aucune-ligne", ligne=index + 1)
     if not report.valid:
         raise FileUnreadable(report)
     return Detected(fmt, layout, index + 1, tuple(names), _exercice(lines[:index]), head.startswith("\ufeff"))
 
 
-def _read_head(path: Path, report: Report) -> str:
+def physical_lines(text: str) -> list[str]:
+    """The lines of `text` as the readers count them: only `\\n` (or `\\r\\n`) ends a line.
+
+    `str.splitlines()` also breaks on U+2028, `\\x0c`, `\\x85`…: a preamble holding one of them would
+    shift the header, and the first data rows would be skipped unseen (issue 15, item 4)."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
+
+
+def _read_head(path: Path, report: Report) -> tuple[str, bool]:
+    """The first 256 KB as text, cut after their last complete line; and whether the file is longer."""
     with path.open("rb") as f:
         raw = f.read(HEAD_BYTES)
     if not raw.strip():
@@ -75,7 +89,8 @@ def _read_head(path: Path, report: Report) -> str:
     if b"\x00" in raw:
         report.add("fichier-non-texte", detail="il contient des octets binaires")
         raise FileUnreadable(report)
-    if len(raw) == HEAD_BYTES:
+    truncated = len(raw) == HEAD_BYTES
+    if truncated:
         cut = raw.rfind(b"\n")
         if cut < 0:
             report.add(
@@ -84,7 +99,7 @@ def _read_head(path: Path, report: Report) -> str:
             raise FileUnreadable(report)
         raw = raw[: cut + 1]
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8"), truncated
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         byte = raw[e.start : e.start + 1].hex()
@@ -101,7 +116,15 @@ def _split(line: str, fmt: str) -> list[str]:
         return split_aife(line)
     if fmt == "pipe":
         return line.split("|")
-    return next(csv.reader([line]), [])
+    return _csv_cells(line)
+
+
+def _csv_cells(line: str) -> list[str]:
+    """The cells of one line (a lone `\\r` or an open quote: split on commas, it is no header)."""
+    try:
+        return next(csv.reader([line]), [])
+    except csv.Error:
+        return line.split(",")
 
 
 def split_aife(line: str) -> list[str]:
@@ -170,7 +193,7 @@ _EXERCICE = re.compile(r"exercice comptable\W+(\d{4})", re.IGNORECASE)
 
 def _exercice(preamble: list[str]) -> int | None:
     for line in preamble:
-        cells = ",".join(c.strip() for c in next(csv.reader([line]), []) if c.strip())
+        cells = ",".join(c.strip() for c in _csv_cells(line) if c.strip())
         match = _EXERCICE.search(cells)
         if match:
             return int(match.group(1))

@@ -7,7 +7,6 @@ source = read_tags(path)                # n_ej, n_poste_ej (or poste_ej), tags
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import polars as pl
@@ -15,6 +14,7 @@ import polars as pl
 from dataetat.ingest import source_csv as sc
 from dataetat.ingest.problems import FileUnreadable
 from dataetat.model import normalise as n
+from dataetat.model.tags import valid_tag
 
 DISPOSITIFS = {
     "pvd": ["insee_com", "lib_com", "id_pvd", "date_signature"],
@@ -22,7 +22,6 @@ DISPOSITIFS = {
 }
 DATE_FORMATS = {"pvd": "jj/mm/aaaa", "acv": "jj-mm-aaaa"}
 COMMUNE = r"^(\d{5}|2[AB]\d{3})$"
-TAG = re.compile(r"^[^\s:|A-Z]+(:[^\s:|A-Z]*)?$")
 TAG_COLUMNS = ["n_ej", "n_poste_ej", "tags"]
 
 
@@ -109,7 +108,7 @@ def read_tags(path: Path) -> sc.SourceFile:
         .alias("nom"),
     ).explode("nom")
     names = names.filter(pl.col("nom") != "")
-    bad = names.filter(~pl.col("nom").map_elements(lambda t: bool(TAG.match(t)), return_dtype=pl.Boolean))
+    bad = names.filter(~pl.col("nom").map_elements(valid_tag, return_dtype=pl.Boolean))
     for line, name in bad.head(sc.MAX_PROBLEMS).iter_rows():
         report.add("tag-invalide", ligne=line, colonne="tags", valeur=name)
     report.count("tag-invalide", max(0, bad.height - sc.MAX_PROBLEMS))

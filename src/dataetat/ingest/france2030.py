@@ -12,6 +12,7 @@ import polars as pl
 
 from dataetat.ingest import source_csv as sc
 from dataetat.ingest.problems import FileUnreadable
+from dataetat.model import normalise as n
 
 SOURCE = "FRANCE_2030"
 COLUMNS = [
@@ -50,7 +51,8 @@ _DEPARTEMENT = r"^(0?\d{2}|2[AB]|9[78]\d)$"
 def dot_decimal(col: str) -> pl.Expr:
     """'418492.0' → Decimal(18, 2); a comma or anything else → null."""
     c = pl.col(col).str.replace_all(r"\s", "")
-    return pl.when(c.str.contains(_DOT_DECIMAL)).then(c.str.to_decimal(scale=2)).cast(pl.Decimal(18, 2))
+    fits = c.str.contains(_DOT_DECIMAL) & n.montant_probleme(col).is_null()  # DECIMAL(18, 2), cents
+    return pl.when(fits).then(c.str.to_decimal(scale=2)).cast(pl.Decimal(18, 2))
 
 
 def siret_or_null(col: str) -> pl.Expr:
@@ -87,9 +89,8 @@ def read_france2030(path: Path, regions: dict[str, str]) -> sc.SourceFile:
         detail="aaaa-mm-jj",
     )
     for col in ("montant_aide", "montant_subvention", "montant_avance_remboursable"):
-        sc.flag(
-            report, frame, pl.col(col).is_not_null() & pl.col(f"{col}__v").is_null(), "montant-invalide", col
-        )
+        sc.flag_amount(report, frame, col, f"{col}__v")
+    sc.flag_years(report, frame, pl.col("date__v").dt.year(), "date_dpm")
     montant = pl.coalesce(
         pl.col("montant_aide__v"),
         pl.when(

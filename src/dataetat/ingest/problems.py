@@ -6,6 +6,7 @@ file, line, column and value. `FileUnreadable` is raised only when nothing more 
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Literal
@@ -81,7 +82,8 @@ CATALOGUE: dict[str, tuple[Level, str]] = {
     ),
     "tag-invalide": (
         "erreur",
-        "Étiquette « {valeur} » invalide dans la colonne « {colonne} » : attendu type ou type:valeur, en minuscules et sans espace.",
+        "Étiquette « {valeur} » invalide dans la colonne « {colonne} » : attendu type ou type:valeur, en "
+        "lettres minuscules sans accent, chiffres et tirets (60 caractères au plus).",
     ),
     "ligne-en-double": ("erreur", "{colonne} « {valeur} » déjà présent ligne {detail} du fichier."),
     "siret-ligne-ignoree": (
@@ -90,6 +92,38 @@ CATALOGUE: dict[str, tuple[Level, str]] = {
     ),
     "geometrie-invalide": ("erreur", "Géométrie illisible pour le quartier « {valeur} » : {detail}."),
     "projection-invalide": ("erreur", "{detail}"),
+    # Hostile or damaged files (issue 15)
+    "lignes-non-lues": (
+        "erreur",
+        "Lignes non lues : {detail}. Le fichier est refusé pour qu'aucune ligne ne soit perdue.",
+    ),
+    "montant-trop-grand": (
+        "erreur",
+        "Montant « {valeur} » trop grand dans la colonne « {colonne} » : au plus 16 chiffres avant la virgule.",
+    ),
+    "somme-trop-grande": (
+        "erreur",
+        "La somme des montants {detail} dépasse 9 999 999 999 999 999,99 € (colonne « {colonne} », "
+        "montant « {valeur} »).",
+    ),
+    "montant-decimales": (
+        "erreur",
+        "Montant « {valeur} » avec plus de deux décimales dans la colonne « {colonne} » : "
+        "les montants sont au centime, arrondissez-le dans le fichier.",
+    ),
+    "caractere-nul": (
+        "erreur",
+        "Caractère nul (octet 0x00) dans la colonne « {colonne} » (« {valeur} ») : le fichier est abîmé "
+        "ou n'est pas un fichier texte.",
+    ),
+    "caractere-controle": (
+        "avertissement",
+        "Caractère de contrôle (invisible) remplacé par une espace dans la colonne « {colonne} » : « {valeur} ».",
+    ),
+    "annee-hors-limites": ("erreur", "Année « {valeur} » refusée : {detail}."),
+    "region-invalide": ("erreur", "Région « {valeur} » refusée : {detail}."),
+    "fichier-trop-gros": ("erreur", "{detail}"),
+    "imbrication-trop-profonde": ("erreur", "{detail}"),
 }
 
 MAX_PROBLEMS = 1000
@@ -121,6 +155,17 @@ class Problem:
         return asdict(self) | {"niveau": self.niveau, "message": self.message}
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+MAX_VALUE_SHOWN = 200
+
+
+def _safe(value: str) -> str:
+    """A value as a report keeps it: control characters replaced by a space, 200 characters at most."""
+    if len(value) > MAX_VALUE_SHOWN:
+        value = value[:MAX_VALUE_SHOWN] + "…"
+    return _CONTROL.sub(" ", value)
+
+
 def _short(value: str | None, limit: int = 80) -> str | None:
     if value is None or len(value) <= limit:
         return value
@@ -145,6 +190,8 @@ class Report:
     codes_inconnus: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, code: str, **kw) -> None:
+        if kw.get("valeur") is not None:  # shown, stored as JSON (PostgreSQL refuses NUL): made safe
+            kw["valeur"] = _safe(str(kw["valeur"]))
         problem = Problem(code, self.fichier, **kw)
         if problem.niveau == "erreur":
             self.error_count += 1

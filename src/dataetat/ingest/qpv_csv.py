@@ -68,15 +68,10 @@ def read_lieu_action(path: Path) -> sc.SourceFile:
         pl.coalesce(_of(pl.col("q2"), "QN"), _of(pl.col("q1"), "QN")).alias("code_qpv24__v"),
         pl.coalesce(_of(pl.col("q1"), "QP"), _of(pl.col("q2"), "QP")).alias("code_qpv15__v"),
     )
-    bad_year = pl.col("annee_exercice").is_not_null() & ~pl.col("annee__v").is_between(2000, 2100)
+    bad_year = pl.col("annee_exercice").is_not_null() & pl.col("annee__v").is_null()
     sc.flag(report, frame, bad_year, "entier-invalide", "annee_exercice")
-    sc.flag(
-        report,
-        frame,
-        pl.col("montant_ventillé").is_not_null() & pl.col("montant__v").is_null(),
-        "montant-invalide",
-        "montant_ventillé",
-    )
+    sc.flag_years(report, frame, pl.col("annee__v"), "annee_exercice")
+    sc.flag_amount(report, frame, "montant_ventillé", "montant__v")
     bad_siret = pl.col("siret").is_not_null() & pl.col("siret__v").is_null()
     sc.flag(report, frame, bad_siret, "siret-invalide", "siret")
     if not report.valid:

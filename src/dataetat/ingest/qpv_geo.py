@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
+import zipfile
 from pathlib import Path
 
 import polars as pl
@@ -28,6 +30,13 @@ PROPERTIES = {
     "code_departement": ("code_departement", "insee_dep", "code_dep", "dep"),
 }
 _PREFIX = {"QP": 2015, "QN": 2024}
+# A shapefile .zip is unpacked to disk, at most this many bytes (a zip bomb is refused, not unpacked).
+MAX_UNZIPPED_BYTES = 512 * 1024 * 1024
+_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+_TOO_DEEP = (
+    "Fichier GeoJSON refusé : ses géométries sont imbriquées sur des milliers de niveaux "
+    "(un contour de quartier en compte au plus quatre)."
+)
 _WGS84_NAMES = ("CRS84", "4326", "WGS84", "WGS 84")
 
 
@@ -38,13 +47,16 @@ def read_qpv(path: Path, decoupage: int | None = None) -> sc.SourceFile:
     try:
         features, crs = _shapefile(path, report) if kind == "shapefile" else _geojson(path, report)
         transform = _transformer(crs, report)
+        rows = []
+        for number, (props, geometry) in enumerate(features, start=1):
+            row = _row(number, props, geometry, transform, report)
+            if row is not None:
+                rows.append(row)
     except FileUnreadable:
         return source
-    rows = []
-    for number, (props, geometry) in enumerate(features, start=1):
-        row = _row(number, props, geometry, transform, report)
-        if row is not None:
-            rows.append(row)
+    except RecursionError:  # a geometry nested thousands of levels deep (json.loads, our walk)
+        report.add("imbrication-trop-profonde", detail=_TOO_DEEP)
+        return source
     report.lignes_lues = len(features)
     if not features:
         report.add("aucune-ligne")
@@ -100,6 +112,49 @@ def _geojson(path: Path, report: Report) -> tuple[list, str | None]:
 
 
 def _shapefile(path: Path, report: Report) -> tuple[list, str | None]:
+    if path.suffix.lower() != ".zip":
+        return _read_shapefile(path, report)
+    with tempfile.TemporaryDirectory(prefix="dataetat-shapefile-") as folder:
+        shp = _unzip_bounded(path, Path(folder), report)
+        return _read_shapefile(shp, report)
+
+
+def _unzip_bounded(path: Path, folder: Path, report: Report) -> Path:
+    """Unpack the shapefile's parts to `folder`, counting the bytes really written (the sizes a zip
+    declares can lie): beyond MAX_UNZIPPED_BYTES the file is refused. Returns the .shp."""
+    written = 0
+    try:
+        with zipfile.ZipFile(path) as z:
+            declared = sum(i.file_size for i in z.infolist())
+            if declared > MAX_UNZIPPED_BYTES:
+                _too_big(report, declared)
+            for info in z.infolist():
+                suffix = Path(info.filename).suffix.lower()
+                if info.is_dir() or suffix not in _SHAPEFILE_PARTS:
+                    continue
+                target = folder / ("qpv" + suffix)
+                with z.open(info) as src, target.open("wb") as out:
+                    while chunk := src.read(1 << 20):
+                        written += len(chunk)
+                        if written > MAX_UNZIPPED_BYTES:
+                            _too_big(report, written)
+                        out.write(chunk)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as e:
+        report.add("format-inconnu", detail=f"archive .zip illisible : {e}")
+        raise FileUnreadable(report) from e
+    return folder / "qpv.shp"
+
+
+def _too_big(report: Report, size: int) -> None:
+    report.add(
+        "fichier-trop-gros",
+        detail=f"Archive refusée : une fois décompressée elle dépasserait {MAX_UNZIPPED_BYTES // 2**20} Mo "
+        f"(au moins {size // 2**20} Mo) ; un shapefile de QPV en fait quelques dizaines.",
+    )
+    raise FileUnreadable(report)
+
+
+def _read_shapefile(path: Path, report: Report) -> tuple[list, str | None]:
     import shapefile  # pyshp
 
     try:
@@ -120,14 +175,9 @@ def _shapefile(path: Path, report: Report) -> tuple[list, str | None]:
 
 
 def _prj(path: Path, reader) -> str | None:
-    if path.suffix.lower() == ".shp":
-        sibling = path.with_suffix(".prj")
-        return sibling.read_text("utf-8", errors="replace") if sibling.exists() else None
-    import zipfile
-
-    with zipfile.ZipFile(path) as z:
-        prj = next((n for n in z.namelist() if n.lower().endswith(".prj")), None)
-        return z.read(prj).decode("utf-8", errors="replace") if prj else None
+    """The .prj beside the .shp (a .zip was unpacked beside it)."""
+    sibling = path.with_suffix(".prj")
+    return sibling.read_text("utf-8", errors="replace") if sibling.exists() else None
 
 
 def _transformer(crs: str | None, report: Report):

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from dataetat.ingest.detect import MAX_LINE_BYTES, Detected, split_aife
@@ -60,26 +61,48 @@ def _fast(path: Path, det: Detected) -> Iterator[pa.RecordBatch]:
             ),
         )
         first = det.header_line + 1
+        rows = 0
         for batch in reader:
-            if invalid:
+            if invalid or _longest_row(batch) > MAX_LINE_BYTES:
                 raise NeedsExactPass()
             lines = pa.array(range(first, first + batch.num_rows), pa.int64())
             first += batch.num_rows
+            rows += batch.num_rows
             yield pa.RecordBatch.from_arrays([*batch.columns, lines], names=[*names, "ligne"])
     except (pa.ArrowInvalid, UnicodeDecodeError) as e:
         raise NeedsExactPass() from e
-    if invalid or (det.format == "regional" and not _quotes_balanced(path)):
+    if invalid:
+        raise NeedsExactPass()
+    lines, quotes = count_lines(path)
+    if rows != lines - det.header_line or (det.format == "regional" and quotes % 2):
+        # Arrow skipped blank lines, or split lines elsewhere than on `\n` (a lone `\r`, a newline
+        # inside quotes): its row numbers would be wrong. Arrow also accepts a quoted field left
+        # open at the end of a file (a truncated file). The exact reader reports each line.
         raise NeedsExactPass()
 
 
-def _quotes_balanced(path: Path) -> bool:
-    """Arrow accepts a quoted field left open at the end of a file (a truncated file): an odd
-    number of quotes sends the file to the exact reader, which reports it."""
-    count = 0
+def _longest_row(batch: pa.RecordBatch) -> int:
+    """Bytes of the longest row of the batch (its cells together): a line over the limit is
+    reported by the exact reader, with its number."""
+    if batch.num_rows == 0:
+        return 0
+    total = pc.binary_length(batch.column(0))
+    for column in batch.columns[1:]:
+        total = pc.add(total, pc.binary_length(column))
+    return pc.max(total).as_py() or 0
+
+
+def count_lines(path: Path) -> tuple[int, int]:
+    """(physical lines, `"` characters) of the file: only `\\n` ends a line, a last line without
+    one counts."""
+    lines = quotes = 0
+    last = b"\n"
     with path.open("rb") as f:
         for chunk in iter(lambda: f.read(16 << 20), b""):
-            count += chunk.count(b'"')
-    return count % 2 == 0
+            lines += chunk.count(b"\n")
+            quotes += chunk.count(b'"')
+            last = chunk[-1:]
+    return lines + (last != b"\n"), quotes
 
 
 def _splitter(det: Detected) -> Callable[[str], list[str]]:
@@ -141,6 +164,20 @@ def _exact(path: Path, det: Detected, report: Report) -> Iterator[pa.RecordBatch
                 columns, lines = [[] for _ in names], []
     if lines:
         yield _batch(names, columns, lines)
+    _check_all_lines_seen(path, det, number, report)
+
+
+def _check_all_lines_seen(path: Path, det: Detected, last: int, report: Report) -> None:
+    """Guard: every physical line after the header was a row, a reported problem or blank.
+    A row must never disappear without an error naming it."""
+    physical, _ = count_lines(path)
+    if last != physical:
+        report.add(
+            "lignes-non-lues",
+            ligne=last + 1,
+            detail=f"le fichier a {physical - det.header_line} lignes après l'en-tête, "
+            f"{last - det.header_line} ont été lues",
+        )
 
 
 def _batch(names: list[str], columns: list[list[str]], lines: list[int]) -> pa.RecordBatch:

@@ -20,6 +20,8 @@ import polars as pl
 
 from dataetat.ingest.empreinte import sha256_of
 from dataetat.ingest.problems import MAX_PROBLEMS, FileUnreadable, Report
+from dataetat.model import normalise as n
+from dataetat.settings import annees_acceptees
 
 _MAGIC = {b"%PDF": "c'est un PDF", b"PK\x03\x04": "c'est un classeur Excel ou une archive ZIP"}
 EMPTY = ("",)
@@ -218,3 +220,29 @@ def duplicates(report: Report, frame: pl.DataFrame, keys: list[str], label: str)
             "ligne-en-double", ligne=row["ligne"], colonne=label, valeur=value, detail=str(row["__premiere"])
         )
     report.count("ligne-en-double", later.height - shown.height)
+
+
+_AMOUNT_LIMITS = ("montant-trop-grand", "montant-decimales")
+
+
+def flag_amount(report: Report, frame: pl.DataFrame, col: str, parsed: str) -> None:
+    """A present amount `col` whose parsed value (`parsed`) is null: too big for the base (17 digits
+    or more before the point), below the cent, or unreadable — each its own problem."""
+    problem = n.montant_probleme(col)
+    for code in _AMOUNT_LIMITS:
+        flag(report, frame, problem == code, code, col)
+    unreadable = pl.col(col).is_not_null() & pl.col(parsed).is_null() & ~problem.is_in(_AMOUNT_LIMITS)
+    flag(report, frame, unreadable.fill_null(True), "montant-invalide", col)
+
+
+def flag_years(report: Report, frame: pl.DataFrame, year: pl.Expr, col: str) -> None:
+    """Years outside the accepted range (settings annee_min, annee_max) are errors on their line."""
+    low, high = annees_acceptees()
+    flag(
+        report,
+        frame,
+        year.is_not_null() & ~year.is_between(low, high),
+        "annee-hors-limites",
+        col,
+        detail=f"les années acceptées vont de {low} à {high} (réglages annee_min et annee_max)",
+    )

@@ -13,7 +13,7 @@ import polars as pl
 import pyarrow as pa
 
 from dataetat.ingest.columns import label
-from dataetat.ingest.problems import MAX_PROBLEMS, Report
+from dataetat.ingest.problems import CATALOGUE, MAX_PROBLEMS, Report
 from dataetat.model import normalise as n
 from dataetat.model.enums import DataSource, Kind
 
@@ -83,6 +83,7 @@ class Context:
     region: str | None  # --region (regional files)
     societes: dict[str, str]  # société Chorus -> code région (national files)
     columns: tuple[str, ...] = ()  # canonical names of the file's columns
+    annees: tuple[int, int] | None = None  # accepted years (national rows carry theirs)
 
 
 def _normalised(col: str) -> pl.Expr:
@@ -121,11 +122,15 @@ def validate(batch: pa.RecordBatch, ctx: Context, report: Report) -> tuple[pa.Ta
     One lazy plan per batch: raw text cleaned, every column normalised (suffix `__v`), every check
     as a boolean column, collected once."""
     names = [c for c in batch.schema.names if c != "ligne"]
-    checks = _checks(names, ctx)
+    raw = pl.from_arrow(batch)
+    assert isinstance(raw, pl.DataFrame)
+    controlled = n.with_control_characters(raw, names)
+    checks = _checks(names, ctx, controlled)
     plan = (
-        pl.from_arrow(batch)
-        .lazy()  # type: ignore[union-attr]
+        raw.lazy()
         .with_columns(n.empty_to_null(c) for c in names)
+        .with_columns(n.control_flags(controlled))
+        .with_columns(n.without_control_characters(c) for c in controlled)
         .with_columns(_normalised(c).alias(f"{c}__v") for c in names)
         .with_columns(_feed(ctx))
     )
@@ -133,7 +138,7 @@ def validate(batch: pa.RecordBatch, ctx: Context, report: Report) -> tuple[pa.Ta
         mask.fill_null(False).alias(f"__check{i}") for i, (_, _, mask) in enumerate(checks)
     )
     frame = plan.collect()
-    blocking = [f"__check{i}" for i, (_, code, _) in enumerate(checks) if code != "siret-invalide"]
+    blocking = [f"__check{i}" for i, (_, code, _) in enumerate(checks) if _blocks(code)]
     bad = frame.select(pl.any_horizontal(blocking) if blocking else pl.lit(False)).to_series()
     reasons = pl.Series("motif", [""] * frame.height, pl.String)
     for i, (col, code, _) in enumerate(checks):
@@ -145,9 +150,9 @@ def validate(batch: pa.RecordBatch, ctx: Context, report: Report) -> tuple[pa.Ta
         for line, value in zip(
             shown["ligne"], shown[col] if col in frame.columns else [None] * shown.height, strict=True
         ):
-            report.add(code, ligne=line, colonne=label(col), valeur=value)
+            report.add(code, ligne=line, colonne=label(col), valeur=value, detail=_detail(code, ctx))
         report.count(code, failing.height - shown.height)
-        if code != "siret-invalide":  # a bad SIRET is a warning: the line is kept without beneficiary
+        if _blocks(code):  # a warning (bad SIRET, control character) keeps the line
             reasons = pl.select(
                 pl.when(mask).then(pl.lit(f"{code} ({label(col)}) ") + reasons).otherwise(reasons)
             ).to_series()
@@ -163,13 +168,32 @@ def validate(batch: pa.RecordBatch, ctx: Context, report: Report) -> tuple[pa.Ta
 _FEED = ("data_source", "source_region", "annee")
 
 
-def _checks(names: list[str], ctx: Context) -> list[tuple[str, str, pl.Expr]]:
+def _detail(code: str, ctx: Context) -> str | None:
+    if code == "annee-hors-limites" and ctx.annees is not None:
+        return f"les années acceptées vont de {ctx.annees[0]} à {ctx.annees[1]} (réglages annee_min et annee_max)"
+    return None
+
+
+def _blocks(code: str) -> bool:
+    return CATALOGUE[code][0] == "erreur"
+
+
+def _checks(names: list[str], ctx: Context, controlled: list[str] = ()) -> list[tuple[str, str, pl.Expr]]:
     """(column, problem code, failing-row mask) of every rule."""
     checks = [
         (col, _error_code(col), pl.col(col).is_not_null() & pl.col(f"{col}__v").is_null())
         for col in names
-        if col in ("montant", "siret", *DATES, *INTEGERS)
+        if col in ("siret", *DATES, *INTEGERS)
     ]
+    if "montant" in names:
+        problem = n.montant_probleme("montant")
+        checks += [
+            ("montant", code, problem == code)
+            for code in ("montant-invalide", "montant-trop-grand", "montant-decimales")
+        ]
+    for col in controlled:
+        checks.append((col, "caractere-nul", pl.col(f"{col}__nul")))
+        checks.append((col, "caractere-controle", pl.col(f"{col}__ctl") & ~pl.col(f"{col}__nul")))
     checks += [(col, "valeur-manquante", pl.col(col).is_null()) for col in REQUIRED[ctx.kind]]
     if ctx.kind == Kind.CP:  # a CP on an EJ needs its poste
         checks.append(
@@ -179,6 +203,10 @@ def _checks(names: list[str], ctx: Context) -> list[tuple[str, str, pl.Expr]]:
         checks.append(("societe", "societe-inconnue", pl.col("source_region__v").is_null()))
         if ctx.annee is None:
             checks.append(("exercice_comptable", "valeur-manquante", pl.col("annee__v").is_null()))
+            if ctx.annees is not None:
+                low, high = ctx.annees
+                year_col = "exercice_comptable" if "exercice_comptable" in names else "date_extraction"
+                checks.append((year_col, "annee-hors-limites", ~pl.col("annee__v").is_between(low, high)))
     return checks
 
 

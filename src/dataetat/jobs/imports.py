@@ -45,8 +45,8 @@ _WEB_WORDING = {
 class Envoi:
     """One file saved by the upload: where it is, what the user called it, its digest and size."""
 
-    chemin: str
-    nom: str
+    chemin: str  # saved under a name safe for the disk (web/pages/envoi.safe_name)
+    nom: str  # the name the user gave, as shown
     champ: str  # "ae" or "cp": the form field it came from
     sha256: str
     taille: int
@@ -164,7 +164,7 @@ def run(engine: Engine, job: Tache, folder: Path, progress, record=None) -> dict
     fichiers, remaining = [], list(envois)
     with engine.connect() as conn:
         for report in result.reports:
-            envoi = next((e for e in remaining if e.nom == report.fichier), None)
+            envoi = next((e for e in remaining if Path(e.chemin).name == report.fichier), None)
             if envoi is not None:
                 remaining.remove(envoi)
             recorded = latest_by_sha256(conn, envoi.sha256) if envoi and result.written else None
@@ -208,7 +208,7 @@ def _file(report: Report, envoi: Envoi | None, recorded, annee: int | None) -> d
     by_place = lambda p: (p.ligne or 0, p.colonne or "")  # noqa: E731
     errors, warnings = sorted(report.errors, key=by_place), sorted(report.warnings, key=by_place)
     return {
-        "fichier": report.fichier,
+        "fichier": envoi.nom if envoi else report.fichier,  # the name the user gave (saved under a safe one)
         "champ": envoi.champ if envoi else None,
         "format": report.format,
         "type": report.kind,

@@ -7,7 +7,16 @@ read model (a payment whose commitment is not known yet).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# The code of a tag, for rules and manual tag files alike: `type` or `type:valeur`.
+TAG_CODE = re.compile(r"[a-z0-9][a-z0-9-]*(:[a-z0-9][a-z0-9._-]*)?")
+MAX_TAG = 60
+
+
+def valid_tag(code: str) -> bool:
+    return len(code) <= MAX_TAG and TAG_CODE.fullmatch(code) is not None
 
 
 @dataclass(frozen=True)

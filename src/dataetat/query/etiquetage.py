@@ -17,20 +17,20 @@ out of the contract) is skipped; the admin page shows why.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from dataetat.model.tags import MAX_TAG as MAX_TAG_LENGTH
+from dataetat.model.tags import TAG_CODE
 from dataetat.query import filters
 from dataetat.query.filters import Filter
 from dataetat.query.params import QueryError, SearchParams, merged_query, params_from_query
 from dataetat.store.schema import SOURCE_AE, ligne, tag_manuel, tag_regle
 
-TAG = re.compile(r"[a-z0-9][a-z0-9-]*(:[a-z0-9][a-z0-9._-]*)?")
-MAX_TAG = 60
+TAG, MAX_TAG = TAG_CODE, MAX_TAG_LENGTH
 # Presentation and paging parameters say nothing about which lines a rule tags.
 NOT_IN_RULE = ("page", "page_size", "sort_by", "sort_order", "grouping", "grouped", "colonnes")
 

@@ -23,10 +23,12 @@ from dataetat.ingest.read import NeedsExactPass
 from dataetat.ingest.rejects import RejectsWriter
 from dataetat.ingest.validate import STAGING
 from dataetat.model.enums import Kind
+from dataetat.settings import annees_acceptees
 from dataetat.store import readmodel, staging
 from dataetat.store.historique import record_file
-from dataetat.store.schema import ae_annee, cp, ref_societe
+from dataetat.store.schema import ae_annee, cp, ref_region, ref_societe
 
+ETRANGER = "99"  # « Étranger » is in the référentiel of régions, but no région's Chorus export
 Progress = Callable[[str, int], None]  # (file name, lines read so far)
 After = Callable[
     [Connection], None
@@ -42,6 +44,7 @@ class ImportOptions:
     region: str | None = None
     expected_kind: Kind | None = None
     rejets: Path | None = None  # import valid rows, write rejected ones here
+    annees: tuple[int, int] = field(default_factory=annees_acceptees)  # settings annee_min, annee_max
 
 
 @dataclass
@@ -73,7 +76,10 @@ def import_chorus(
     result = ImportResult()
     with engine.connect() as conn:
         societes = dict(conn.execute(sa.select(ref_societe.c.code, ref_societe.c.code_region)).all())
-    chorus_options = ChorusOptions(options.annee, options.region, options.expected_kind, societes)
+        regions = frozenset(conn.execute(sa.select(ref_region.c.code)).scalars()) - {ETRANGER}
+    chorus_options = ChorusOptions(
+        options.annee, options.region, options.expected_kind, societes, options.annees, regions
+    )
     files: list[ChorusFile] = []
     for path in paths:
         try:
@@ -93,9 +99,10 @@ def import_chorus(
                 for chorus in files:
                     _stage_file(conn, stage, chorus, rejects, progress)
                 stage.close()
+                oversized = _refuse_oversized_sums(conn, files)
             if rejects:
                 rejects.close()
-            if not result.valid and options.rejets is None:
+            if oversized or (not result.valid and options.rejets is None):
                 conn.rollback()
                 return result
             _merge(conn, files, result)
@@ -108,6 +115,17 @@ def import_chorus(
         finally:
             stage.drop()
     return result
+
+
+def _refuse_oversized_sums(conn: Connection, files: list[ChorusFile]) -> bool:
+    """Sums the base cannot hold refuse the import (even with --rejets: no line is at fault alone)."""
+    by_id = {f.import_id: f.report for f in files}
+    found = staging.oversized_sums(conn)
+    for import_id, _kind, line, total, what in found:
+        by_id[import_id].add(
+            "somme-trop-grande", ligne=line, colonne="Montant", valeur=str(total), detail=what
+        )
+    return bool(found)
 
 
 def _refuse_duplicates(files: list[ChorusFile]) -> None:

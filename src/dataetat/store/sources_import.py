@@ -29,6 +29,7 @@ from dataetat.store import readmodel
 from dataetat.store.engine import insert_arrow
 from dataetat.store.historique import record_file
 from dataetat.store.schema import ref_region
+from dataetat.store.staging import MAX_MONTANT
 
 KINDS = ("ademe", "france2030", "qpv-lieu-action", "pvd", "acv", "qpv", "siret-qpv", "tags")
 LABELS = {
@@ -70,6 +71,7 @@ def import_source(
         raise ValueError(f"type d'import inconnu : {kind}")
     start = time.perf_counter()
     source = _read(engine, kind, path, decoupage)
+    _refuse_oversized_total(source)
     result = SourceResult(source.report, source.sha256)
     if source.valid:
         with engine.begin() as conn:
@@ -83,6 +85,25 @@ def import_source(
         result.written = True
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _refuse_oversized_total(source: SourceFile) -> None:
+    """Amounts whose total (of absolute values: any partial sum is below it) the base cannot hold
+    (DECIMAL(18, 2): the import's Σ, a line's sum) refuse the file."""
+    frame = source.frame
+    if not source.valid or frame is None or "montant" not in frame.columns or frame.height == 0:
+        return
+    total = frame["montant"].cast(pl.Float64).abs().sum()
+    if total is not None and total > float(MAX_MONTANT):
+        line_col = "ligne_fichier" if "ligne_fichier" in frame.columns else None
+        first = int(frame[line_col].min()) if line_col else None
+        source.report.add(
+            "somme-trop-grande",
+            ligne=first,
+            colonne="montant",
+            valeur=f"{total:.2f}",
+            detail="du fichier (valeurs absolues)",
+        )
 
 
 def _read(engine: Engine, kind: str, path: Path, decoupage: int | None) -> SourceFile:

@@ -98,9 +98,12 @@ class Staging:
     def drop(self) -> None:
         """Remove the staging objects (a rollback already did) and the Parquet files."""
         if self.conn.in_transaction():
-            for name in _TEMP:
-                kind = "VIEW" if name in self._views else "TABLE"
-                self.conn.exec_driver_sql(f"DROP {kind} IF EXISTS {name}")
+            try:
+                for name in _TEMP:
+                    kind = "VIEW" if name in self._views else "TABLE"
+                    self.conn.exec_driver_sql(f"DROP {kind} IF EXISTS {name}")
+            except sa.exc.DBAPIError:
+                pass  # a failed transaction (rolled back next) must not hide the error that failed it
         if self._folder is not None:
             self._folder.cleanup()
 
@@ -126,6 +129,37 @@ DEDUPED_AE = f"""
                ROW_NUMBER() OVER (PARTITION BY {_AE_KEY} ORDER BY import_id, ligne) AS rn
         FROM stg_ae s) x
     WHERE rn = 1 AND total <> 0"""
+
+
+# DECIMAL(18, 2): what a sum stored in the base (an EJ/poste, a line, a file's total) can hold.
+MAX_MONTANT = Decimal("9999999999999999.99")
+
+
+def oversized_sums(conn: Connection) -> list[tuple[int, str, int, Decimal, str]]:
+    """Sums the base could not hold: (import_id, kind, first line, sum, what is summed) of every
+    EJ/poste (AE per feed and year, CP together) and every file whose amounts add up beyond
+    DECIMAL(18, 2). Each would fail (or be hidden behind a failed transaction) in the merge."""
+    found = []
+    limit = str(MAX_MONTANT)
+    for kind, key in ((Kind.AE, _AE_KEY), (Kind.CP, "n_ej, n_poste_ej")):
+        table = _TABLES[kind]
+        rows = conn.exec_driver_sql(
+            f"""SELECT MIN(import_id), MIN(ligne), SUM(montant), MIN(n_ej), MIN(n_poste_ej), COUNT(*)
+                FROM {table} WHERE n_ej IS NOT NULL GROUP BY {key}
+                HAVING ABS(SUM(montant)) > {limit} ORDER BY 1, 2 LIMIT 100"""
+        ).all()
+        for import_id, line, total, n_ej, poste, count in rows:
+            what = f"de l'EJ {n_ej} poste {poste} ({count} lignes)"
+            found.append((import_id, kind.value, line, total, what))
+        files = conn.exec_driver_sql(
+            f"""SELECT import_id, MIN(ligne), SUM(montant) FROM {table} GROUP BY import_id
+                HAVING ABS(SUM(montant)) > {limit} ORDER BY 1"""
+        ).all()
+        for import_id, line, total in files:
+            if any(f[0] == import_id for f in found):
+                continue  # already refused for one of its EJ/postes
+            found.append((import_id, kind.value, line, total, "du fichier"))
+    return found
 
 
 def collect_touched(conn: Connection, replace_ids: list[int]) -> None:

@@ -18,15 +18,24 @@ from dataetat.jobs.imports import Envoi
 
 CHUNK = 1024 * 1024
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class TooLarge(Exception):
     """The upload is larger than the limit (its files are removed)."""
 
 
+def display_name(filename: str, field: str) -> str:
+    """The name the user gave the file, as shown in the report (escaped by the templates): without
+    a Windows path (old browsers send `C:\\…\\name.csv`) nor control characters."""
+    name = _CONTROL.sub("", filename.rsplit("\\", 1)[-1]).strip()
+    return name[-200:] or f"fichier-{field}.csv"
+
+
 def safe_name(filename: str, field: str) -> str:
-    """The last part of the name the browser sent, without characters a file system refuses."""
-    name = _UNSAFE.sub("_", filename.replace("\\", "/").rsplit("/", 1)[-1]).strip(" .")
+    """The name on disk: the displayed name without characters a file system refuses (`/` too:
+    « ademe<i>x</i>.csv » is saved as « ademe_i_x__i_.csv », and still shown as it was sent)."""
+    name = _UNSAFE.sub("_", display_name(filename, field)).strip(" .")
     return name[-200:] or f"fichier-{field}.csv"
 
 
@@ -48,7 +57,8 @@ def save_uploads(folder: Path, uploads: dict[str, tuple[str, BinaryIO]], limit: 
                     digest.update(chunk)
                     out.write(chunk)
             used += size
-            envois.append(Envoi(str(target.resolve()), name, field, digest.hexdigest(), size))
+            shown = display_name(filename, field)
+            envois.append(Envoi(str(target.resolve()), shown, field, digest.hexdigest(), size))
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
