@@ -239,6 +239,16 @@ def test_export_of_a_label_with_control_characters(engine, tmp_path, fmt):
     elif fmt == "ods":
         rows = CalamineWorkbook.from_path(str(target)).get_sheet_by_index(0).to_python()
     else:
-        rows = [line.split(";") for line in target.read_text("utf-8-sig").splitlines()]
+        rows = [line.split(";") for line in target.read_text("utf-8-sig").split("\r\n")]
     expected = "ATLAS [31m ROUGE" if fmt != "csv" else "ATLAS\x1b[31m\x0bROUGE"
     assert rows[1][1] == expected
+
+
+def test_sum_across_years_overflows_with_the_base(engine, tmp_path):
+    """Each year fits, the line's montant AE (Σ over years) would not: refused, base unchanged."""
+    first = write_ae(tmp_path / "a2022.csv", [ae_row("2100000001", 1, "9000000000000000")], exercice=2022)
+    imported(engine, first, region="53")
+    second = write_ae(tmp_path / "a2023.csv", [ae_row("2100000001", 1, "9000000000000000")], exercice=2023)
+    report = only_report(refused(engine, [second], region="53"))
+    assert report.triples() == [(None, "Montant", "somme-trop-grande")]
+    assert "avec les données déjà importées" in report.problems[0].message

@@ -92,6 +92,29 @@ def import_chorus(
         return result
     result.reports = [f.report for f in files]
     rejects = RejectsWriter(options.rejets) if options.rejets else None
+    try:
+        return _import(engine, files, options, result, rejects, progress, apres)
+    except sa.exc.DBAPIError as e:
+        if not _is_overflow(e):
+            raise
+        # A sum beyond DECIMAL(18, 2) that only appears with the data already in the base (the
+        # AE of a line over several years, its payments): the transaction is rolled back.
+        result.written = False
+        files[0].report.add(
+            "somme-trop-grande",
+            colonne="Montant",
+            valeur="> 9 999 999 999 999 999,99",
+            detail="d'une ligne, avec les données déjà importées,",
+        )
+        return result
+
+
+def _is_overflow(error: sa.exc.DBAPIError) -> bool:
+    text = str(error.orig).lower()
+    return any(word in text for word in ("overflow", "out of range", "out of bounds"))
+
+
+def _import(engine, files, options, result, rejects, progress, apres) -> ImportResult:
     with engine.begin() as conn:
         stage = staging.Staging(conn)
         try:
