@@ -93,7 +93,7 @@ def import_chorus(
     result.reports = [f.report for f in files]
     rejects = RejectsWriter(options.rejets) if options.rejets else None
     try:
-        return _import(engine, files, options, result, rejects, progress, apres)
+        return _import(engine, files, options, result, rejects, progress, apres, record)
     except sa.exc.DBAPIError as e:
         if not _is_overflow(e):
             raise
@@ -114,7 +114,7 @@ def _is_overflow(error: sa.exc.DBAPIError) -> bool:
     return any(word in text for word in ("overflow", "out of range", "out of bounds"))
 
 
-def _import(engine, files, options, result, rejects, progress, apres) -> ImportResult:
+def _import(engine, files, options, result, rejects, progress, apres, record) -> ImportResult:
     with engine.begin() as conn:
         stage = staging.Staging(conn)
         try:
