@@ -239,7 +239,7 @@ def test_export_of_a_label_with_control_characters(engine, tmp_path, fmt):
     elif fmt == "ods":
         rows = CalamineWorkbook.from_path(str(target)).get_sheet_by_index(0).to_python()
     else:
-        rows = [line.split(";") for line in target.read_text("utf-8-sig").split("\r\n")]
+        rows = [line.split(";") for line in target.read_bytes().decode("utf-8-sig").split("\r\n")]
     expected = "ATLAS [31m ROUGE" if fmt != "csv" else "ATLAS\x1b[31m\x0bROUGE"
     assert rows[1][1] == expected
 
