@@ -197,6 +197,7 @@ def _merge(conn: Connection, files: list[ChorusFile], result: ImportResult) -> N
     with result.timed("remplacement CP"):
         _replace_cp(conn)
     with result.timed("modèle de lecture"):
+        staging.analyze_merged(conn)
         readmodel.refresh_touched(conn)
     with result.timed("rapport"):
         unknown = staging.unknown_codes(conn)

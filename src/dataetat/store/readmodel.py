@@ -57,21 +57,16 @@ def _ae_part(scoped: bool) -> str:
     scope = "JOIN touched t ON t.n_ej = e.n_ej AND t.n_poste_ej = e.n_poste_ej" if scoped else ""
     return f"""
     e AS (SELECT e.id, e.source_region, e.n_ej, e.n_poste_ej FROM engagement e {scope}),
-    feed AS (
-        SELECT a.engagement_id, MAX(CASE WHEN a.data_source = 'NATION' THEN 1 ELSE 0 END) AS nation
-        FROM ae_annee a JOIN e ON e.id = a.engagement_id GROUP BY a.engagement_id),
     a AS (
-        SELECT a.* FROM ae_annee a JOIN feed f ON f.engagement_id = a.engagement_id
-        WHERE a.data_source = CASE WHEN f.nation = 1 THEN 'NATION' ELSE 'REGION' END),
+        SELECT a.* FROM ae_annee a JOIN e ON e.id = a.engagement_id
+        WHERE a.data_source = 'NATION' OR NOT EXISTS (SELECT 1 FROM ae_annee n
+            WHERE n.engagement_id = a.engagement_id AND n.data_source = 'NATION')),
     amounts AS (
         SELECT engagement_id, SUM(montant) AS montant_ae, MIN(date_replication) AS date_creation,
                MAX(date_modification_ej) AS date_modification,
                COALESCE(MAX(CASE WHEN montant > 0 THEN annee END), MAX(annee)) AS annee
         FROM a GROUP BY engagement_id),
-    latest AS (
-        SELECT * FROM (
-            SELECT a.*, ROW_NUMBER() OVER (PARTITION BY engagement_id ORDER BY annee DESC) AS rn FROM a
-        ) x WHERE rn = 1),
+    latest AS (SELECT DISTINCT ON (engagement_id) * FROM a ORDER BY engagement_id, annee DESC),
     {link_ctes()},
     cp_sums AS (
         SELECT engagement_id, SUM(montant) AS montant_cp, COUNT(*) AS nombre_cp,

@@ -204,6 +204,26 @@ def collect_touched(conn: Connection, replace_ids: list[int]) -> None:
             conn.exec_driver_sql(f"ANALYZE {name}")
 
 
+def analyze_merged(conn: Connection) -> None:
+    """PostgreSQL: fresh statistics of the tables an import just wrote, when it wrote a good part of
+    them (a tenth or more, autovacuum's own threshold, which it applies only after the commit).
+    Without them the planner takes a freshly filled `engagement` for a few rows, and the read-model
+    refresh picked nested loops over thousands of keys: 20,000 lines took minutes."""
+    if is_duckdb(conn):
+        return
+    written = dict(
+        conn.exec_driver_sql(
+            "SELECT 'ae', COUNT(*) FROM stg_ae UNION ALL SELECT 'cp', COUNT(*) FROM stg_cp"
+        ).all()
+    )
+    for table, kind in (("engagement", "ae"), ("ae_annee", "ae"), ("cp", "cp")):
+        known = conn.exec_driver_sql(
+            f"SELECT reltuples FROM pg_class WHERE oid = '{table}'::regclass"
+        ).scalar()
+        if written[kind] and (known is None or known < 10 * written[kind]):
+            conn.exec_driver_sql(f"ANALYZE {table}")
+
+
 def unknown_codes(conn: Connection, limit: int = 1000) -> dict[int, dict[str, list[str]]]:
     """Codes of the staged rows missing from their referential, per import and referential."""
     found: dict[int, dict[str, list[str]]] = {}
