@@ -15,7 +15,6 @@ from dataetat.settings import Settings
 from dataetat.store import database
 from dataetat.store.engine import make_engine
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 TEST_DATA = Path(__file__).resolve().parent / "data"
 TEST_SECRET = "secret-de-test-" + "x" * 40
 PG_ADMIN_URL = os.environ.get("DATAETAT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import SHARED_DATA
+from tests.conftest import TEST_DATA
 
 from dataetat.demo.chorus_format import AE_HEADER, CP_HEADER
 
@@ -76,7 +76,7 @@ def write_cp(path: Path, rows: list[str], exercice: int | str = 2023) -> Path:
     return path
 
 
-AIFE_AE_HEADER = (SHARED_DATA / "chorus" / "national" / "aife_ae.csv").read_text("utf-8").splitlines()[0]
+AIFE_AE_HEADER = (TEST_DATA / "chorus" / "national" / "aife_ae.csv").read_text("utf-8").splitlines()[0]
 
 
 def aife_ae_row(

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.conftest import SHARED_DATA, TEST_DATA
+from tests.conftest import TEST_DATA
 from tests.factories import ae_row, cp_row, write_ae, write_cp
 from typer.testing import CliRunner
 
@@ -112,7 +112,7 @@ def test_cli_and_referentials_page_record_as_their_user(settings, engine, tmp_pa
     assert (event.qui, event.resultat, event.details["lignes"]) == (audit.CLI, audit.OK, 1)
     assert event.details["fichiers"][0]["sha256"] == hashlib.sha256(ae.read_bytes()).hexdigest()
     with TestClient(create_app(settings)) as client:
-        regions = SHARED_DATA / "cog" / "2026" / "regions.csv"
+        regions = TEST_DATA / "cog" / "2026" / "regions.csv"
         with regions.open("rb") as f:
             data = {csrf.FIELD: _token(client, "/referentiels"), "type": "regions"}
             assert (

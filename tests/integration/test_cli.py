@@ -10,14 +10,14 @@ import sys
 import time
 
 import pytest
-from tests.conftest import SHARED_DATA, TEST_DATA, fresh_database_url
+from tests.conftest import TEST_DATA, fresh_database_url
 from tests.factories import ae_row, cp_row, write_ae, write_cp
 from typer.testing import CliRunner
 
 from dataetat.cli import app
 
-REGIONAL = SHARED_DATA / "chorus" / "regional"
-PROGRAMME_THEME = SHARED_DATA / "chorus" / "referentiels" / "code_programme_theme.csv"
+REGIONAL = TEST_DATA / "chorus" / "regional"
+PROGRAMME_THEME = TEST_DATA / "chorus" / "referentiels" / "code_programme_theme.csv"
 
 runner = CliRunner()
 

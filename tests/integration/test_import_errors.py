@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from tests.conftest import SHARED_DATA, TEST_DATA
+from tests.conftest import TEST_DATA
 from tests.factories import REGIONAL_AE_HEADER, ae_row, preamble, snapshot, write_ae
 
 from dataetat.model.enums import Kind
@@ -125,7 +125,7 @@ def test_semicolon_separator(seeded):
 
 
 def test_not_a_chorus_export(seeded):
-    path = SHARED_DATA / "chorus" / "referentiels" / "ref_regions.csv"
+    path = TEST_DATA / "chorus" / "referentiels" / "ref_regions.csv"
     report = only_report(refused(seeded, [path], region="53"))
     assert report.triples() == [(None, None, "format-inconnu")]
     assert "en-tête" in report.problems[0].message
@@ -190,7 +190,7 @@ def test_ae_file_where_cp_expected(seeded):
 
 
 def test_cp_file_where_ae_expected(seeded):
-    path = SHARED_DATA / "chorus" / "regional" / "financial_cp.csv"
+    path = TEST_DATA / "chorus" / "regional" / "financial_cp.csv"
     report = only_report(refused(seeded, [path], region="53", expected_kind=Kind.AE))
     assert report.triples() == [(None, None, "type-fichier-inattendu")]
     assert "paiements (CP)" in report.problems[0].message
@@ -296,7 +296,7 @@ def test_missing_region_for_regional_file(seeded):
 
 
 def test_region_given_for_national_file(seeded):
-    report = only_report(refused(seeded, [SHARED_DATA / "chorus" / "national" / "aife_cp.csv"], region="53"))
+    report = only_report(refused(seeded, [TEST_DATA / "chorus" / "national" / "aife_cp.csv"], region="53"))
     assert report.triples() == [(None, None, "region-manquante")]
     assert "n'indiquez pas --region" in report.problems[0].message
 
@@ -309,7 +309,7 @@ def test_missing_exercice(seeded, tmp_path):
 
 
 def test_missing_exercice_national_ae(seeded):
-    report = only_report(refused(seeded, [SHARED_DATA / "chorus" / "national" / "aife_ae.csv"]))
+    report = only_report(refused(seeded, [TEST_DATA / "chorus" / "national" / "aife_ae.csv"]))
     assert report.triples() == [(None, None, "exercice-manquant")]
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from tests.conftest import SHARED_DATA
+from tests.conftest import TEST_DATA
 from tests.factories import (
     AIFE_AE_HEADER,
     ae_row,
@@ -29,8 +29,8 @@ from dataetat.store import readmodel
 from dataetat.store.chorus_import import ImportOptions, import_chorus
 
 ROOT = Path(__file__).resolve().parents[2]
-NATIONAL = SHARED_DATA / "chorus" / "national"
-PIPE = SHARED_DATA / "chorus" / "national-pipe"
+NATIONAL = TEST_DATA / "chorus" / "national"
+PIPE = TEST_DATA / "chorus" / "national-pipe"
 
 _LINE_COLUMNS = "source, data_source, source_region, n_ej, n_poste_ej, n_dp, annee, montant_ae, montant_cp, nombre_cp, tags"
 
@@ -383,7 +383,7 @@ def _ids_and_totals(engine):
 
 
 def test_idempotent_totals_and_ae_ids(engine):
-    regional = SHARED_DATA / "chorus" / "regional"
+    regional = TEST_DATA / "chorus" / "regional"
     files = [regional / "chorus_ae.csv", regional / "financial_cp.csv"]
     ok(engine, files, annee=2023, region="53")
     first, snap = _ids_and_totals(engine), snapshot(engine)
@@ -396,7 +396,7 @@ def test_idempotent_totals_and_ae_ids(engine):
 
 
 def test_idempotent_same_line_ids(engine):
-    regional = SHARED_DATA / "chorus" / "regional"
+    regional = TEST_DATA / "chorus" / "regional"
     files = [regional / "chorus_ae.csv", regional / "financial_cp.csv"]
     ok(engine, files, annee=2023, region="53")
     first = _ids_and_totals(engine)

@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 import sqlalchemy as sa
-from tests.conftest import SHARED_DATA
+from tests.conftest import TEST_DATA
 from tests.factories import ae_row, cp_row, write_ae, write_cp
 
 from dataetat.store.chorus_import import ImportOptions, import_chorus
@@ -13,7 +13,7 @@ def _totals(engine):
 
 
 def test_real_regional_files(engine):
-    chorus = SHARED_DATA / "chorus" / "regional"
+    chorus = TEST_DATA / "chorus" / "regional"
     result = import_chorus(
         engine,
         [chorus / "chorus_ae.csv", chorus / "financial_cp.csv"],

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from tests.conftest import SHARED_DATA
+from tests.conftest import TEST_DATA
 from tests.factories import ae_row, write_ae
 
 from dataetat.referentiels.readers import READERS
 from dataetat.store import referentiels
 from dataetat.store.chorus_import import ImportOptions, import_chorus
 
-PROGRAMME_THEME = SHARED_DATA / "chorus" / "referentiels" / "code_programme_theme.csv"
-CALCULETTE = SHARED_DATA / "chorus" / "referentiels" / "Calculette_Chorus_test.xlsx"
-COMMUNES = SHARED_DATA / "cog" / "2026" / "communes.csv"
+PROGRAMME_THEME = TEST_DATA / "chorus" / "referentiels" / "code_programme_theme.csv"
+CALCULETTE = TEST_DATA / "chorus" / "referentiels" / "Calculette_Chorus_test.xlsx"
+COMMUNES = TEST_DATA / "cog" / "2026" / "communes.csv"
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import re
 
 from fastapi.testclient import TestClient
-from tests.conftest import SHARED_DATA
+from tests.conftest import TEST_DATA
 
 from dataetat.web import csrf
 from dataetat.web.app import create_app
@@ -26,7 +26,7 @@ def test_load_a_referential_and_refusals(settings, engine, tmp_path):
         before = client.get("/referentiels").text
         regions_before = _count(before, "region")
         assert regions_before >= 18
-        regions = SHARED_DATA / "cog" / "2026" / "regions.csv"
+        regions = TEST_DATA / "cog" / "2026" / "regions.csv"
         with regions.open("rb") as f:
             loaded = client.post(
                 "/referentiels",

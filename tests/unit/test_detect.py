@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.conftest import SHARED_DATA
+from tests.conftest import TEST_DATA
 from tests.factories import REGIONAL_AE_HEADER, REGIONAL_CP_HEADER, ae_row, write_ae
 
 from dataetat.ingest.columns import LAYOUTS, match_header, normalise_label
@@ -11,7 +11,7 @@ from dataetat.ingest.detect import detect, split_aife
 from dataetat.ingest.problems import FileUnreadable, Report
 from dataetat.model.enums import Kind
 
-CHORUS = SHARED_DATA / "chorus"
+CHORUS = TEST_DATA / "chorus"
 
 
 @pytest.mark.parametrize(

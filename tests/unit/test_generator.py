@@ -16,18 +16,19 @@ try:
 except ImportError:  # not installed in the venv: use the src layout directly
     sys.path.insert(0, str(Path(__file__).parents[2] / "src"))
 
+from tests.conftest import TEST_DATA
+
 from dataetat.demo import catalog as catalog_module
 from dataetat.demo import generate
 from dataetat.demo.names import luhn_valid
 
-SHARED = Path(__file__).parents[3] / "shared" / "data"
-SAMPLES = SHARED / "chorus" / "regional"
+SAMPLES = TEST_DATA / "chorus" / "regional"
 N = 3_000
 
 
 def _fallback_referentiels() -> dict[str, pl.DataFrame]:
-    """A tiny stand-in for the bundled referentials, built from ../shared (tests only)."""
-    cog = pl.read_csv(SHARED / "cog" / "2026" / "communes.csv", infer_schema=False).filter(
+    """A tiny stand-in for the bundled referentials, built from tests/data."""
+    cog = pl.read_csv(TEST_DATA / "cog" / "2026" / "communes.csv", infer_schema=False).filter(
         pl.col("TYPECOM") == "COM"
     )
     commune = cog.select(
@@ -38,9 +39,9 @@ def _fallback_referentiels() -> dict[str, pl.DataFrame]:
         code_arrondissement="ARR",
         code_epci=pl.lit(""),
     )
-    prog = pl.read_csv(SHARED / "chorus" / "referentiels" / "code_programme_theme.csv", infer_schema=False)
+    prog = pl.read_csv(TEST_DATA / "chorus" / "referentiels" / "code_programme_theme.csv", infer_schema=False)
     cats = pl.read_csv(
-        SHARED / "chorus" / "referentiels" / "categorie_juridique_type.csv", infer_schema=False
+        TEST_DATA / "chorus" / "referentiels" / "categorie_juridique_type.csv", infer_schema=False
     )
     return {
         "commune": commune,
@@ -232,7 +233,7 @@ def test_every_siret_is_in_sirene(generated):
 def test_every_beneficiary_type_is_present(generated):
     ul = pl.read_csv(generated[0].sirene_unites_legales, infer_schema=False)
     types = pl.read_csv(
-        SHARED / "chorus" / "referentiels" / "categorie_juridique_type.csv", infer_schema=False
+        TEST_DATA / "chorus" / "referentiels" / "categorie_juridique_type.csv", infer_schema=False
     )
     mapping = dict(
         zip(types["code_categorie_juridique"], types["type_beneficiaire"].fill_null(""), strict=True)
@@ -246,7 +247,7 @@ def test_every_beneficiary_type_is_present(generated):
 
 def test_communes_and_localisations_are_of_the_region(generated):
     result = generated[0]
-    cog = pl.read_csv(SHARED / "cog" / "2026" / "communes.csv", infer_schema=False)
+    cog = pl.read_csv(TEST_DATA / "cog" / "2026" / "communes.csv", infer_schema=False)
     region = set(cog.filter((pl.col("TYPECOM") == "COM") & (pl.col("REG") == "53"))["COM"].to_list())
     etab = pl.read_csv(result.sirene_etablissements, infer_schema=False)
     assert set(etab["codeCommuneEtablissement"].to_list()) <= region

@@ -102,7 +102,7 @@ def test_coordinates_are_wgs84_in_france_with_insets(layers):
 
 
 def test_no_qpv_and_folder_stays_light():
-    # The QPV contours of ../shared/data/qpv have no licence: tests only, never shipped.
+    # The QPV contours of tests/data/sources have no licence: tests only, never shipped.
     assert not [p.name for p in GEO.iterdir() if "qp" in p.name.lower()]
     total = sum(p.stat().st_size for p in GEO.iterdir())
     assert total <= SIZE_LIMIT, f"{total} octets > {SIZE_LIMIT}"

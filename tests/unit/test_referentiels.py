@@ -6,18 +6,16 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from tests.conftest import TEST_DATA
 
 from dataetat.referentiels import readers as r
 from dataetat.referentiels._tabular import departement_from_postal, normalise_text
 from dataetat.referentiels.bundled import load_bundled
 from dataetat.store.schema import REFERENTIAL_TABLES
 
-DATA = Path(__file__).parents[3] / "shared" / "data"
-CHORUS = DATA / "chorus" / "referentiels"
-COG = DATA / "cog" / "2026"
+CHORUS = TEST_DATA / "chorus" / "referentiels"
+COG = TEST_DATA / "cog" / "2026"
 SOCIETE = Path(__file__).parents[2] / "scripts" / "data" / "societe.csv"
-
-needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data absent")
 
 
 def row(frame: pl.DataFrame, code: str, key: str = "code") -> dict:
@@ -62,7 +60,6 @@ def test_departement_from_postal():
 # --- Chorus -------------------------------------------------------------------------------------
 
 
-@needs_data
 def test_calculette():
     frames = r.read_calculette(CHORUS / "Calculette_Chorus_test.xlsx")
     assert_well_formed(frames)
@@ -88,7 +85,6 @@ def test_calculette():
     assert gm["segment"] == "Affranchissement" and gm["domaine"] == "Affranchissement et impression"
 
 
-@needs_data
 def test_centre_couts_extract():
     frames = r.read_centre_couts(CHORUS / "centre_cout.xlsx")
     assert_well_formed(frames)
@@ -104,14 +100,12 @@ def test_centre_couts_extract():
     assert row(frames["centre_couts"], "3070ATE012")["code_departement"] is None
 
 
-@needs_data
 def test_programme_theme():
     frames = r.read_programme_theme(CHORUS / "code_programme_theme.csv")
     assert_well_formed(frames)
     assert row(frames["programme"], "103")["theme"] == "Travail et emploi"
 
 
-@needs_data
 def test_localisation_interministerielle(communes):
     path = CHORUS / "LOC_INTERMIN_20230126.csv"
     frames = r.read_localisation_interministerielle(path, communes=communes["commune"])
@@ -132,7 +126,6 @@ def test_localisation_commune_code_from_code(tmp_path):
     assert loc["code_commune"] == "35238" and loc["code_departement"] == "35"
 
 
-@needs_data
 def test_categorie_juridique():
     frames = r.read_categorie_juridique(CHORUS / "categorie_juridique_type.csv")
     assert_well_formed(frames)
@@ -154,7 +147,6 @@ def test_societe():
 # --- COG ----------------------------------------------------------------------------------------
 
 
-@needs_data
 def test_regions_departements_arrondissements():
     regions = r.read_regions(COG / "regions.csv")["region"]
     assert row(regions, "53")["label"] == "Bretagne"
@@ -168,7 +160,6 @@ def test_regions_departements_arrondissements():
     assert row(arrondissements["arrondissement"], "353")["code_departement"] == "35"
 
 
-@needs_data
 def test_communes(communes):
     assert_well_formed(communes)
     commune = communes["commune"]
@@ -180,7 +171,6 @@ def test_communes(communes):
     assert row(communes["commune_passage"], "44225", key="code_ancien")["code_actuel"] == "44180"
 
 
-@needs_data
 def test_epci():
     frames = r.read_epci(COG / "epcicom.xlsx")
     assert_well_formed(frames)
@@ -189,7 +179,6 @@ def test_epci():
     assert row(frames["commune"], "35238")["code_epci"] == "243500139"
 
 
-@needs_data
 def test_mouvements(communes):
     current = set(communes["commune"]["code"].to_list())
     passage = r.read_mouvements(COG / "mouvements-communes.csv", current=current)["commune_passage"]
@@ -206,13 +195,11 @@ def test_mouvements(communes):
 # --- Bad files ----------------------------------------------------------------------------------
 
 
-@needs_data
 def test_csv_given_to_calculette():
     with pytest.raises(r.ReferentielError, match="code_programme_theme.csv.*classeur Excel"):
         r.read_calculette(CHORUS / "code_programme_theme.csv")
 
 
-@needs_data
 def test_workbook_missing_sheet():
     with pytest.raises(r.ReferentielError, match="centre_cout.xlsx.*feuille « 02 - Ministères » absente"):
         r.read_calculette(CHORUS / "centre_cout.xlsx")
