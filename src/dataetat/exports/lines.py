@@ -15,7 +15,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from dataetat.query.columns import BY_CODE, COLONNES
+from dataetat.query.columns import BY_CODE, COLONNES, select_column
 from dataetat.query.params import QueryError, SearchParams
 from dataetat.query.search import where
 from dataetat.store.engine import is_duckdb
@@ -43,7 +43,7 @@ def kinds(columns: list[str]) -> list[str]:
     """Type of each column: "decimal" (amounts), "date", "int" or "text"; writers use it for typed cells."""
     result = []
     for name in columns:
-        typ = ligne.c[name].type
+        typ = ligne.c[name].type if name in ligne.c else sa.String()  # computed columns: text
         if isinstance(typ, sa.Date):
             result.append("date")
         elif isinstance(typ, sa.Integer):
@@ -71,7 +71,11 @@ def rows(
     params.check()
     names = chosen_columns(params, columns)
     clauses, _ = where(params, region)
-    select = sa.select(*(ligne.c[n] for n in names)).where(*clauses).order_by(ligne.c.id, ligne.c.partie)
+    select = (
+        sa.select(*(select_column(n, params) for n in names))
+        .where(*clauses)
+        .order_by(ligne.c.id, ligne.c.partie)
+    )
     result = conn.execution_options(stream_results=True, yield_per=page_size).execute(select)
     for partition in result.partitions():
         for row in partition:
@@ -91,7 +95,11 @@ def frames(
     params.check()
     names = chosen_columns(params, columns)
     clauses, _ = where(params, region)
-    select = sa.select(*(ligne.c[n] for n in names)).where(*clauses).order_by(ligne.c.id, ligne.c.partie)
+    select = (
+        sa.select(*(select_column(n, params) for n in names))
+        .where(*clauses)
+        .order_by(ligne.c.id, ligne.c.partie)
+    )
     if is_duckdb(conn):
         result = conn.execute(select)
         with warnings.catch_warnings():  # "an extra copy": a page at a time, that is the point

@@ -23,6 +23,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+
+from dataetat.query import filters
+from dataetat.query.params import SearchParams
 from dataetat.store.schema import ligne
 
 # Columns that cannot be sorted on (reference front §3: "Tags — Sortable: no").
@@ -91,6 +95,9 @@ COLONNES: tuple[Colonne, ...] = (
     _c("localisation_commune_code", "Commune de la localisation", False, GROUP),
     _c("localisation_departement_code", "Département de la localisation", False, GROUP),
     _c("localisation_region_code", "Région de la localisation", False, GROUP),
+    # Computed per search (not a column of `ligne`): which criteria of the zone filter placed the line
+    # in the zone (filters.lieu_retenu); empty without a zone. Shown by default in a zone search.
+    _c("lieu_retenu", "Lieu retenu"),
     # Operators' aid (ADEME, France 2030) and QPV.
     _c("objet", "Objet"),
     _c("operateur", "Opérateur", False, GROUP),
@@ -101,3 +108,18 @@ COLONNES: tuple[Colonne, ...] = (
     _c("lieu_action_qpv_code", "QPV du lieu de l'action", False, GROUP),
 )
 BY_CODE = {c.code: c for c in COLONNES}
+
+
+def default_columns(zone: bool) -> list[str]:
+    """The columns shown when none are chosen; « Lieu retenu » next to the localisation in a zone search."""
+    names = [c.code for c in COLONNES if c.default]
+    if zone:
+        names.insert(names.index("localisation_code") + 1, "lieu_retenu")
+    return names
+
+
+def select_column(name: str, params: SearchParams) -> sa.ColumnElement:
+    """The SQL of a registry column for this search (a `ligne` column, or a computed one)."""
+    if name == "lieu_retenu":
+        return filters.lieu_retenu(params).label(name)
+    return ligne.c[name]

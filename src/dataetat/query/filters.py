@@ -28,22 +28,62 @@ def _in(column, values, label: str) -> Filter:
     return Filter(column.in_(values), f"{label} {', '.join(map(str, values))}")
 
 
-def _geo(niveau: str, codes: list[str]) -> Filter:
-    """A line is in a zone when its beneficiary's commune, its localisation interministérielle or its
-    centre de coûts' département is in it."""
+# What each criterion of `critere_geo` is called in « Lieu retenu » (QPV zones: their own words).
+LIEUX = {
+    "beneficiaire": "commune du bénéficiaire",
+    "localisation": "localisation interministérielle",
+    "centre_couts": "centre de coûts",
+}
+LIEUX_QPV = {"beneficiaire": "QPV du bénéficiaire", "localisation": "lieu de l'action"}
+
+
+def geo_criteria(niveau: str, codes: list[str]) -> dict[str, sa.ColumnElement[bool]]:
+    """The reference's rule: a line is in a zone when its beneficiary's commune, its localisation
+    interministérielle or (région, département) its centre de coûts' département is in it. One
+    clause per criterion of CRITERES_GEO that applies at this level."""
     niveau = niveau.lower()
     if niveau in ("qpv", "qpv24"):  # by the beneficiary's QPV of that division, or by the lieu d'action
-        return Filter(
-            sa.or_(c[f"beneficiaire_{niveau}_code"].in_(codes), c.lieu_action_qpv_code.in_(codes)),
-            f"{niveau} {', '.join(codes)}",
-        )
-    conditions = [c[f"beneficiaire_{niveau}_code"].in_(codes), c[f"localisation_{niveau}_code"].in_(codes)]
+        return {
+            "beneficiaire": c[f"beneficiaire_{niveau}_code"].in_(codes),
+            "localisation": c.lieu_action_qpv_code.in_(codes),
+        }
+    criteria = {
+        "beneficiaire": c[f"beneficiaire_{niveau}_code"].in_(codes),
+        "localisation": c[f"localisation_{niveau}_code"].in_(codes),
+    }
     if niveau == "departement":
-        conditions.append(c.centre_couts_departement_code.in_(codes))
+        criteria["centre_couts"] = c.centre_couts_departement_code.in_(codes)
     elif niveau == "region":
         deps = sa.select(ref_departement.c.code).where(ref_departement.c.code_region.in_(codes))
-        conditions.append(c.centre_couts_departement_code.in_(deps))
-    return Filter(sa.or_(*conditions), f"{niveau} {', '.join(codes)}")
+        criteria["centre_couts"] = c.centre_couts_departement_code.in_(deps)
+    return criteria
+
+
+def _chosen_criteria(p: SearchParams) -> dict[str, sa.ColumnElement[bool]]:
+    criteria = geo_criteria(p.niveau_geo or "", p.code_geo)
+    return {k: v for k, v in criteria.items() if not p.critere_geo or k in p.critere_geo}
+
+
+def _geo(p: SearchParams) -> Filter:
+    niveau = (p.niveau_geo or "").lower()
+    criteria = _chosen_criteria(p)
+    description = f"{niveau} {', '.join(p.code_geo)}"
+    if p.critere_geo:
+        words = LIEUX_QPV if niveau in ("qpv", "qpv24") else LIEUX
+        description += " (par " + ", ".join(words[k] for k in criteria) + ")"
+    return Filter(sa.or_(*criteria.values()), description)
+
+
+def lieu_retenu(p: SearchParams) -> sa.ColumnElement[str]:
+    """Which chosen criteria placed each line in the searched zone (« commune du bénéficiaire,
+    centre de coûts »); NULL without a zone filter."""
+    if not p.niveau_geo or not p.code_geo:
+        return sa.cast(sa.null(), sa.String)
+    words = LIEUX_QPV if p.niveau_geo.lower() in ("qpv", "qpv24") else LIEUX
+    parts = [
+        sa.case((clause, sa.literal(words[k])), else_=sa.null()) for k, clause in _chosen_criteria(p).items()
+    ]
+    return sa.func.nullif(sa.func.concat_ws(sa.literal(", "), *parts), sa.literal(""))
 
 
 def _tags(tags: list[str]) -> Filter:
@@ -144,7 +184,7 @@ def build(p: SearchParams) -> list[Filter]:
             )
         )
     if p.niveau_geo:
-        filters.append(_geo(p.niveau_geo, p.code_geo))
+        filters.append(_geo(p))
     if p.annee:
         filters.append(_in(c.annee, p.annee, "année"))
     if p.beneficiaire_code:

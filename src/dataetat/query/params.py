@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from dataetat.model.enums import DataSource, NiveauGeo, Source
 
 DISPOSITIFS = {"pvd": "Petites villes de demain", "acv": "Action cœur de ville"}
+# What may place a line in a zone (niveau_geo + code_geo): query/filters.py `geo_criteria`.
+CRITERES_GEO = ("beneficiaire", "localisation", "centre_couts")
 
 
 class QueryError(ValueError):
@@ -22,6 +24,7 @@ class SearchParams:
     code_programme: list[str] = field(default_factory=list)
     niveau_geo: str | None = None
     code_geo: list[str] = field(default_factory=list)
+    critere_geo: list[str] = field(default_factory=list)  # of CRITERES_GEO; empty: all three
     annee: list[int] = field(default_factory=list)
     beneficiaire_code: list[str] = field(default_factory=list)
     beneficiaire_categorieJuridique_type: list[str] = field(default_factory=list)  # noqa: N815 - reference name
@@ -76,6 +79,7 @@ class SearchParams:
                 + ", ".join(n.value for n in NiveauGeo)
                 + "."
             )
+        self._check_critere_geo()
         if (self.sort_by is None) != (self.sort_order is None):
             raise QueryError("sort_by et sort_order vont ensemble : précisez les deux ou aucun.")
         if self.sort_order is not None and self.sort_order not in ("asc", "desc"):
@@ -107,6 +111,24 @@ class SearchParams:
             if not _is_int32(year):
                 raise QueryError(f"annee : {year} n'est pas une année.")
         return self
+
+    def _check_critere_geo(self) -> None:
+        self.critere_geo = list(dict.fromkeys(c.lower() for c in self.critere_geo))
+        for value in self.critere_geo:
+            if value not in CRITERES_GEO:
+                raise QueryError(
+                    f"critere_geo « {value} » inconnu : valeurs possibles {', '.join(CRITERES_GEO)}."
+                )
+        if self.critere_geo and self.niveau_geo is None:
+            raise QueryError(
+                "critere_geo choisit comment une ligne est dans la zone : précisez niveau_geo et code_geo."
+            )
+        niveau = (self.niveau_geo or "").lower()
+        if self.critere_geo == ["centre_couts"] and niveau not in ("region", "departement"):
+            raise QueryError(
+                "critere_geo : le centre de coûts ne situe une ligne que dans une région ou un département ; "
+                "choisissez aussi beneficiaire ou localisation."
+            )
 
 
 _LISTS = {f.name for f in dataclasses.fields(SearchParams) if f.type.startswith("list")}

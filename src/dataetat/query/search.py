@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dataetat.query import filters
-from dataetat.query.columns import BY_CODE, COLONNES
+from dataetat.query.columns import BY_CODE, default_columns, select_column
 from dataetat.query.params import SearchParams
 from dataetat.store.schema import ligne
 
@@ -91,8 +91,8 @@ def unknown_region_total(conn: Connection, params: SearchParams, region: str | N
 
 
 def _lines(conn, params, clauses, offset):
-    names = list(dict.fromkeys(params.colonnes)) or [col.code for col in COLONNES if col.default]
-    columns = [ligne.c.id, ligne.c.partie, *(ligne.c[n] for n in names)]
+    names = list(dict.fromkeys(params.colonnes)) or default_columns(bool(params.niveau_geo))
+    columns = [ligne.c.id, ligne.c.partie, *(select_column(n, params) for n in names)]
     for n in names:
         label = BY_CODE[n].label_column
         if label and label not in names:

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 from dataetat.model.enums import NiveauGeo
 from dataetat.query.columns import BY_CODE
-from dataetat.query.params import DISPOSITIFS, SearchParams
+from dataetat.query.params import CRITERES_GEO, DISPOSITIFS, SearchParams
 
 # The reference's grouper_par names → columns of the registry (a column code is accepted too).
 GROUPER_PAR = {
@@ -100,6 +100,7 @@ class Recherche:
     referentiels_programmation: list[str] = field(default_factory=list)
     niveau_geo: str = ""
     code_geo: list[str] = field(default_factory=list)
+    critere_geo: list[str] = field(default_factory=list)  # empty: all of CRITERES_GEO
     annee_min: int | None = None
     annee_max: int | None = None
     beneficiaires: list[str] = field(default_factory=list)
@@ -175,6 +176,7 @@ class Recherche:
             errors.append("Vous devez utiliser niveau_geo et code_geo ensemble.")
             self.code_geo = []
         # A level chosen in the form without a place is no filter (the level only drives the look-up).
+        self._critere_geo(errors)
         self.cper = self.cper.lower()
         if self.cper not in ("", "oui", "non"):
             errors.append(f"cper « {self.cper} » : valeurs possibles oui ou non.")
@@ -216,6 +218,24 @@ class Recherche:
             self.vue = "lignes"
         self.page = max(1, self.page)
 
+    def _critere_geo(self, errors: list[str]) -> None:
+        criteres = []
+        for value in (v.lower() for v in self.critere_geo):
+            if value in CRITERES_GEO:
+                criteres.append(value)
+            else:
+                errors.append(
+                    f"critere_geo « {value} » inconnu : valeurs possibles {', '.join(CRITERES_GEO)}."
+                )
+        criteres = [c for c in CRITERES_GEO if c in criteres]  # the form's order
+        if criteres == ["centre_couts"] and self.niveau_geo not in ("", "region", "departement"):
+            errors.append(
+                "critere_geo : le centre de coûts ne situe une ligne que dans une région ou un département ; "
+                "les trois critères sont appliqués."
+            )
+            criteres = []
+        self.critere_geo = [] if len(criteres) == len(CRITERES_GEO) else criteres
+
     def _years(self, errors: list[str]) -> None:
         lo, hi = self.annee_min, self.annee_max
         if (lo is None) != (hi is None):
@@ -249,6 +269,7 @@ class Recherche:
             code_programme=self.programmes,
             niveau_geo=(self.niveau_geo or None) if self.code_geo else None,
             code_geo=self.code_geo,
+            critere_geo=self.critere_geo if self.code_geo else [],
             annee=years,
             beneficiaire_code=self.beneficiaires,
             beneficiaire_categorieJuridique_type=self.types_beneficiaires,

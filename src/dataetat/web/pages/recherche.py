@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Connection
 
 from dataetat.query import details, lookups
-from dataetat.query.columns import BY_CODE, COLONNES
+from dataetat.query.columns import BY_CODE, COLONNES, default_columns
 from dataetat.query.params import QueryError
 from dataetat.query.pivot import pivot
 from dataetat.query.search import search, unknown_region_total
@@ -30,6 +30,12 @@ NIVEAUX = [
 ]
 TYPES = sorted({(v, v if v != "Etat" else "État") for v in TYPES_BENEFICIAIRES.values()}, key=lambda t: t[1])
 GROUPABLES = [(c.code, c.label) for c in COLONNES if c.groupable]
+# critere_geo as the form's checkboxes (a QPV zone: beneficiary's QPV or lieu de l'action).
+CRITERES_FORMULAIRE = [
+    ("beneficiaire", "la commune du bénéficiaire (pour un QPV : son QPV)"),
+    ("localisation", "la localisation interministérielle (pour un QPV : le lieu de l'action)"),
+    ("centre_couts", "le département du centre de coûts (région, département)"),
+]
 VALEURS = [
     ("montant_ae", "Montant engagé (AE)"),
     ("montant_cp", "Montant payé (CP)"),
@@ -101,7 +107,7 @@ async def page_recherche(request: Request, me: CurrentIdentity, db: Db):
     except QueryError as e:
         erreurs.append(str(e))
         data = await db.read(_page_data, Recherche(), me.region, False)
-    columns = r.colonnes or [c.code for c in COLONNES if c.default]
+    columns = r.colonnes or default_columns(bool(r.niveau_geo and r.code_geo))
     token = csrf.token(request)  # "Sauvegarder la recherche" (a form of _resultats.html)
     response = templates.TemplateResponse(
         request,
@@ -111,6 +117,7 @@ async def page_recherche(request: Request, me: CurrentIdentity, db: Db):
             "erreurs": erreurs,
             "affiche": show,
             "niveaux": NIVEAUX,
+            "criteres_geo": CRITERES_FORMULAIRE,
             "types_beneficiaires": TYPES,
             "colonnes": [BY_CODE[c] for c in columns],
             "toutes_colonnes": COLONNES,
