@@ -4,9 +4,13 @@
 - from a click on « Rechercher » to the table and its totals painted, over varied realistic searches
   (the random filters of bench/api_bench.py, typed into the form as its choices);
 - the map redrawn after a filter change (in the map view, « Rechercher » → the new map painted);
+- the map's first paint on a fresh page (issue 11 item 11): a new browser context (empty cache)
+  opens a map page (search map national / on a département / on a région, territory pages),
+  navigation start → map painted; then the same page again in that context (cached contours);
 - the weight of the JavaScript and CSS of the search page (as sent, gzip, and uncompressed).
 
     python bench/web_bench.py [--duckdb-url duckdb:///bench/out/bench.duckdb] [--searches 100]
+    python bench/web_bench.py --premier-affichage-seul     # only the map's first paint
 """
 
 from __future__ import annotations
@@ -116,6 +120,57 @@ def bench_map(page, base: str, searches: list[dict]) -> list[float]:
     return [t for t in times if t is not None]
 
 
+# Map pages opened on a fresh page: national map (départements), a département (its communes), a
+# région (its départements), a commune's territory page (communes), a département's territory page.
+FIRST_PAINT_PAGES = [
+    ("recherche, carte nationale (départements)", "/?vue=carte"),
+    ("recherche, département 35 (communes)", "/?vue=carte&niveau_geo=departement&code_geo=35"),
+    ("recherche, région 53 (départements)", "/?vue=carte&niveau_geo=region&code_geo=53"),
+    ("recherche, communes de toute la France", "/?vue=carte&carte_niveau=commune"),
+    ("fiche territoire commune 35238 (communes)", "/territoires/commune/35238"),
+    ("fiche territoire département 29 (communes)", "/territoires/departement/29"),
+]
+PAINTED_JS = """() => { const m = document.querySelector("[data-vue=carte]");
+  return m && (m.dataset.etat === "dessinee" || m.dataset.etat === "erreur") ? [performance.now(), m.dataset.etat] : null; }"""
+# The national commune map: the level chosen in the map's own select (no URL parameter for it).
+COMMUNE_LEVEL_JS = """() => { const s = document.getElementById("carte-niveau"); const m = document.querySelector("[data-vue=carte]");
+  if (!s || m.dataset.etat !== "dessinee") return false;
+  const t = performance.now(); s.value = "commune"; s.dispatchEvent(new Event("change")); window.__depuis = t; return true; }"""
+
+
+def first_paint(browser, base: str, path: str, rounds: int) -> tuple[list[float], list[float]]:
+    """(fresh, cached) ms from navigation start to the map painted; each round a new context."""
+    fresh, cached = [], []
+    for _ in range(rounds):
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        page = context.new_page()
+        for times in (fresh, cached):
+            national_communes = "carte_niveau=commune" in path
+            page.goto(base + path.replace("&carte_niveau=commune", ""))
+            if national_communes:  # the départements first, then the commune level chosen: from the click
+                page.wait_for_function(COMMUNE_LEVEL_JS, polling="raf", timeout=120_000)
+                page.wait_for_function(
+                    "() => document.querySelector('[data-vue=carte]').dataset.niveau === 'commune'"
+                    " && document.querySelector('[data-vue=carte]').dataset.etat === 'dessinee'",
+                    polling="raf",
+                    timeout=120_000,
+                )
+                times.append(page.evaluate("performance.now() - window.__depuis"))
+                continue
+            at, etat = page.wait_for_function(PAINTED_JS, polling="raf", timeout=120_000).json_value()
+            assert etat == "dessinee", f"{path}: la carte n'a pas pu être affichée"
+            times.append(at)
+        context.close()
+    return fresh, cached
+
+
+def bench_first_paint(browser, base: str, rounds: int) -> None:
+    for label, path in FIRST_PAINT_PAGES:
+        fresh, cached = first_paint(browser, base, path, rounds)
+        report(f"premier affichage de la carte, page neuve — {label}", fresh, 1500)
+        report(f"  même page, contours en cache — {label}", cached, 1500)
+
+
 def page_weight(page, base: str) -> tuple[int, int]:
     """(uncompressed, gzip) bytes of the JavaScript and CSS the search page loads."""
     bodies: list[bytes] = []
@@ -149,6 +204,8 @@ def main() -> None:
     parser.add_argument("--maps", type=int, default=20)
     parser.add_argument("--region", default="53")
     parser.add_argument("--seed", type=int, default=53)
+    parser.add_argument("--premiers-affichages", type=int, default=5, help="pages neuves par page de carte")
+    parser.add_argument("--premier-affichage-seul", action="store_true")
     args = parser.parse_args()
     engine = make(args.duckdb_url, args.region)
     with engine.connect() as conn:
@@ -166,6 +223,10 @@ def main() -> None:
     with served(args.duckdb_url, args.region, OUT / "web_bench_serve.log") as base:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--disable-gpu"])
+            bench_first_paint(browser, base, args.premiers_affichages)
+            if args.premier_affichage_seul:
+                browser.close()
+                return
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             raw, packed = page_weight(page, base)
             print(

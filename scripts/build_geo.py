@@ -5,10 +5,12 @@
 
 Reads the openly licensed contours of `<data>/geo/` and the INSEE COG 2026 / DGCL epcicom files of
 `<data>/cog/2026/` (through `dataetat.referentiels.readers`, so codes and names are those of the
-ref_region / ref_departement / ref_epci / ref_commune tables) and writes four GeoJSON files
-(RFC 7946, WGS84, one FeatureCollection each, properties `code` and `nom` only):
+ref_region / ref_departement / ref_epci / ref_commune tables) and writes GeoJSON files
+(RFC 7946, WGS84, one FeatureCollection each, properties `code` and `nom` only), and index.json (the
+versioned URL of each file, served as immutable by web/geo.py):
 
-- communes.json: geo/communes-2018/*, codes translated to COG 2026 (a commune merged since 2018 is
+- communes/<département>.json (one file per département: a map loads the communes of its zone
+  only): geo/communes-2018/*, codes translated to COG 2026 (a commune merged since 2018 is
   unioned into the commune it joined, via the commune passage of communes.csv and
   mouvements-communes.csv), simplified as a coverage (shapely.coverage_simplify: a border shared by
   two communes is simplified once, so neighbours keep an identical border: no gaps, no overlaps).
@@ -42,6 +44,7 @@ import shapely
 from shapely.geometry import shape
 
 from dataetat.referentiels import readers as r
+from dataetat.web.geo import version  # the `v` of index.json, as the server checks it
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data"
@@ -52,10 +55,12 @@ DROM = ("971", "972", "973", "974", "976")
 COORD_DECIMALS = 4  # 1e-4 degree: about 11 m, well under the simplification tolerances below
 # Coverage simplification tolerance of the communes, in degrees of latitude (about 890 m; longitudes
 # are scaled by cos(46.5°) first, so about the same distance both ways). Visvalingam-Whyatt: drops
-# the vertices whose triangle is smaller than tolerance². Sets the size of communes.json (~9.7 MB).
+# the vertices whose triangle is smaller than tolerance². Sets the size of communes/ (~9.7 MB).
 COMMUNE_TOLERANCE = 0.008
 LON_SCALE = float(np.cos(np.radians(46.5)))
 SIZE_LIMIT = 12_000_000  # bytes, the whole folder (tests/unit/test_geo.py checks it too)
+FILE_LIMIT = 5_000_000  # bytes, any one file
+INDEX = "index.json"  # logical name -> versioned URL (web/geo.py serves those as immutable)
 
 
 @dataclass
@@ -282,16 +287,22 @@ def coverage_report(communes: Layer, cog: Cog) -> dict[str, object]:
     }
 
 
-def readme(layers: dict[str, Layer], sizes: dict[str, tuple[int, int]], stats: dict[str, object]) -> str:
+def readme(
+    layers: dict[str, Layer], sizes: dict[str, tuple[int, int, int, int]], stats: dict[str, object]
+) -> str:
+    def file(name: str) -> str:
+        count, biggest = sizes[name][2], sizes[name][3]
+        return f"{name}/*.json ({count} files, the largest {biggest} bytes)" if count > 1 else f"{name}.json"
+
     rows = "\n".join(
-        f"| {name}.json | {len(layer.codes)} | {sizes[name][0]} | {sizes[name][1]} | {SOURCES[name]} |"
+        f"| {file(name)} | {len(layer.codes)} | {sizes[name][0]} | {sizes[name][1]} | {SOURCES[name]} |"
         for name, layer in layers.items()
     )
     missing = ", ".join(stats["sans_contour"]) or "aucune"
     return README.format(
         command=COMMAND,
         rows=rows,
-        total=sum(size for size, _ in sizes.values()),
+        total=sum(size[0] for size in sizes.values()),
         decimals=COORD_DECIMALS,
         commune_tol=COMMUNE_TOLERANCE,
         commune_m=round(COMMUNE_TOLERANCE * 111_000, -1),
@@ -311,7 +322,7 @@ SOURCES = {
     "by `geo/departements-drom-insets.geojson`; `cog/2026/departements.csv`",
     "communes": "`geo/communes-2018/*.geojson`, `cog/2026/communes.csv`, "
     "`cog/2026/mouvements-communes.csv`; 971-976 placed by `geo/departements-drom-insets.geojson`",
-    "epci": "union of the communes of `communes.json`, `cog/2026/epcicom.xlsx`",
+    "epci": "union of the communes of `communes/`, `cog/2026/epcicom.xlsx`",
 }
 
 README = """# Map geometries — format and provenance
@@ -328,7 +339,14 @@ rings counter-clockwise, one feature per line, coordinates rounded to {decimals}
 polygon is valid. Every feature has exactly two properties: `code` (string: INSEE code of the région,
 département or commune, SIREN of the EPCI — the `code` of `ref_region`, `ref_departement`,
 `ref_commune`, `ref_epci`) and `nom` (the COG 2026 / epcicom label of the same tables).
-Features are sorted by `code`. Serve them gzip-compressed (see the table).
+Features are sorted by `code`. The communes are split by département (`communes/35.json`,
+`communes/2A.json`, `communes/971.json`): a map loads the communes of its zone only.
+
+`index.json` maps each file (`regions`, `departements`, `epci`, `communes/35`…) to its URL with a
+content hash (`/static/geo/communes/35.json?v=<12 hex digits of its SHA-256>`): the app serves these
+files gzip-compressed (compressed once per process) and, when `v` is the file's hash, with
+`Cache-Control: public, max-age=31536000, immutable` (src/dataetat/web/geo.py); a rebuilt file gets a
+new URL. The map modules read `index.json` (revalidated each time) and then the files it names.
 In MapLibre GL: `map.addSource("communes", {{type: "geojson", data: url, promoteId: "code"}})`, then
 colour with `["get", "code"]` lookups or `setFeatureState`; in Leaflet: `L.geoJSON(data)`.
 
@@ -336,7 +354,8 @@ colour with `["get", "code"]` lookups or `setFeatureState`; in Leaflet: `L.geoJS
 |---|---|---|---|---|
 {rows}
 
-Total: {total} bytes (the limit for this folder is 12 MB, checked by tests/unit/test_geo.py).
+Total: {total} bytes (the limits, checked by tests/unit/test_geo.py: 12 MB for this folder, 5 MB
+for any file).
 
 **Overseas départements are insets.** Guadeloupe, Martinique, Guyane, La Réunion and Mayotte are
 drawn moved and scaled west of mainland France (Bay of Biscay), at the places and sizes of the
@@ -352,7 +371,7 @@ département).
 ## Simplification
 
 `regions.json` and `departements.json` (metropolitan part) keep the already simplified contours of
-france-geojson, only rounded. `communes.json` is simplified as a coverage
+france-geojson, only rounded. `communes/` is simplified as a coverage
 (`shapely.coverage_simplify`, Visvalingam–Whyatt on the shared edges: neighbours keep exactly the
 same border, no gaps, no overlaps) with a tolerance of {commune_tol}° (≈ {commune_m:.0f} m; longitudes
 scaled by cos(46.5°) first): fine for a national, regional or departmental map, coarse for the
@@ -406,24 +425,76 @@ def build(data: Path) -> tuple[dict[str, Layer], dict[str, object]]:
     return {layer.name: layer for layer in (regions, departements, epci, communes)}, stats
 
 
+def departement_of(code: str) -> str:
+    return code[:3] if code.startswith("97") else code[:2]
+
+
+def outputs(layers: dict[str, Layer]) -> dict[str, bytes]:
+    """File name (relative to the output folder) -> bytes: régions, départements and EPCI whole; the
+    communes one file per département (communes/35.json): a map needs the communes of its zone
+    only (the 35,000 together weigh 9.7 MB)."""
+    files = {
+        f"{name}.json": feature_collection(layers[name]).encode("utf-8")
+        for name in ("regions", "departements", "epci")
+    }
+    communes = layers["communes"]
+    by_dep: dict[str, list[int]] = defaultdict(list)
+    for i, code in enumerate(communes.codes):
+        by_dep[departement_of(code)].append(i)
+    for dep, index in sorted(by_dep.items()):
+        part = Layer(
+            "communes",
+            [communes.codes[i] for i in index],
+            [communes.noms[i] for i in index],
+            communes.geoms[index],
+        )
+        files[f"communes/{dep}.json"] = feature_collection(part).encode("utf-8")
+    return files
+
+
+def index(files: dict[str, bytes]) -> bytes:
+    """index.json: each file's URL with its content hash (`?v=`), so that the browser may keep it
+    for a year (web/geo.py: immutable when `v` is the file's hash); the map reads it first."""
+    urls = {
+        name.removesuffix(".json"): f"/static/geo/{name}?v={version(data)}"
+        for name, data in sorted(files.items())
+    }
+    return (json.dumps(urls, ensure_ascii=False, indent=0, sort_keys=True) + "\n").encode("utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared data directory")
     parser.add_argument("--out", type=Path, default=OUT, help="output directory")
     args = parser.parse_args()
     layers, stats = build(args.data)
-    args.out.mkdir(parents=True, exist_ok=True)
+    files = outputs(layers)
+    (args.out / "communes").mkdir(parents=True, exist_ok=True)
+    for old in [*args.out.glob("*.json"), *(args.out / "communes").glob("*.json")]:
+        old.unlink()  # a département or a layer gone stays gone
+    for name, data in files.items():
+        (args.out / name).write_bytes(data)
+    (args.out / INDEX).write_bytes(index(files))
     sizes = {}
     for name, layer in layers.items():
-        data = feature_collection(layer).encode("utf-8")
-        (args.out / f"{name}.json").write_bytes(data)
-        sizes[name] = (len(data), len(gzip.compress(data, compresslevel=9, mtime=0)))
+        parts = [d for f, d in files.items() if f == f"{name}.json" or f.startswith(f"{name}/")]
+        sizes[name] = (
+            sum(map(len, parts)),
+            sum(len(gzip.compress(d, compresslevel=9, mtime=0)) for d in parts),
+            len(parts),
+            max(map(len, parts)),
+        )
         print(
-            f"{name + '.json':20} {len(layer.codes):>6} entités {len(data):>10} octets ({sizes[name][1]} gzip)"
+            f"{name:14} {len(layer.codes):>6} entités {sizes[name][0]:>10} octets ({sizes[name][1]} gzip) "
+            f"en {len(parts)} fichier(s)"
         )
     (args.out / "README.md").write_text(readme(layers, sizes, stats), encoding="utf-8")
-    total = sum(p.stat().st_size for p in args.out.iterdir() if p.is_file())
-    print(f"Total : {total} octets (limite {SIZE_LIMIT})")
+    every = [p for p in args.out.rglob("*") if p.is_file()]
+    total = sum(p.stat().st_size for p in every)
+    biggest = max(every, key=lambda p: p.stat().st_size)
+    print(
+        f"Total : {total} octets (limite {SIZE_LIMIT}) ; le plus gros : {biggest.name} {biggest.stat().st_size}"
+    )
     print(
         f"Communes de métropole avec contour : {stats['metropole_avec_contour']} / {stats['metropole']} ; "
         f"sans contour : {len(stats['sans_contour'])} ; codes 2018 sans code 2026 : "
@@ -431,6 +502,8 @@ def main() -> None:
     )
     if total > SIZE_LIMIT:
         raise SystemExit(f"Trop lourd : {total} octets > {SIZE_LIMIT}")
+    if biggest.stat().st_size > FILE_LIMIT:
+        raise SystemExit(f"Fichier trop lourd : {biggest} > {FILE_LIMIT} octets")
 
 
 if __name__ == "__main__":

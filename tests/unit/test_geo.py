@@ -1,10 +1,12 @@
 """The map geometries shipped with the web app (built by scripts/build_geo.py): plain GeoJSON read
-with the standard library only, checked against the bundled referentials."""
+with the standard library only, checked against the bundled referentials; the communes one file
+per département, every file named with its content hash in index.json, none over 5 MB."""
 
 from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -18,6 +20,7 @@ from dataetat.referentiels.cog import CHORUS_REGIONS
 GEO = Path(dataetat.__file__).resolve().parent / "web" / "static" / "geo"
 LAYERS = {"regions": "region", "departements": "departement", "epci": "epci", "communes": "commune"}
 SIZE_LIMIT = 12_000_000
+FILE_LIMIT = 5_000_000
 DROM = {"971", "972", "973", "974", "976"}
 DROM_REGIONS = {"01", "02", "03", "04", "06"}
 # Insets included, every coordinate lies in this box (lon min, lat min, lon max, lat max).
@@ -29,9 +32,20 @@ def bundled_codes(table: str) -> dict[str, dict[str, str]]:
         return {row["code"]: row for row in csv.DictReader(io.StringIO(handle.read()))}
 
 
+def read(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 @pytest.fixture(scope="module")
 def layers() -> dict[str, dict]:
-    return {name: json.loads((GEO / f"{name}.json").read_text(encoding="utf-8")) for name in LAYERS}
+    """The four layers, the communes gathered from their files by département."""
+    result = {name: read(GEO / f"{name}.json") for name in LAYERS if name != "communes"}
+    features = [f for path in sorted((GEO / "communes").glob("*.json")) for f in read(path)["features"]]
+    result["communes"] = {
+        "type": "FeatureCollection",
+        "features": sorted(features, key=lambda f: f["properties"]["code"]),
+    }
+    return result
 
 
 def codes(collection: dict) -> set[str]:
@@ -103,6 +117,30 @@ def test_coordinates_are_wgs84_in_france_with_insets(layers):
 
 def test_no_qpv_and_folder_stays_light():
     # The QPV contours of tests/data/sources have no licence: tests only, never shipped.
-    assert not [p.name for p in GEO.iterdir() if "qp" in p.name.lower()]
-    total = sum(p.stat().st_size for p in GEO.iterdir())
+    files = [p for p in GEO.rglob("*") if p.is_file()]
+    assert not [p.name for p in files if "qp" in p.name.lower()]
+    total = sum(p.stat().st_size for p in files)
     assert total <= SIZE_LIMIT, f"{total} octets > {SIZE_LIMIT}"
+    biggest = max(files, key=lambda p: p.stat().st_size)
+    assert biggest.stat().st_size <= FILE_LIMIT, f"{biggest} : {biggest.stat().st_size} octets > {FILE_LIMIT}"
+
+
+def test_communes_are_split_by_departement():
+    """A map loads the communes of its zone only: one file per département, each holding exactly
+    the communes of that département (no 9.7 MB file of 35,000 communes)."""
+    assert not (GEO / "communes.json").exists()
+    departements = {f["properties"]["code"] for f in read(GEO / "departements.json")["features"]}
+    files = {p.stem: read(p) for p in (GEO / "communes").glob("*.json")}
+    assert set(files) == departements
+    for dep, collection in files.items():
+        assert collection["features"], dep
+        assert all(f["properties"]["code"][: len(dep)] == dep for f in collection["features"]), dep
+
+
+def test_index_names_every_file_with_its_content_hash():
+    index = read(GEO / "index.json")
+    files = {str(p.relative_to(GEO)) for p in GEO.rglob("*.json")} - {"index.json"}
+    assert {f"{name}.json" for name in index} == files
+    for name, url in index.items():
+        digest = hashlib.sha256((GEO / f"{name}.json").read_bytes()).hexdigest()[:12]
+        assert url == f"/static/geo/{name}.json?v={digest}", name

@@ -29,6 +29,8 @@ from dataetat.query import filters
 from dataetat.query.params import SearchParams
 from dataetat.store.schema import ligne
 
+# Columns computed per search, not columns of `ligne` (select_column gives their SQL).
+COMPUTED = frozenset({"lieu_retenu"})
 # Columns that cannot be sorted on (reference front §3: "Tags — Sortable: no").
 _NOT_SORTABLE = frozenset({"tags"})
 
@@ -120,6 +122,6 @@ def default_columns(zone: bool) -> list[str]:
 
 def select_column(name: str, params: SearchParams) -> sa.ColumnElement:
     """The SQL of a registry column for this search (a `ligne` column, or a computed one)."""
-    if name == "lieu_retenu":
+    if name == "lieu_retenu":  # COMPUTED
         return filters.lieu_retenu(params).label(name)
     return ligne.c[name]

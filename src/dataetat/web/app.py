@@ -15,7 +15,7 @@ from dataetat.auth.sessions import Authentication
 from dataetat.jobs.worker import Worker
 from dataetat.settings import Settings
 from dataetat.store.engine import make_engine
-from dataetat.web import errors
+from dataetat.web import errors, geo
 from dataetat.web.api import carte, exports, lignes, recherches, referentiels
 from dataetat.web.api import qpv as api_qpv
 from dataetat.web.deps import identity
@@ -87,6 +87,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(CompressExceptExports, minimum_size=1024)
     app.add_middleware(SecurityHeaders, derriere_proxy_https=settings.derriere_proxy_https)
     erreurs.install(app)  # HTML 404 for pages, JSON for /api
+    app.include_router(geo.router)  # /static/geo: compressed once, immutable URLs; before the /static mount
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (
         lignes,

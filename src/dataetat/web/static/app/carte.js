@@ -6,6 +6,9 @@
 //
 // Fast redraws: the map, its sources and the parsed contours live in this module, which outlives
 // the htmx swaps of the results; a new search only fetches /api/v1/carte and sets feature states.
+// Contours (contours.js): versioned, cached URLs; the communes of the départements drawn only. The
+// zone chosen in the search (niveau_geo + code_geo) is outlined on top and the map zooms to it.
+import { bounds, chosenZone, communes, departementOf, drawZone, featureCode, layer, zoneFeatures } from "/static/app/contours.js";
 
 const NIVEAUX = { region: "Région", departement: "Département", epci: "EPCI", commune: "Commune", qpv: "QPV" };
 const VALEURS = { montant_ae: "Montant engagé (AE)", montant_cp: "Montant payé (CP)" };
@@ -15,15 +18,13 @@ const COULEURS = ["#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]; // Col
 const SANS_DONNEE = "#e5e5e5";
 const TABLE_MAX = 1000;
 const ATTRIBUTION = "Contours : IGN ADMIN EXPRESS 2018 (via france-geojson), ANCT ; codes : INSEE COG 2026, DGCL — Licence Ouverte 2.0";
-// Municipal arrondissements (in the data) are drawn on their commune (the only contour shipped).
-const PLM = [["751", "75056", 75101, 75120], ["6938", "69123", 69381, 69389], ["132", "13055", 13201, 13216]];
 
 const euros0 = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR", maximumFractionDigits: 0 });
 const euros2 = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR", minimumFractionDigits: 2 });
 const nombre = new Intl.NumberFormat("fr-FR");
 
 const state = { map: null, box: null, ready: null, niveau: null, valeur: "montant_ae", sources: new Set() };
-const geometries = new Map(); // niveau → Promise<FeatureCollection>
+let qpvPoints = null; // Promise<FeatureCollection>
 const aggregates = new Map(); // API URL → Promise<body> (the last few searches)
 let maplibre = null;
 
@@ -54,11 +55,11 @@ async function quartiers() {
   return { type: "FeatureCollection", features };
 }
 
-function geometry(niveau) {
-  if (!geometries.has(niveau)) {
-    geometries.set(niveau, niveau === "qpv" ? quartiers() : getJson(`/static/geo/${niveau === "epci" ? "epci" : niveau + "s"}.json`));
-  }
-  return geometries.get(niveau);
+// The contours of a level; communes: those of the départements of `zones` (API codes) only.
+function geometry(niveau, zones) {
+  if (niveau === "qpv") return (qpvPoints ??= quartiers().catch((e) => { qpvPoints = null; throw e; }));
+  if (niveau === "commune") return communes(zones.map((z) => departementOf(featureCode(z.code))));
+  return layer(niveau);
 }
 
 function aggregate(api, niveau) {
@@ -68,13 +69,6 @@ function aggregate(api, niveau) {
     if (aggregates.size > 8) aggregates.delete(aggregates.keys().next().value);
   }
   return aggregates.get(url);
-}
-
-function featureCode(code) {
-  for (const [prefix, commune, lo, hi] of PLM) {
-    if (code.startsWith(prefix) && +code >= lo && +code <= hi) return commune;
-  }
-  return code;
 }
 
 // --- DOM -------------------------------------------------------------------------------------
@@ -203,17 +197,6 @@ function hover(map, niveau) {
   });
 }
 
-const departementOf = (code) => code.slice(0, code.startsWith("97") ? 3 : 2);
-
-// The communes sent to MapLibre: those of the départements that have lines (35,000 communes are
-// slow to tile and paint; a search on a département or a région needs a few hundred).
-function communes(geo, zones) {
-  const departements = new Set(zones.filter((z) => z.drawn).map((z) => departementOf(z.code)));
-  const key = [...departements].sort().join(",");
-  const features = geo.features.filter((f) => departements.has(departementOf(f.properties.code)));
-  return { key, data: { type: "FeatureCollection", features } };
-}
-
 // Under the QPV discs, the départements' outlines, to know where one is.
 function context(departements, visible) {
   const map = state.map;
@@ -227,15 +210,11 @@ function context(departements, visible) {
 function showLevel(niveau, geo, zones) {
   const map = state.map;
   const source = `zones-${niveau}`;
-  let data = geo;
-  if (niveau === "commune") {
-    const subset = communes(geo, zones);
-    if (state.sources.has(niveau) && subset.key !== state.communes) map.getSource(source).setData(subset.data);
-    state.communes = subset.key;
-    data = subset.data;
-  }
+  // The communes sent to MapLibre: those of the départements that have lines (geometry()).
+  if (niveau === "commune" && state.sources.has(niveau) && state.communes !== geo) map.getSource(source).setData(geo);
+  if (niveau === "commune") state.communes = geo;
   if (!state.sources.has(niveau)) {
-    map.addSource(source, { type: "geojson", data, promoteId: "code" });
+    map.addSource(source, { type: "geojson", data: geo, promoteId: "code" });
     const classe = ["coalesce", ["feature-state", "classe"], -1];
     const couleur = ["match", classe, ...COULEURS.flatMap((c, i) => [i, c]), SANS_DONNEE];
     const survol = ["boolean", ["feature-state", "survol"], false];
@@ -256,12 +235,6 @@ function showLevel(niveau, geo, zones) {
   }
 }
 
-function bounds(geo, codes) {
-  let [x0, y0, x1, y1] = [180, 90, -180, -90];
-  const walk = (c) => { if (typeof c[0] === "number") { x0 = Math.min(x0, c[0]); y0 = Math.min(y0, c[1]); x1 = Math.max(x1, c[0]); y1 = Math.max(y1, c[1]); } else c.forEach(walk); };
-  for (const f of geo.features) if (codes.has(f.properties.code)) walk(f.geometry.coordinates);
-  return x0 <= x1 ? [[x0, y0], [x1, y1]] : null;
-}
 
 // --- The view --------------------------------------------------------------------------------
 
@@ -273,14 +246,18 @@ async function draw(element) {
   status.textContent = "Chargement de la carte…";
   element.dataset.etat = "chargement"; // then "dessinee" or "erreur" (read by the browser tests and bench/web_bench.py)
   try {
-    const [lib, body, geo, departements] = await Promise.all([loadMaplibre(), aggregate(api, niveau), geometry(niveau),
-      niveau === "qpv" ? geometry("departement") : null]);
+    const zone = chosenZone(api);
+    // The zone's contours (and so, on a département, its communes) load with the figures.
+    const [lib, body, departements, zoneGeo] = await Promise.all([loadMaplibre(), aggregate(api, niveau),
+      niveau === "qpv" ? layer("departement") : null, zoneFeatures(zone),
+      niveau === "commune" && zone?.niveau === "departement" ? communes(zone.codes) : null]);
+    const geo = await geometry(niveau, body.zones);
     const fetched = performance.now();
     if (!state.map) createMap(lib, element);
     else if (!element.contains(state.box)) { element.querySelector(".carte__place")?.replaceWith(state.box); state.map.resize(); }
     await state.ready;
     if (token !== state.token) return;
-    geo.known ??= new Set(geo.features.map((f) => f.properties.code));
+    geo.known ??= new Set(geo.features.map((f) => f.properties.code)); // geo: a promise's value, kept
     const merged = new Map();
     for (const z of body.zones) {
       const code = featureCode(z.code);
@@ -296,9 +273,13 @@ async function draw(element) {
     const source = `zones-${niveau}`;
     state.map.removeFeatureState({ source });
     for (const z of zones) if (z.drawn) state.map.setFeatureState({ source, id: z.code }, { classe: z.couleur });
-    const box = bounds(geo, new Set(zones.filter((z) => z.drawn).map((z) => z.code)));
-    if (box) state.map.fitBounds(box, { padding: 24, duration: 0, maxZoom: 10 });
+    drawZone(state.map, zoneGeo);
+    // Zoom to the chosen zone, else to the zones that have lines.
+    const drawn = new Set(zones.filter((z) => z.drawn).map((z) => z.code));
+    const box = bounds(zoneGeo) ?? bounds(geo.features.filter((f) => drawn.has(f.properties.code)));
+    if (box) state.map.fitBounds(box, { padding: 24, duration: 0, maxZoom: zoneGeo.length ? 11 : 10 });
     element.maplibre = state.map; // for the browser tests (projected points of the zones)
+    element.zone = { contours: zoneGeo.length, bounds: bounds(zoneGeo) }; // for the browser tests
     legend(element.querySelector(".carte__legende"), classes, valeur, niveau);
     table(element.querySelector(".carte__tableau"), zones, body, valeur, niveau, element.dataset.page);
     const hors = zones.filter((z) => !z.drawn).length;

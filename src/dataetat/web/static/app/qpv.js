@@ -1,7 +1,9 @@
 // Data QPV page (templates/qpv.html): charts drawn from the tables the server wrote (the tables stay,
 // as the accessible alternative), and the map of the QPVs of the search (MapLibre GL, no tile server:
 // QPV contours coloured by amount, a circle proportional to the amount at each centre, département
-// outlines shipped in /static/geo/ for context).
+// outlines shipped in /static/geo/ for context). The zone of the search is outlined and zoomed to.
+import { bounds, chosenZone, drawZone, layer, zoneFeatures } from "/static/app/contours.js";
+
 const ECHARTS = "/static/vendor/echarts/echarts.min.js";
 const MAPLIBRE = "/static/vendor/maplibre-gl/maplibre-gl";
 // DSFR illustrative colours (bleu France first), then patterns so that slices differ without colour.
@@ -159,14 +161,16 @@ async function drawMap(element) {
   if (!box) return;
   element.dataset.etat = "chargement";
   try {
-    const [lib, body, departements] = await Promise.all([
+    const zone = chosenZone(element.dataset.api);
+    const [lib, body, departements, zoneGeo] = await Promise.all([
       load(`${MAPLIBRE}.js`, "maplibregl", `${MAPLIBRE}.css`),
       fetch(`/api/v1/qpv/carte${element.dataset.api ? "?" + element.dataset.api : ""}`, { headers: { Accept: "application/json" } }).then(async (r) => {
         const json = await r.json();
         if (!r.ok) throw new Error(json?.erreur?.message || `Erreur ${r.status}`);
         return json;
       }),
-      fetch("/static/geo/departements.json").then((r) => (r.ok ? r.json() : { type: "FeatureCollection", features: [] })),
+      layer("departement"),
+      zoneFeatures(zone),
     ]);
     const features = body.features;
     const values = features.map((f) => f.properties.montant);
@@ -209,8 +213,13 @@ async function drawMap(element) {
       });
       map.on("mouseleave", layer, () => { tooltip.hidden = true; });
     }
-    const bounds = extent(features);
-    if (bounds) map.fitBounds(bounds, { padding: 40, duration: 0, maxZoom: 13 });
+    // The chosen zone: its contour (a QPV: its own, from the referential) on top, and the map on it.
+    const chosen = new Set(zone?.codes ?? []);
+    const outline = zone?.niveau.startsWith("qpv") ? contours.features.filter((f) => chosen.has(f.properties.code)) : zoneGeo;
+    drawZone(map, outline);
+    const box = bounds(outline) ?? extent(features);
+    if (box) map.fitBounds(box, { padding: 40, duration: 0, maxZoom: 13 });
+    element.zone = { contours: outline.length, bounds: bounds(outline) }; // for the browser tests
     legend(element.querySelector(".qpv-carte__legende"), breaks, features, max);
     const sans = features.length - contours.features.length;
     status.textContent = `${features.length} quartier${features.length > 1 ? "s" : ""} financé${features.length > 1 ? "s" : ""}`

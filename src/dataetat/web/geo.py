@@ -1,0 +1,55 @@
+"""The map contours, `/static/geo/…` (built by scripts/build_geo.py, format in static/geo/README.md):
+served gzip-compressed (compressed once per process, not at each request) and cached by the browser.
+
+`static/geo/index.json` names each file with a content hash (`/static/geo/communes/35.json?v=<12
+hex digits of its SHA-256>`): a request whose `v` is the file's current hash gets
+`Cache-Control: public, max-age=31536000, immutable` (a rebuilt file has a new hash, so a new URL);
+any other request (index.json itself, no or an old `v`) gets `no-cache` and an ETag, so the browser
+revalidates (304) rather than downloading again. Public, like the rest of /static: contours only."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from fastapi import APIRouter, Request, Response
+
+GEO = Path(__file__).resolve().parent / "static" / "geo"
+IMMUTABLE = "public, max-age=31536000, immutable"
+MEDIA = {".json": "application/json", ".md": "text/markdown; charset=utf-8"}
+
+router = APIRouter(include_in_schema=False)
+
+
+def version(data: bytes) -> str:
+    """The `v` of a file's URL (scripts/build_geo.py writes the same into index.json)."""
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+@lru_cache(maxsize=256)
+def _load(path: str, mtime_ns: int, size: int) -> tuple[bytes, bytes, str]:
+    """(bytes, gzip bytes, version) of a file; keyed on its mtime and size, so a rebuilt file is read again."""
+    data = Path(path).read_bytes()
+    return data, gzip.compress(data, compresslevel=9, mtime=0), version(data)
+
+
+@router.get("/static/geo/{name:path}")
+def geo_file(name: str, request: Request, v: str | None = None) -> Response:
+    path = (GEO / name).resolve()
+    if not path.is_relative_to(GEO) or not path.is_file() or path.suffix not in MEDIA:
+        return Response("Fichier introuvable.", status_code=404, media_type="text/plain; charset=utf-8")
+    stat = path.stat()
+    data, packed, digest = _load(str(path), stat.st_mtime_ns, stat.st_size)
+    headers = {
+        "ETag": f'"{digest}"',
+        "Cache-Control": IMMUTABLE if v == digest else "no-cache",
+        "Vary": "Accept-Encoding",
+    }
+    if digest in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", "").lower():
+        headers["Content-Encoding"] = "gzip"  # GZipMiddleware leaves an encoded response alone
+        return Response(packed, media_type=MEDIA[path.suffix], headers=headers)
+    return Response(data, media_type=MEDIA[path.suffix], headers=headers)

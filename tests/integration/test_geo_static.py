@@ -1,0 +1,65 @@
+"""Issue 11 item 11: the map contours are served compressed and cached — gzip (compressed once per
+process), `Cache-Control: public, max-age=31536000, immutable` on the versioned URLs of index.json,
+revalidation (no-cache + ETag → 304) otherwise, nothing outside static/geo."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+from fastapi.testclient import TestClient
+
+from dataetat.web.app import create_app
+from dataetat.web.geo import GEO, IMMUTABLE
+
+
+@pytest.fixture
+def client(settings):
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def test_versioned_contours_are_gzip_and_immutable(client):
+    index = client.get("/static/geo/index.json")
+    assert index.status_code == 200 and index.headers["cache-control"] == "no-cache"
+    urls = index.json()
+    for name in ("regions", "departements", "epci", "communes/35", "communes/2A", "communes/971"):
+        response = client.get(urls[name], headers={"Accept-Encoding": "gzip, br"})
+        assert response.status_code == 200, name
+        assert response.headers["content-encoding"] == "gzip", name
+        assert response.headers["cache-control"] == IMMUTABLE, name
+        assert response.headers["vary"] == "Accept-Encoding"
+        assert response.json()["type"] == "FeatureCollection"  # httpx decoded the gzip body
+        raw = (GEO / f"{name}.json").read_bytes()
+        assert int(response.headers["content-length"]) == len(gzip.compress(raw, compresslevel=9, mtime=0))
+        assert int(response.headers["content-length"]) < len(raw) / 3, name
+
+
+def test_old_or_missing_version_is_revalidated(client):
+    url = client.get("/static/geo/index.json").json()["departements"]
+    for stale in ("/static/geo/departements.json", "/static/geo/departements.json?v=000000000000"):
+        response = client.get(stale)
+        assert response.status_code == 200 and response.headers["cache-control"] == "no-cache"
+    etag = client.get(url).headers["etag"]
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.content == (GEO / "departements.json").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/geo/../app/app.js",
+        "/static/geo/%2e%2e/app/app.js",
+        "/static/geo/inconnu.json",
+        "/static/geo/communes",
+    ],
+)
+def test_nothing_outside_the_contours(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_other_static_files_still_served(client):
+    assert client.get("/static/app/contours.js").status_code == 200
