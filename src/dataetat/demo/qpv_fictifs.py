@@ -16,7 +16,8 @@ import dataetat
 from dataetat.demo.sources_noms import ACTIONS, QUARTIERS
 from dataetat.ingest.qpv_csv import LIEU_COLUMNS
 
-COMMUNES_GEO = Path(dataetat.__file__).resolve().parent / "web" / "static" / "geo" / "communes.json"
+# One file of commune contours per département (scripts/build_geo.py): communes/35.json…
+COMMUNES_GEO = Path(dataetat.__file__).resolve().parent / "web" / "static" / "geo" / "communes"
 LABEL_SUFFIX = " (QPV fictif de démonstration)"
 # How many QPVs each host commune gets, densest commune first (25 in all).
 PER_HOST = (4, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1)
@@ -36,7 +37,15 @@ class Qpv:
 def region_rings(codes: set[str]) -> dict[str, tuple[str, np.ndarray]]:
     """code → (name, outer ring of its largest polygon) for these communes (one feature a line)."""
     found: dict[str, tuple[str, np.ndarray]] = {}
-    with COMMUNES_GEO.open(encoding="utf-8") as handle:
+    departements = sorted({c[:3] if c.startswith("97") else c[:2] for c in codes})
+    for path in (COMMUNES_GEO / f"{d}.json" for d in departements):
+        if path.is_file():
+            _read_rings(path, codes, found)
+    return found
+
+
+def _read_rings(path: Path, codes: set[str], found: dict[str, tuple[str, np.ndarray]]) -> None:
+    with path.open(encoding="utf-8") as handle:
         for line in handle:
             start = line.find('"code":"')
             if start < 0 or line[start + 8 : start + 13] not in codes:
@@ -48,7 +57,6 @@ def region_rings(codes: set[str]) -> dict[str, tuple[str, np.ndarray]]:
                 polygons = [polygons]
             ring = max((np.asarray(p[0], dtype=float) for p in polygons), key=len)
             found[feature["properties"]["code"]] = (feature["properties"]["nom"], ring)
-    return found
 
 
 def _inside(points: np.ndarray, ring: np.ndarray) -> np.ndarray:

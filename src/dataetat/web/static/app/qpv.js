@@ -217,8 +217,8 @@ async function drawMap(element) {
     const chosen = new Set(zone?.codes ?? []);
     const outline = zone?.niveau.startsWith("qpv") ? contours.features.filter((f) => chosen.has(f.properties.code)) : zoneGeo;
     drawZone(map, outline);
-    const box = bounds(outline) ?? extent(features);
-    if (box) map.fitBounds(box, { padding: 40, duration: 0, maxZoom: 13 });
+    const frame = bounds(outline) ?? extent(features);
+    if (frame) map.fitBounds(frame, { padding: 40, duration: 0, maxZoom: 13 });
     element.zone = { contours: outline.length, bounds: bounds(outline) }; // for the browser tests
     legend(element.querySelector(".qpv-carte__legende"), breaks, features, max);
     const sans = features.length - contours.features.length;
