@@ -7,14 +7,15 @@ from __future__ import annotations
 import gzip
 
 import pytest
+from fastapi import Request
 from fastapi.testclient import TestClient
 
 from dataetat.web.app import create_app
-from dataetat.web.geo import GEO, IMMUTABLE
+from dataetat.web.geo import GEO, IMMUTABLE, geo_file
 
 
 @pytest.fixture
-def client(settings):
+def client(settings, engine):  # engine: the database with its tables
     with TestClient(create_app(settings)) as client:
         yield client
 
@@ -49,16 +50,19 @@ def test_old_or_missing_version_is_revalidated(client):
 
 
 @pytest.mark.parametrize(
-    "path",
-    [
-        "/static/geo/../app/app.js",
-        "/static/geo/%2e%2e/app/app.js",
-        "/static/geo/inconnu.json",
-        "/static/geo/communes",
-    ],
+    "path", ["/static/geo/inconnu.json", "/static/geo/communes", "/static/geo/communes/99.json"]
 )
-def test_nothing_outside_the_contours(client, path):
+def test_unknown_contours_are_404(client, path):
     assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "name", ["../app/app.js", "../../settings.py", "communes/../../app/carte.js", "/etc/passwd"]
+)
+def test_nothing_outside_the_contours(name):
+    # Called directly: an HTTP client would normalise the dots away before sending.
+    request = Request({"type": "http", "headers": [], "query_string": b""})
+    assert geo_file(name, request).status_code == 404
 
 
 def test_other_static_files_still_served(client):
