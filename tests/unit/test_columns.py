@@ -78,7 +78,8 @@ def test_reference_grouping_columns_are_groupable_amounts_are_not():
 
 def test_sortable_and_previous_codes_kept():
     assert KEPT <= set(BY_CODE)
-    assert all(c.sortable for c in COLONNES if c.code != "tags") and not BY_CODE["tags"].sortable
+    assert all(c.sortable for c in COLONNES if c.code != "tags" and c.code not in COMPUTED)
+    assert not BY_CODE["tags"].sortable and not any(BY_CODE[c].sortable for c in COMPUTED)
     assert BY_CODE["beneficiaire_code"].label_column == "beneficiaire_denomination"
     assert BY_CODE["programme_code"].label_column == "programme_label"
     assert 28 <= len(COLONNES) <= 40
