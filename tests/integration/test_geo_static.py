@@ -65,5 +65,16 @@ def test_nothing_outside_the_contours(name):
     assert geo_file(name, request).status_code == 404
 
 
-def test_other_static_files_still_served(client):
-    assert client.get("/static/app/contours.js").status_code == 200
+def test_other_static_files_compressed_once_etag_kept(client):
+    raw = (GEO.parent / "app" / "carte.js").read_bytes()
+    first = client.get("/static/app/carte.js", headers={"Accept-Encoding": "gzip"})
+    assert first.status_code == 200 and first.headers["content-encoding"] == "gzip"
+    assert first.headers["content-type"].startswith("text/javascript")
+    assert int(first.headers["content-length"]) == len(gzip.compress(raw, compresslevel=9, mtime=0))
+    assert first.content == raw
+    again = client.get("/static/app/carte.js", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    plain = client.get("/static/app/carte.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == raw
+    part = client.get("/static/app/carte.js", headers={"Range": "bytes=0-9", "Accept-Encoding": "gzip"})
+    assert part.status_code == 206 and part.content == raw[:10]

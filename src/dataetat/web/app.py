@@ -8,7 +8,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
-from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 
 from dataetat.auth.sessions import Authentication
@@ -88,7 +87,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(SecurityHeaders, derriere_proxy_https=settings.derriere_proxy_https)
     erreurs.install(app)  # HTML 404 for pages, JSON for /api
     app.include_router(geo.router)  # /static/geo: compressed once, immutable URLs; before the /static mount
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", geo.CompressedStaticFiles(directory=STATIC), name="static")
     for module in (
         lignes,
         exports,
