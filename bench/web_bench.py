@@ -138,12 +138,20 @@ COMMUNE_LEVEL_JS = """() => { const s = document.getElementById("carte-niveau");
   const t = performance.now(); s.value = "commune"; s.dispatchEvent(new Event("change")); window.__depuis = t; return true; }"""
 
 
-def first_paint(browser, base: str, path: str, rounds: int) -> tuple[list[float], list[float]]:
-    """(fresh, cached) ms from navigation start to the map painted; each round a new context."""
-    fresh, cached = [], []
+def first_paint(browser, base: str, path: str, rounds: int) -> tuple[list[float], list[float], list[int]]:
+    """(fresh, cached) ms from navigation start to the map painted, each round in a new context
+    (empty cache); and the bytes of contours (/static/geo/, as sent) the fresh page received."""
+    fresh, cached, geo_bytes = [], [], []
     for _ in range(rounds):
         context = browser.new_context(viewport={"width": 1440, "height": 900})
         page = context.new_page()
+        received: list[int] = []
+
+        def count(response, received=received) -> None:
+            if "/static/geo/" in response.url and response.status == 200:
+                received.append(response.request.sizes()["responseBodySize"])  # as sent (compressed)
+
+        page.on("response", count)
         for times in (fresh, cached):
             national_communes = "carte_niveau=commune" in path
             page.goto(base + path.replace("&carte_niveau=commune", ""))
@@ -156,19 +164,24 @@ def first_paint(browser, base: str, path: str, rounds: int) -> tuple[list[float]
                     timeout=120_000,
                 )
                 times.append(page.evaluate("performance.now() - window.__depuis"))
-                continue
-            at, etat = page.wait_for_function(PAINTED_JS, polling="raf", timeout=120_000).json_value()
-            assert etat == "dessinee", f"{path}: la carte n'a pas pu être affichée"
-            times.append(at)
+            else:
+                at, etat = page.wait_for_function(PAINTED_JS, polling="raf", timeout=120_000).json_value()
+                assert etat == "dessinee", f"{path}: la carte n'a pas pu être affichée"
+                times.append(at)
+            if times is fresh:
+                geo_bytes.append(sum(received))
         context.close()
-    return fresh, cached
+    return fresh, cached, geo_bytes
 
 
 def bench_first_paint(browser, base: str, rounds: int) -> None:
     for label, path in FIRST_PAINT_PAGES:
-        fresh, cached = first_paint(browser, base, path, rounds)
+        fresh, cached, geo_bytes = first_paint(browser, base, path, rounds)
         report(f"premier affichage de la carte, page neuve — {label}", fresh, 1500)
         report(f"  même page, contours en cache — {label}", cached, 1500)
+        print(
+            f"    contours reçus par la page neuve : {statistics.median(geo_bytes) / 1e3:.0f} ko (tels qu'envoyés)"
+        )
 
 
 def page_weight(page, base: str) -> tuple[int, int]:
