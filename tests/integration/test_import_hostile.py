@@ -252,3 +252,79 @@ def test_sum_across_years_overflows_with_the_base(engine, tmp_path):
     report = only_report(refused(engine, [second], region="53"))
     assert report.triples() == [(None, "Montant", "somme-trop-grande")]
     assert "avec les données déjà importées" in report.problems[0].message
+
+
+# --- other sources (15.8, 15.12, 15.16) ------------------------------------------------------------
+
+
+def _source_refused(engine, kind, path):
+    from dataetat.store.sources_import import import_source
+
+    before = snapshot(engine)
+    result = import_source(engine, kind, path)
+    assert not result.written
+    assert snapshot(engine) == before
+    return result.report
+
+
+def test_sources_hostile_files(engine, tmp_path):
+    cases = [
+        (
+            "ademe",
+            hf.write_ademe(
+                tmp_path / "a1.csv", [hf.ademe_row("R1", "10"), hf.ademe_row("R2", "10000000000000000")]
+            ),
+            [(3, "montant", "montant-trop-grand", "10000000000000000")],
+        ),
+        (
+            "ademe",
+            hf.write_ademe(tmp_path / "a2.csv", [hf.ademe_row("R1", "10", date="3000-01-01")]),
+            [(2, "dateConvention", "annee-hors-limites", "3000-01-01")],
+        ),
+        (
+            "ademe",
+            hf.write_ademe(tmp_path / "a3.csv", [hf.ademe_row("R1", "1.005")]),
+            [(2, "montant", "montant-decimales", "1.005")],
+        ),
+        (
+            "ademe",
+            hf.write_ademe(
+                tmp_path / "a4.csv",
+                [hf.ademe_row("R1", "9000000000000000"), hf.ademe_row("R2", "9000000000000000")],
+            ),
+            [(2, "montant", "somme-trop-grande", "18000000000000000.00")],
+        ),
+        (
+            "qpv-lieu-action",
+            hf.write_lieu_action(
+                tmp_path / "l.csv",
+                ["2023,A1,1,QN05301M,,100,Action,", "deux mille,A1,2,QN05301M,,100,Action,"],
+            ),
+            [(3, "annee_exercice", "entier-invalide", "deux mille")],
+        ),
+        (
+            "tags",
+            hf.tags_file(tmp_path / "t.csv", "<script>alert(1)</script>"),
+            [(2, "tags", "tag-invalide", "<script>alert(1)</script>")],
+        ),
+        (
+            "tags",
+            hf.tags_file(tmp_path / "t2.csv", "Fonds_Vert"),
+            [(2, "tags", "tag-invalide", "Fonds_Vert")],
+        ),
+    ]
+    for kind, path, expected in cases:
+        report = _source_refused(engine, kind, path)
+        got = [(p.ligne, p.colonne, p.code, p.valeur) for p in report.errors]
+        assert got == expected, (path.name, got)
+        assert all(p.describe().startswith(path.name + ", ligne ") for p in report.errors)
+
+
+def test_qpv_nested_geojson_and_zip_bomb(engine, tmp_path):
+    report = _source_refused(engine, "qpv", hf.nested_geojson(tmp_path / "qpv.geojson"))
+    assert report.triples() == [(None, None, "imbrication-trop-profonde")]
+    assert "imbriquées sur des milliers de niveaux" in report.problems[0].message
+    report = _source_refused(engine, "qpv", hf.zip_bomb(tmp_path / "qpv.zip", megabytes=600))
+    assert report.triples() == [(None, None, "fichier-trop-gros")]
+    assert "dépasserait 512 Mo" in report.problems[0].message
+    assert not list(tmp_path.glob("dataetat-shapefile-*"))
