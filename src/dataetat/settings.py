@@ -23,6 +23,18 @@ class Settings(BaseSettings):
         "2GB", description="Mémoire maximale de DuckDB (au-delà, il écrit sur disque)."
     )
     duckdb_threads: int = Field(0, description="Threads de DuckDB (0 = autant que de cœurs).")
+    connexions_max: int = Field(
+        64,
+        ge=1,
+        description="Connexions simultanées à la base au plus (recherches en cours, exports CSV en "
+        "cours d'envoi, tâches) ; au-delà, une requête attend qu'une se libère.",
+    )
+    connexions_attente_s: float = Field(
+        30,
+        gt=0,
+        description="Attente maximale d'une connexion libre, en secondes ; au-delà la requête reçoit "
+        "une erreur 503 « serveur occupé ».",
+    )
     region_developpement: str | None = Field(
         None,
         description="Région de l'identité tant que les comptes n'existent pas (ex. 53) ; vide = nationale.",

@@ -1,5 +1,6 @@
 """The login itself: rate limit, password check (same answer and time for an unknown e-mail, a wrong
-password or a disabled account), last login recorded."""
+password or a disabled account). The caller records the last login in its own transaction
+(`comptes.record_login`, retried on a conflict: simultaneous logins to one account)."""
 
 from __future__ import annotations
 
@@ -35,5 +36,4 @@ def login(conn: Connection, auth: Authentication, email: str, password: str, cli
         auth.limiter.failure(email, client, now)
         raise LoginRefused(REFUSED)
     auth.limiter.success(email, client)
-    comptes.record_login(conn, account.id)
     return account

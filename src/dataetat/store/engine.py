@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import io
+import random
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -11,6 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from dataetat.settings import Settings
+
+T = TypeVar("T")
 
 
 class StoreError(Exception):
@@ -25,20 +31,57 @@ def make_engine(settings: Settings) -> Engine:
         config = {"memory_limit": settings.duckdb_memory_limit, "preserve_insertion_order": "false"}
         if settings.duckdb_threads:
             config["threads"] = str(settings.duckdb_threads)
-        # One connection per thread to the same in-process database. The pool must hold at least as
-        # many connections as the web server has worker threads (AnyIO: 40), or it closes
-        # connections that are still in use.
-        engine = sa.create_engine(
-            url, connect_args={"config": config}, poolclass=sa.pool.SingletonThreadPool, pool_size=64
-        )
+        # A bounded pool of independent connections to the one in-process database (DuckDB keeps
+        # one database instance per file and process; each connection has its own transaction
+        # context). A connection is checked out for the life of a `with engine.connect()` block,
+        # whichever threads use it in turn (a streamed export resumes in other worker threads):
+        # never two users at once. (A connection per thread — SingletonThreadPool — broke when a
+        # stream moved between threads while each thread kept its connection: issue 15.5.)
+        if url.database in (None, "", ":memory:"):
+            engine = sa.create_engine(url, connect_args={"config": config}, poolclass=sa.pool.StaticPool)
+        else:
+            engine = sa.create_engine(url, connect_args={"config": config}, **_bounded_pool(settings))
     else:
-        engine = sa.create_engine(url, pool_pre_ping=True)
+        engine = sa.create_engine(url, pool_pre_ping=True, **_bounded_pool(settings))
     try:
         with engine.connect():
             pass
     except Exception as e:  # noqa: BLE001 - turned into a French message
         raise StoreError(_explain_connect_error(settings.database_url, e)) from e
     return engine
+
+
+def write_retrying(engine: Engine, fn: Callable[..., T], *args: Any, attempts: int = 20) -> T:
+    """Run `fn(conn, *args)` in one transaction, again from the start when DuckDB refuses it for a
+    write-write conflict with a concurrent transaction (DuckDB does not wait for the row as
+    PostgreSQL does: « Conflict on update »), after a short random pause. For small writes that
+    may race (the last login of an account); `fn` must not act outside the database."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine.begin() as conn:
+                return fn(conn, *args)
+        except sa.exc.DBAPIError as e:
+            if attempt == attempts or not is_write_conflict(e):
+                raise
+            time.sleep(random.uniform(0.005, 0.02 * attempt))
+    raise AssertionError("unreachable")
+
+
+def is_write_conflict(error: BaseException) -> bool:
+    """DuckDB's refusal of a transaction that wrote a row a concurrent transaction also wrote."""
+    return "TransactionException" in type(getattr(error, "orig", error)).__name__ and "Conflict" in str(error)
+
+
+def _bounded_pool(settings: Settings) -> dict:
+    """At most `connexions_max` connections; beyond, a request waits up to `connexions_attente_s`
+    for one to come back (sqlalchemy TimeoutError: a French 503, web/errors.py)."""
+    keep = min(8, settings.connexions_max)
+    return {
+        "poolclass": sa.pool.QueuePool,
+        "pool_size": keep,
+        "max_overflow": settings.connexions_max - keep,
+        "pool_timeout": settings.connexions_attente_s,
+    }
 
 
 def _explain_connect_error(url: str, error: Exception) -> str:

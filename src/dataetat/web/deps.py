@@ -8,10 +8,11 @@ run a query off the event loop on the app's engine.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
+import anyio
 from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Connection, Engine
@@ -21,6 +22,7 @@ from dataetat.auth.sessions import Authentication
 from dataetat.query.params import merged_query
 from dataetat.store import comptes
 from dataetat.store.comptes import Compte
+from dataetat.store.engine import write_retrying
 from dataetat.web import oidc
 from dataetat.web.errors import Forbidden, NotAuthenticated
 
@@ -116,6 +118,30 @@ class Database:
                 return fn(conn, *args)
 
         return await run_in_threadpool(work)
+
+    async def write_retrying(self, fn: Callable[..., T], *args: Any) -> T:
+        """`write`, run again when DuckDB refuses it for a conflict with a concurrent write of the
+        same row (store/engine.py: write_retrying); `fn` must only act on the database."""
+        return await run_in_threadpool(write_retrying, self.engine, fn, *args)
+
+    async def stream(self, fn: Callable[..., Iterator[T]], *args: Any) -> AsyncIterator[T]:
+        """Iterate the generator `fn(conn, *args)` off the event loop. The generator owns one
+        connection for its whole life — taken at its first step, given back at its end, at its
+        failure or when the client goes away — and its steps run one at a time in worker threads
+        (a connection is never used by two threads at once, whichever thread resumes it)."""
+
+        def owned() -> Iterator[T]:
+            with self.engine.connect() as conn:
+                yield from fn(conn, *args)
+
+        iterator = owned()
+        done = object()
+        try:
+            while (item := await run_in_threadpool(next, iterator, done)) is not done:
+                yield item  # type: ignore[misc]
+        finally:  # also when cancelled (client gone): close the generator, hence its connection
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(iterator.close)
 
 
 def database(request: Request) -> Database:

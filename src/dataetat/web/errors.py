@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+
+import sqlalchemy as sa
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI, Request
@@ -118,16 +120,34 @@ def install(app: FastAPI) -> None:
         where = ", ".join(".".join(str(p) for p in e.get("loc", ())[1:]) or "requête" for e in exc.errors())
         return error(400, "parametre-invalide", f"Valeur invalide : {where}.")
 
+    @app.exception_handler(sa.exc.TimeoutError)
+    async def busy(request: Request, exc: sa.exc.TimeoutError) -> JSONResponse:
+        # Every connection of the bounded pool stayed in use (settings: connexions_max).
+        log.warning("%s %s: no free database connection", request.method, request.url.path)
+        return error(503, "serveur-occupe", "Le serveur est occupé : réessayez dans un instant.")
+
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> JSONResponse:
         log.error("%s %s", request.method, request.url.path, exc_info=exc)
         return error(500, "erreur-interne", "Erreur interne du serveur ; elle a été journalisée.")
 
-    @app.middleware("http")
-    async def refuse_control_characters(request: Request, call_next):
-        """A NUL or control character in a parameter is no code nor name: 400 (PostgreSQL would
-        refuse it with a server error)."""
-        values = [*request.query_params.values(), request.url.path]
-        if any(ch in v for v in values for ch in _CONTROL):
-            return error(400, "parametre-invalide", "Un paramètre contient un caractère de contrôle.")
-        return await call_next(request)
+    app.add_middleware(RefuseControlCharacters)
+
+
+class RefuseControlCharacters:
+    """A NUL or control character in a parameter is no code nor name: 400 (PostgreSQL would refuse
+    it with a server error). Pure ASGI: Starlette's `@app.middleware("http")` would end a streamed
+    export cleanly when it fails mid-way, handing the client a short file that looks whole."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope)
+            values = [*request.query_params.values(), request.url.path]
+            if any(ch in v for v in values for ch in _CONTROL):
+                response = error(400, "parametre-invalide", "Un paramètre contient un caractère de contrôle.")
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

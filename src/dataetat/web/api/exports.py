@@ -61,14 +61,16 @@ async def export_lignes(fmt: str, query: SearchQuery, me: CurrentIdentity, db: D
     params = params_from_query(query)
     names = exports.chosen_columns(params)
     if fmt == "csv":
-        engine = db.engine
+        counted = _Counted(exports.frames)
 
-        def stream():
-            counted = _Counted(exports.frames)
-            with engine.connect() as conn:
-                yield from exports.write_csv(exports.header(names), counted(conn, params, me.region, names))
-            with engine.begin() as conn:
-                journal.record_export(conn, me.user, me.region, query, fmt, counted.lines)
+        async def stream():
+            # A failure mid-way propagates: the server then cuts the connection without the final
+            # chunk, so the client sees an incomplete file as an error, never as a whole one.
+            async for chunk in db.stream(
+                lambda conn: exports.write_csv(exports.header(names), counted(conn, params, me.region, names))
+            ):
+                yield chunk
+            await db.write(journal.record_export, me.user, me.region, query, fmt, counted.lines)
 
         return StreamingResponse(stream(), media_type=media_type, headers=_attachment(f"lignes.{fmt}"))
     if fmt in ("xlsx", "ods"):

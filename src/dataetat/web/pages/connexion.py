@@ -53,9 +53,12 @@ async def connexion(request: Request, jeton_valide: csrf.Checked, db: Db):
         motif = str(refused)
         await db.write(lambda conn: audit.login_refused(conn, email, motif, adresse=client))
         return _page(request, "connexion.html", status=status, erreur=str(refused), suite=suite, email=email)
-    await db.write(
-        lambda conn: audit.login(conn, account.email, account.region, methode="mot-de-passe", adresse=client)
-    )
+
+    def logged_in(conn) -> None:  # simultaneous logins to one account race on its last login
+        comptes.record_login(conn, account.id)
+        audit.login(conn, account.email, account.region, methode="mot-de-passe", adresse=client)
+
+    await db.write_retrying(logged_in)
     response = RedirectResponse(suite or "/", status_code=303)
     secure = request.url.scheme == "https"
     response.set_cookie(
