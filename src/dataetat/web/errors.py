@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
-
-import sqlalchemy as sa
 from urllib.parse import urlencode, urlsplit
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
