@@ -13,6 +13,21 @@ from dataetat.model.enums import DataSource, NiveauGeo, Source
 DISPOSITIFS = {"pvd": "Petites villes de demain", "acv": "Action cœur de ville"}
 # What may place a line in a zone (niveau_geo + code_geo): query/filters.py `geo_criteria`.
 CRITERES_GEO = ("beneficiaire", "localisation", "centre_couts")
+MAX_VALUES = 200  # values of one list parameter (4,000 tags cost 15 s of database time: issue 15.13)
+PAGE_SIZE_MAX = 100_000
+
+
+def is_integer(text: str) -> bool:
+    """ASCII digits only (`str.isdigit()` also accepts « ² », which `int()` refuses)."""
+    return text.isascii() and text.isdigit()
+
+
+def check_list_length(name: str, values: list) -> None:
+    if len(values) > MAX_VALUES:
+        raise QueryError(
+            f"{name} : {len(values)} valeurs, {MAX_VALUES} au plus par paramètre ; "
+            "découpez la recherche ou regroupez par un autre critère."
+        )
 
 
 class QueryError(ValueError):
@@ -103,7 +118,10 @@ class SearchParams:
         for name, value in zip(self.grouping, self.grouped, strict=False):
             if value != "None" and isinstance(ligne.c[name].type, sa.Integer) and not _is_int32(value):
                 raise QueryError(f"grouped : « {value} » n'est pas un nombre entier ({name}).")
-        if self.page < 1 or not 1 <= self.page_size <= 100_000:
+        for f in dataclasses.fields(self):
+            if f.name in _LISTS:
+                check_list_length(f.name, getattr(self, f.name))
+        if self.page < 1 or not 1 <= self.page_size <= PAGE_SIZE_MAX:
             raise QueryError("page doit être ≥ 1 et page_size entre 1 et 100 000.")
         if (self.page - 1) * self.page_size >= 2**63:
             raise QueryError(f"page : {self.page} est au-delà de la dernière page possible.")
@@ -133,28 +151,56 @@ class SearchParams:
 
 _LISTS = {f.name for f in dataclasses.fields(SearchParams) if f.type.startswith("list")}
 _INTS = {"page", "page_size"}
+# The search page's year range, accepted by the API too (same meaning: every year from one to the other).
+_YEAR_BOUNDS = ("annee_min", "annee_max")
+YEAR_SPAN_MAX = 200
 
 
 def params_from_query(query: dict[str, str]) -> SearchParams:
     """Reference-compatible query string → SearchParams; an unknown parameter is refused, never ignored."""
     known = {f.name for f in dataclasses.fields(SearchParams)}
     values: dict[str, object] = {}
+    bounds: dict[str, int] = {}
     for name, raw in query.items():
+        if name in _YEAR_BOUNDS:
+            if not is_integer(raw.strip()) or not _is_int32(raw.strip()):
+                raise QueryError(f"{name} : « {raw} » n'est pas une année.")
+            bounds[name] = int(raw.strip())
+            continue
         if name not in known:
             raise QueryError(f"Paramètre « {name} » inconnu.")
         if name in _LISTS:
             parts = [v.strip() for v in raw.split("|" if name == "theme" else ",") if v.strip()]
-            try:
-                values[name] = [int(v) for v in parts] if name == "annee" else parts
-            except ValueError as e:
-                raise QueryError(f"annee : « {raw} » n'est pas une liste d'années.") from e
+            check_list_length(name, parts)
+            if name == "annee":
+                if not all(is_integer(v) for v in parts):
+                    raise QueryError(f"annee : « {raw} » n'est pas une liste d'années.")
+                values[name] = [int(v) for v in parts]
+            else:
+                values[name] = parts
         elif name in _INTS:
-            if not raw.isdigit():
+            if not is_integer(raw):
                 raise QueryError(f"{name} : « {raw} » n'est pas un nombre entier.")
             values[name] = int(raw)
         else:
             values[name] = raw
+    if bounds:
+        values["annee"] = _year_range(bounds, values.get("annee"))
     return SearchParams(**values)  # type: ignore[arg-type]
+
+
+def _year_range(bounds: dict[str, int], annee: object) -> list[int]:
+    """annee_min/annee_max (one alone: that year, as on the search page) → the list of years."""
+    if annee:
+        raise QueryError("annee ou annee_min/annee_max : précisez l'un ou l'autre, pas les deux.")
+    lo = bounds.get("annee_min", bounds.get("annee_max"))
+    hi = bounds.get("annee_max", lo)
+    assert lo is not None and hi is not None
+    if lo > hi:
+        raise QueryError(f"annee_min ({lo}) est après annee_max ({hi}).")
+    if hi - lo >= YEAR_SPAN_MAX:
+        raise QueryError(f"annee_min/annee_max : {YEAR_SPAN_MAX} années au plus.")
+    return list(range(lo, hi + 1))
 
 
 def _is_int32(value: int | str) -> bool:
@@ -174,6 +220,8 @@ def merged_query(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
         merged.setdefault(name, []).append(value)
     result = {}
     for name, values in merged.items():
+        if len(values) > MAX_VALUES:
+            raise QueryError(f"Paramètre « {name} » répété {len(values)} fois : {MAX_VALUES} au plus.")
         if len(values) > 1 and name not in _LISTS:
             raise QueryError(f"Paramètre « {name} » répété : il n'accepte qu'une valeur.")
         result[name] = ("|" if name == "theme" else ",").join(values)

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode
 
-from dataetat.model.enums import NiveauGeo
+from dataetat.model.enums import DataSource, NiveauGeo, Source
 from dataetat.query.columns import BY_CODE
-from dataetat.query.params import CRITERES_GEO, DISPOSITIFS, SearchParams
+from dataetat.query.params import CRITERES_GEO, DISPOSITIFS, MAX_VALUES, SearchParams, is_integer
 
 # The reference's grouper_par names → columns of the registry (a column code is accepted too).
 GROUPER_PAR = {
@@ -139,7 +139,14 @@ class Recherche:
             name = ALIASES.get(name, name)
             separator = "|" if name == "theme" else ","
             values = [v.strip() for raw in raw_values for v in raw.split(separator) if v.strip()]
-            if name == "annee" and all(v.isdigit() for v in values) and values:  # the API's list of years
+            if len(values) > MAX_VALUES:
+                errors.append(
+                    f"{name} : {len(values)} valeurs, {MAX_VALUES} au plus : le paramètre est ignoré."
+                )
+                continue
+            if (
+                name == "annee" and all(is_integer(v) and len(v) <= 4 for v in values) and values
+            ):  # the API's list of years
                 r.annee_min, r.annee_max = (
                     min(map(int, values)),
                     min(max(map(int, values)), date.today().year),
@@ -152,7 +159,7 @@ class Recherche:
             if isinstance(current, list):
                 setattr(r, name, list(dict.fromkeys(values)))
             elif name in ("annee_min", "annee_max", "page"):
-                if values and not values[0].isdigit():
+                if values and not (is_integer(values[0]) and len(values[0]) <= (4 if name != "page" else 9)):
                     errors.append(f"{name} : « {values[0]} » n'est pas un nombre.")
                 elif values:
                     setattr(r, name, int(values[0]))
@@ -175,8 +182,20 @@ class Recherche:
         if self.code_geo and not self.niveau_geo:
             errors.append("Vous devez utiliser niveau_geo et code_geo ensemble.")
             self.code_geo = []
-        # A level chosen in the form without a place is no filter (the level only drives the look-up).
+        for name, enum in (("source", Source), ("data_source", DataSource)):
+            value = getattr(self, name)
+            if value and value.upper() not in {e.value for e in enum}:
+                errors.append(
+                    f"{name} « {value} » inconnu : valeurs possibles {', '.join(e.value for e in enum)}."
+                )
+                setattr(self, name, "")
         self._critere_geo(errors)
+        # A level chosen without a place is no filter (the level only drives the look-up): say so.
+        if self.niveau_geo and not self.code_geo:
+            errors.append(
+                f"Niveau géographique « {self.niveau_geo} » sans zone (code_geo) : choisissez une zone, "
+                "sinon la recherche porte sur tout le territoire."
+            )
         self.cper = self.cper.lower()
         if self.cper not in ("", "oui", "non"):
             errors.append(f"cper « {self.cper} » : valeurs possibles oui ou non.")

@@ -58,7 +58,7 @@ async def export_lignes(fmt: str, query: SearchQuery, me: CurrentIdentity, db: D
     streams at once; XLSX, ODS and Parquet are written to a temporary file, then sent; XLSX and
     ODS beyond 50,000 lines: ask for a job (POST on the same address)."""
     media_type = _format(fmt).media_type
-    params = params_from_query(query)
+    params = params_from_query(query).check()  # refused before the first byte is sent
     names = exports.chosen_columns(params)
     if fmt == "csv":
         counted = _Counted(exports.frames)

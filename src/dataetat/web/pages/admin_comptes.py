@@ -148,7 +148,7 @@ def _retour(retour: str, ok: str, compte_id: int) -> RedirectResponse:
 async def page(request: Request, me: Admin, db: Db):
     context: dict[str, Any] = {}
     ok, compte_id = request.query_params.get("ok", ""), request.query_params.get("id", "")
-    if ok in MESSAGES and compte_id.isdigit() and len(compte_id) < 19:
+    if ok in MESSAGES and compte_id.isascii() and compte_id.isdigit() and len(compte_id) < 19:
         found = await db.read(comptes.by_id, int(compte_id))
         if found is not None:
             context["message"] = MESSAGES[ok].format(email=found.email)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
 from dataetat.exports import write_csv
+from dataetat.query.params import is_integer
 from dataetat.store import audit
 from dataetat.web.deps import Admin, Db
 from dataetat.web.pages.templating import euros, nombre, templates
@@ -49,7 +50,7 @@ class Demande:
         if dates["du"] and dates["au"] and dates["du"] > dates["au"]:
             d.erreurs.append("La date de début est après la date de fin.")
         page = q.get("page") or "1"
-        d.page = int(page) if page.isdigit() and 0 < int(page) < 1_000_000 else 1
+        d.page = int(page) if is_integer(page) and 0 < int(page) < 1_000_000 else 1
         d.filtres = audit.Filtres(
             du=dates["du"],
             au=dates["au"],
@@ -69,10 +70,14 @@ def _date(text: str, label: str, erreurs: list[str]) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         erreurs.append(f"{label} : « {text} » n'est pas une date (AAAA-MM-JJ).")
         return None
+    if not date(1900, 1, 1) <= day <= date(2999, 12, 31):
+        erreurs.append(f"{label} : « {text} » est hors des dates possibles (1900 à 2999).")
+        return None
+    return day
 
 
 def resume(ev: audit.Evenement) -> str:

@@ -1,5 +1,6 @@
-"""The HTML 404 page ("Page non trouvée", DSFR pattern) for unknown page addresses, while `/api/…`
-keeps the one JSON error shape {"erreur": {"code", "message"}} (web/errors.py).
+"""The HTML 404 page ("Page non trouvée", DSFR pattern) for unknown page addresses and the HTML 400
+page (« Demande invalide », the French reason in a DSFR alert) for a page parameter refused as a
+whole, while `/api/…` keeps the one JSON error shape {"erreur": {"code", "message"}} (web/errors.py).
 
     errors.install(app)
     erreurs.install(app)   # after: takes over 404s, hands every other HTTP error back
@@ -12,6 +13,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from dataetat.query.params import QueryError
 from dataetat.web.errors import error
 from dataetat.web.pages.templating import templates
 
@@ -29,11 +31,29 @@ def page_not_found(request: Request, titre: str | None = None, message: str | No
     )
 
 
+def page_bad_request(request: Request, detail: str):
+    return templates.TemplateResponse(
+        request,
+        "400.html",
+        {"detail": detail, "titre": None, "message": None, "page_active": None},
+        status_code=400,
+    )
+
+
 def install(app: FastAPI) -> None:
     validation = app.exception_handlers.get(RequestValidationError)
+    query_error = app.exception_handlers[QueryError]
+
+    @app.exception_handler(QueryError)
+    async def invalid_parameter(request: Request, exc: QueryError):
+        if _is_page(request):
+            return page_bad_request(request, str(exc))
+        return await query_error(request, exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def not_found(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 400 and _is_page(request):
+            return page_bad_request(request, str(exc.detail))
         if exc.status_code != 404:
             return await http_exception_handler(request, exc)
         if _is_page(request):
@@ -47,6 +67,9 @@ def install(app: FastAPI) -> None:
         """A page address whose path does not parse (/lignes/abc) is a page that does not exist."""
         if _is_page(request) and any(e.get("loc", ("",))[0] == "path" for e in exc.errors()):
             return page_not_found(request)
+        if _is_page(request):
+            where = ", ".join(str(e.get("loc", ("", "?"))[-1]) for e in exc.errors())
+            return page_bad_request(request, f"Valeur invalide : {where}.")
         if validation is None:  # pragma: no cover - errors.install always registers one
             raise exc
         return await validation(request, exc)

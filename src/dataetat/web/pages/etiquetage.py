@@ -111,7 +111,12 @@ async def page(request: Request, me: Admin, db: Db):
         context["message"] = MESSAGES[ok].format(tag=tag[:80]) + ("" if ok == "inchangee" else APPLIQUER)
     elif ok == "reappliquees":
         lignes, secondes = query.get("lignes", ""), query.get("secondes", "")
-        if lignes.isdigit() and secondes.replace(".", "", 1).isdigit():
+        if (
+            lignes.isascii()
+            and lignes.isdigit()
+            and secondes.isascii()
+            and secondes.replace(".", "", 1).isdigit()
+        ):
             count = f"{int(lignes):,}".replace(",", "\u202f")
             context["message"] = (
                 f"Règles réappliquées en {secondes.replace('.', ',')} s : "

@@ -7,16 +7,19 @@ from typing import Any
 from urllib.parse import urlencode
 
 from dataetat.query.fiches import Fiche, Part
+from dataetat.query.params import MAX_VALUES, QueryError, is_integer
 
 
 def annees(raw: list[str]) -> tuple[list[int], list[str]]:
     """`?annee=2023,2024` or repeated `annee=` → the sorted years, and the French messages of what
     was ignored."""
     years, errors = set(), []
+    if sum(len(r.split(",")) for r in raw) > MAX_VALUES:
+        raise QueryError(f"annee : {MAX_VALUES} valeurs au plus.")
     for value in (v.strip() for r in raw for v in r.split(",")):
         if not value:
             continue
-        if value.isdigit() and 1900 <= int(value) <= 2100:
+        if is_integer(value) and 1900 <= int(value) <= 2100:
             years.add(int(value))
         else:
             errors.append(f"annee : « {value} » n'est pas une année, elle est ignorée.")

@@ -91,7 +91,9 @@ def _query(request: Request) -> dict[str, list[str]]:
 @router.get("/fragments/groupes", response_class=HTMLResponse)
 async def fragment_groupes(request: Request, me: CurrentIdentity, db: Db):
     """The next level under a group, as table rows (a group unfolded in place)."""
-    r, _ = Recherche.from_query(_query(request))
+    r, erreurs = Recherche.from_query(_query(request))
+    if erreurs:
+        raise QueryError(" ".join(erreurs))
     r.vue = "groupes"
     result = await db.read(search, r.to_params(), me.region)
     context = {"r": r, "groupes": result.groupes or [], "plus_de_groupes": result.has_next}
@@ -102,10 +104,12 @@ async def fragment_groupes(request: Request, me: CurrentIdentity, db: Db):
 async def page_recherche(request: Request, me: CurrentIdentity, db: Db):
     r, erreurs = Recherche.from_query(_query(request))
     show = bool(request.query_params)
+    status = 200  # some parameters ignored (named in the alert): the rest of the search is shown
     try:
         data = await db.read(_page_data, r, me.region, show)
-    except QueryError as e:
+    except QueryError as e:  # the search cannot run at all: 400, the form and the reason
         erreurs.append(str(e))
+        status = 400
         data = await db.read(_page_data, Recherche(), me.region, False)
     columns = r.colonnes or default_columns(bool(r.niveau_geo and r.code_geo))
     token = csrf.token(request)  # "Sauvegarder la recherche" (a form of _resultats.html)
@@ -133,5 +137,6 @@ async def page_recherche(request: Request, me: CurrentIdentity, db: Db):
             "csrf_champ": csrf.FIELD,
             **data,
         },
+        status_code=status,
     )
     return csrf.with_cookie(response, request, token)

@@ -57,7 +57,7 @@ def _limit(request: Request) -> int:
 def _too_large(request: Request) -> bool:
     """Known before the body is read (browsers always send Content-Length with a form)."""
     length = request.headers.get("content-length", "")
-    return length.isdigit() and int(length) > _limit(request)
+    return length.isascii() and length.isdigit() and int(length) > _limit(request)
 
 
 TooLargeRequest = Annotated[bool, Depends(_too_large)]
@@ -111,7 +111,10 @@ def _choices(form, me: Identity) -> tuple[dict, list[str]]:
     )
     annee = None
     if valeurs["annee"]:
-        if not valeurs["annee"].isdigit() or not 2000 <= int(valeurs["annee"]) <= 2100:
+        if (
+            not (valeurs["annee"].isascii() and valeurs["annee"].isdigit())
+            or not 2000 <= int(valeurs["annee"]) <= 2100
+        ):
             erreurs.append(f"Exercice « {valeurs['annee']} » invalide : choisissez une année de la liste.")
         else:
             annee = int(valeurs["annee"])
@@ -119,7 +122,7 @@ def _choices(form, me: Identity) -> tuple[dict, list[str]]:
         region = me.region
     elif valeurs["region"] == NATIONAL:
         region = None
-    elif valeurs["region"].isdigit() and len(valeurs["region"]) <= 3:
+    elif valeurs["region"].isascii() and valeurs["region"].isdigit() and len(valeurs["region"]) <= 3:
         region = valeurs["region"]
     else:
         region = None
