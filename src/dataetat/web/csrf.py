@@ -25,6 +25,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
+from dataetat.web.errors import Forbidden
+
 COOKIE = "dataetat_csrf"
 FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
@@ -73,3 +75,22 @@ async def matches(request: Request) -> bool:
 
 # For a page that answers a refused form with its own HTML (403 and a DSFR alert).
 Checked = Annotated[bool, Depends(matches)]
+
+
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded", "text/plain")
+
+
+async def refuse_forged_api_post(request: Request) -> None:
+    """For a POST of the JSON API that a session cookie authorises (e.g. an export job): what a
+    page of another site can make a browser send is refused — a form (the three content types an
+    HTML form can send) without the token of its cookie, and any request the browser marks as
+    coming from another site (`Sec-Fetch-Site`). The app's own buttons (fetch, same origin) and API
+    clients (bearer token, no browser) pass. Raises the French 403."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        raise Forbidden("Requête refusée : elle vient d'un autre site.")
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() in _FORM_TYPES:
+        if not await matches(request):
+            raise Forbidden(REFUS)
+
+
+NoForgedPost = Depends(refuse_forged_api_post)

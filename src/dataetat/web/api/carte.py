@@ -6,12 +6,23 @@ from fastapi import APIRouter, Request
 
 from dataetat.query.carte import carte as carte_of_search
 from dataetat.query.params import params_from_query
+from dataetat.web.api import contrat
 from dataetat.web.deps import CurrentIdentity, Db
 
 router = APIRouter(prefix="/api/v1")
 
 
-@router.get("/carte")
+@router.get(
+    "/carte",
+    **contrat.search_route(
+        {
+            "name": "niveau",
+            "in": "query",
+            "schema": {"type": "string", "enum": ["region", "departement", "epci", "commune", "qpv"]},
+        },
+        {"name": "valeur", "in": "query", "schema": {"type": "string", "enum": ["montant_ae", "montant_cp"]}},
+    ),
+)
 async def carte(request: Request, me: CurrentIdentity, db: Db) -> dict:
     """Zones of a search at one level. `niveau`: region, departement (default), epci, commune or qpv;
     `valeur`: montant_ae (default) or montant_cp (the order of the zones); every other parameter:

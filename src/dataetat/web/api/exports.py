@@ -22,6 +22,8 @@ from dataetat.jobs import journal
 from dataetat.query.params import QueryError, params_from_query
 from dataetat.query.search import count, search
 from dataetat.store import taches
+from dataetat.web import csrf
+from dataetat.web.api import contrat
 from dataetat.web.api.lignes import pivot_of
 from dataetat.web.deps import CurrentIdentity, Db, SearchQuery
 from dataetat.web.errors import Conflict, NotFound
@@ -52,7 +54,7 @@ def _attachment(name: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{name}"'}
 
 
-@router.get("/lignes.{fmt}")
+@router.get("/lignes.{fmt}", **contrat.search_route())
 async def export_lignes(fmt: str, query: SearchQuery, me: CurrentIdentity, db: Db):
     """Every line of a search, chosen columns in their order (`colonnes`), French headers. CSV
     streams at once; XLSX, ODS and Parquet are written to a temporary file, then sent; XLSX and
@@ -99,7 +101,7 @@ async def export_lignes(fmt: str, query: SearchQuery, me: CurrentIdentity, db: D
     )
 
 
-@router.post("/lignes.{fmt}", status_code=202)
+@router.post("/lignes.{fmt}", status_code=202, dependencies=[csrf.NoForgedPost], **contrat.search_route())
 async def export_lignes_en_tache(
     fmt: str, request: Request, query: SearchQuery, me: CurrentIdentity, db: Db
 ) -> JSONResponse:
@@ -114,7 +116,7 @@ async def export_lignes_en_tache(
     return JSONResponse(job.as_dict(), status_code=202, headers={"Location": f"/api/v1/exports/{job_id}"})
 
 
-@router.get("/groupes.{fmt}")
+@router.get("/groupes.{fmt}", **contrat.search_route())
 async def export_groupes(fmt: str, query: SearchQuery, me: CurrentIdentity, db: Db) -> FileResponse:
     """The groups of the opened drill-down level (every group, not a page), in a file."""
     _format(fmt)
@@ -134,7 +136,7 @@ async def export_groupes(fmt: str, query: SearchQuery, me: CurrentIdentity, db: 
     return await _send_table(fmt, "groupes", table)
 
 
-@router.get("/pivot.{fmt}")
+@router.get("/pivot.{fmt}", **contrat.search_route(*contrat.PIVOT))
 async def export_pivot(fmt: str, query: SearchQuery, me: CurrentIdentity, db: Db) -> FileResponse:
     """The tableau dynamique of a search, with its totals, in a file."""
     _format(fmt)

@@ -14,6 +14,7 @@ from dataetat.query.columns import COLONNES
 from dataetat.query.params import QueryError, params_from_query
 from dataetat.query.pivot import PivotResult, pivot
 from dataetat.query.search import search
+from dataetat.web.api import contrat
 from dataetat.web.deps import CurrentIdentity, Database, Db, Identity, SearchQuery
 from dataetat.web.errors import NotFound
 
@@ -27,7 +28,7 @@ async def colonnes() -> list[dict]:
     return [dataclasses.asdict(c) | {"sortable": c.sortable} for c in COLONNES]
 
 
-@router.get("/lignes")
+@router.get("/lignes", **contrat.search_route())
 async def lignes(query: SearchQuery, me: CurrentIdentity, db: Db) -> dict:
     """Lines of a search (or the groups of the opened drill-down level), with the totals of the
     whole result. Parameters: the query contract (docs/api.md)."""
@@ -57,7 +58,7 @@ def _missing(line_id: int) -> NotFound:
     return NotFound("ligne-introuvable", f"Aucune ligne {line_id} (ou hors de votre région).")
 
 
-@router.get("/lignes/{line_id}")
+@router.get("/lignes/{line_id}", responses=contrat.ERRORS | contrat.NOT_FOUND)
 async def ligne(line_id: LineId, me: CurrentIdentity, db: Db) -> dict:
     found = await db.read(details.line, line_id, me.region)
     if found is None:
@@ -65,7 +66,7 @@ async def ligne(line_id: LineId, me: CurrentIdentity, db: Db) -> dict:
     return _labelled(found)
 
 
-@router.get("/lignes/{line_id}/paiements")
+@router.get("/lignes/{line_id}/paiements", responses=contrat.ERRORS | contrat.NOT_FOUND)
 async def paiements(line_id: LineId, me: CurrentIdentity, db: Db) -> dict:
     found = await db.read(details.payments, line_id, me.region)
     if found is None:
@@ -91,7 +92,7 @@ async def pivot_of(query: dict[str, str], me: Identity, db: Database) -> PivotRe
     )
 
 
-@router.get("/pivot")
+@router.get("/pivot", **contrat.search_route(*contrat.PIVOT))
 async def tableau_dynamique(query: SearchQuery, me: CurrentIdentity, db: Db) -> dict:
     """Rows × columns of a search (`lignes`, `colonnes`: groupable columns; `valeur`:
     montant_ae, montant_cp or count), with row, column and grand totals."""

@@ -6,12 +6,22 @@ from fastapi import APIRouter
 
 from dataetat.query import qpv
 from dataetat.query.params import params_from_query
+from dataetat.web.api import contrat
 from dataetat.web.deps import CurrentIdentity, Db, SearchQuery
 
 router = APIRouter(prefix="/api/v1/qpv")
 
 
-@router.get("/tableau-de-bord")
+@router.get(
+    "/tableau-de-bord",
+    **contrat.search_route(
+        {
+            "name": "perimetre",
+            "in": "query",
+            "schema": {"type": "string", "enum": ["p147", "droit-commun", "total"]},
+        }
+    ),
+)
 async def tableau_de_bord(query: SearchQuery, me: CurrentIdentity, db: Db) -> dict:
     """Key figures and breakdowns of the search's lines in a QPV. `perimetre`: p147 (programme 147),
     droit-commun (every other line) or total (default); every other parameter: the search, as
@@ -25,7 +35,16 @@ async def tableau_de_bord(query: SearchQuery, me: CurrentIdentity, db: Db) -> di
     return result.as_dict()
 
 
-@router.get("/carte")
+@router.get(
+    "/carte",
+    **contrat.search_route(
+        {
+            "name": "perimetre",
+            "in": "query",
+            "schema": {"type": "string", "enum": ["p147", "droit-commun", "total"]},
+        }
+    ),
+)
 async def carte(query: SearchQuery, me: CurrentIdentity, db: Db) -> dict:
     """The QPVs having an amount in the search, as a GeoJSON FeatureCollection: geometry = the QPV's
     contour (null when unknown); properties code, label, montant (Σ AE), part (of the total, 0 to 1),
