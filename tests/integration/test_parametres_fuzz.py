@@ -10,13 +10,13 @@ import dataclasses
 import itertools
 
 import pytest
-from dataetat.web.formulaire import ALIASES, Recherche
 from fastapi.testclient import TestClient
 from tests.factories import ae_row, write_ae
 
 from dataetat.query.params import SearchParams
 from dataetat.store.chorus_import import ImportOptions, import_chorus
 from dataetat.web.app import create_app
+from dataetat.web.formulaire import ALIASES, Recherche
 
 ODD = [
     "²",
