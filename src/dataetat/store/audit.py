@@ -40,6 +40,7 @@ ACTIONS = {
     "connexion-refusee": "Connexion refusée",
     "deconnexion": "Déconnexion",
     "import": "Import de fichiers financiers",
+    "annulation-import": "Annulation d'un import",
     "export": "Export de données",
     "referentiel": "Chargement d'un référentiel",
     "compte-cree": "Compte créé",

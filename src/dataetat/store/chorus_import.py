@@ -24,7 +24,7 @@ from dataetat.ingest.rejects import RejectsWriter
 from dataetat.ingest.validate import STAGING
 from dataetat.model.enums import Kind
 from dataetat.settings import annees_acceptees
-from dataetat.store import readmodel, staging
+from dataetat.store import readmodel, remplacement, staging
 from dataetat.store.historique import record_file
 from dataetat.store.schema import ae_annee, cp, ref_region, ref_societe
 
@@ -45,6 +45,10 @@ class ImportOptions:
     expected_kind: Kind | None = None
     rejets: Path | None = None  # import valid rows, write rejected ones here
     annees: tuple[int, int] = field(default_factory=annees_acceptees)  # settings annee_min, annee_max
+    # The web asks before replacing (see store/remplacement.py); the command line never does.
+    confirmation: remplacement.Confirmation | None = None
+    qui: str | None = None  # who imports, and from which région (kept with the lot)
+    region_identite: str | None = None
 
 
 @dataclass
@@ -52,6 +56,9 @@ class ImportResult:
     reports: list[Report] = field(default_factory=list)
     written: bool = False
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, for benchmarks
+    flux: list[remplacement.Flux] = field(default_factory=list)  # what was (or would be) replaced
+    a_confirmer: bool = False  # nothing written: the replacement waits for the user's confirmation
+    lot: int | None = None  # the lot that can be undone (store/annulation.py)
 
     @contextmanager
     def timed(self, phase: str) -> Iterator[None]:
@@ -128,7 +135,9 @@ def _import(engine, files, options, result, rejects, progress, apres, record) ->
             if oversized or (not result.valid and options.rejets is None):
                 conn.rollback()
                 return result
-            _merge(conn, files, result)
+            if not _merge(conn, files, result, options):
+                conn.rollback()
+                return result
             if apres is not None:
                 with result.timed("étiquettes"):
                     apres(conn)
@@ -188,14 +197,24 @@ def _stage_batches(stage, chorus, import_id, rejects, progress, exact: bool) -> 
             progress(chorus.path.name, chorus.report.lignes_lues)
 
 
-def _merge(conn: Connection, files: list[ChorusFile], result: ImportResult) -> None:
+def _merge(conn: Connection, files: list[ChorusFile], result: ImportResult, options: ImportOptions) -> bool:
+    """Replace and record; False (nothing to keep) when the replacement waits for a confirmation."""
     with result.timed("dédoublonnage"):
         replace_ids = [f.import_id for f in files if f.detected.format != "pipe"]
         staging.collect_touched(conn, replace_ids)
+    with result.timed("état précédent"):
+        remplacement.before(conn)
     with result.timed("remplacement AE"):
         _replace_ae(conn)
     with result.timed("remplacement CP"):
         _replace_cp(conn)
+    import_ids = [f.import_id for f in files]
+    with result.timed("état précédent"):
+        result.flux = remplacement.compare(conn, import_ids)
+        if remplacement.needs_confirmation(result.flux, options.confirmation):
+            result.a_confirmer = True
+            return False
+        result.lot = remplacement.keep(conn, import_ids, result.flux, options.qui, options.region_identite)
     with result.timed("modèle de lecture"):
         staging.analyze_merged(conn)
         readmodel.refresh_touched(conn)
@@ -204,6 +223,7 @@ def _merge(conn: Connection, files: list[ChorusFile], result: ImportResult) -> N
         totals = staging.totals(conn)
         for chorus in files:
             _record(conn, chorus, unknown, totals)
+    return True
 
 
 _AE_ATTRS = [
