@@ -224,7 +224,7 @@ MATRIX: dict[tuple[str, str], list[Cas]] = {
             redirige="supprime=introuvable",
         ),
     ],
-    ("GET", "/televersement"): [Cas(PAGE)],
+    ("GET", "/televersement"): [Cas(S(303, 403, 403, 403, 200, 200))],
     ("POST", "/televersement"): [
         Cas(
             S(303, 403, 403, 403, 303, 303),
@@ -244,6 +244,19 @@ MATRIX: dict[tuple[str, str], list[Cas]] = {
     ("GET", "/televersement/{job_id}/etat"): [
         Cas(S(303, 404, 404, 404, 286, 404), chemin={"job_id": "import:comptable53"}),
         Cas(S(303, 404, 404, 404, 404, 286), chemin={"job_id": "import:admin"}),
+    ],
+    ("POST", "/televersement/{job_id}/confirmer"): [
+        Cas(S(303, 403, 403, 403, 409, 404), chemin={"job_id": "import:comptable53"}, form={}),
+        Cas(S(303, 403, 403, 403, 404, 409), chemin={"job_id": "import:admin"}, form={}),
+    ],
+    ("POST", "/televersement/{job_id}/reessayer"): [
+        Cas(S(303, 403, 403, 403, 409, 404), chemin={"job_id": "import:comptable53"}, form={"annee": "2023"}),
+    ],
+    ("POST", "/televersement/{job_id}/abandonner"): [
+        Cas(S(303, 403, 403, 403, 303, 404), chemin={"job_id": "import:comptable53"}, form={}),
+    ],
+    ("POST", "/televersement/lots/{lot_id}/annuler"): [
+        Cas(S(303, 403, 403, 403, 404, 404), chemin={"lot_id": "987654321"}, form={}),
     ],
     ("GET", "/televersement/{job_id}/lignes-ecartees.csv"): [
         Cas(IMPORT_C53, chemin={"job_id": "import:comptable53"}),

@@ -222,10 +222,11 @@ def test_suite_only_leads_to_this_site(client, suite, expected):
 
 
 def _upload_status(client: TestClient) -> int:
-    token = _token(client, "/televersement")
-    return client.post(
-        "/televersement", data={csrf.FIELD: token, "region": "53"}, follow_redirects=False
-    ).status_code
+    form = client.get("/televersement")
+    token = _token(client, "/recherches")  # a page every role reaches: USERS do not get the form
+    posted = client.post("/televersement", data={csrf.FIELD: token, "region": "53"}, follow_redirects=False)
+    assert form.status_code == (403 if posted.status_code == 403 else 200)
+    return posted.status_code
 
 
 def _referentiel_status(client: TestClient) -> int:
@@ -254,9 +255,12 @@ def test_roles(app):
 
 def test_forbidden_answers(client):
     login(client, "agent.53@exemple.gouv.fr")
-    page = client.post("/televersement", data={csrf.FIELD: _token(client, "/televersement")})
+    page = client.post("/televersement", data={csrf.FIELD: _token(client, "/recherches")})
     assert page.status_code == 403 and "Accès refusé" in page.text
     assert "réservé aux comptes « comptable »" in page.text
+    form = client.get("/televersement")  # typing the address: the French 403 page, not the form
+    assert form.status_code == 403 and "Accès refusé" in form.text and 'id="televersement"' not in form.text
+    assert "réservé aux comptes « comptable »" in form.text
     api = client.get("/api/v1/essai-admin")
     assert api.status_code == 403 and api.json()["erreur"]["code"] == "interdit"
 

@@ -10,6 +10,13 @@ rejected ones to `lignes-ecartees.csv` in the upload's folder. The job's `result
 totals, and per file its format, type, exercice, lines, Σ AE, Σ CP, sha256, errors and warnings.
 The uploaded files are removed once the import is over (the database holds the data; the history
 keeps their name and sha256).
+
+Upload page jobs (`confirmer`) ask before replacing: when the files would replace data already
+there, nothing is written and the report says what would be replaced (`a_confirmer`, `comparaison`:
+per feed and exercice, lines and Σ now and in the files); the files stay in their folder. The user's
+confirmation queues a second job on the same files with the state they saw (`avant`) and their
+sha256: it imports only if the files are the same bytes and the state is still the one shown.
+A refused check keeps the files too, so that the user may try again (another exercice).
 """
 
 from __future__ import annotations
@@ -21,11 +28,14 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
+from dataetat.ingest.empreinte import sha256_of
 from dataetat.ingest.problems import Problem, Report
 from dataetat.query import etiquetage
 from dataetat.query.imports import latest_by_sha256
+from dataetat.query.params import QueryError
 from dataetat.store import taches
 from dataetat.store.chorus_import import ImportOptions, import_chorus
+from dataetat.store.remplacement import Confirmation, avant_of
 from dataetat.store.sources_import import LABELS, import_source
 from dataetat.store.taches import Tache
 
@@ -33,12 +43,21 @@ TYPE = "import"
 REJETS = "lignes-ecartees.csv"
 MAX_PROBLEMES = 500  # errors (and warnings) kept per file in the job's result
 
-# The importer speaks to the command line; on the page the same advice names the form's fields.
+# The importer speaks to the command line; on the page the same advice names the form's fields,
+# as the identity's form shows them (a regional identity has no « Région des fichiers » choice).
 _WEB_WORDING = {
     "(--region 53)": "(champ « Région des fichiers »)",
     "(--annee 2024)": "(champ « Exercice »)",
     "n'indiquez pas --region": "choisissez « Fichier national » dans le champ « Région des fichiers »",
 }
+_REGIONAL_WORDING = _WEB_WORDING | {
+    "n'indiquez pas --region": "seul un compte national peut le charger ; votre compte charge les "
+    "exports régionaux de sa région",
+}
+
+
+def wording(region: str | None) -> dict[str, str]:
+    return _REGIONAL_WORDING if region else _WEB_WORDING
 
 
 @dataclass(frozen=True)
@@ -62,16 +81,21 @@ def submit(
     annee: int | None,
     region_fichiers: str | None,
     garder_valides: bool,
+    avant: list | None = None,
 ) -> int:
-    """Queue the import of the files saved in `folder`; returns the job id."""
+    """Queue the import of the files saved in `folder` (asking before any replacement; `avant`: the
+    replacement the user confirmed); returns the job id."""
     parametres = {
         "dossier": str(folder.resolve()),
         "fichiers": [asdict(e) for e in envois],
         "annee": annee,
         "region": region_fichiers,
         "garder_valides": garder_valides,
+        "confirmer": True,
+        "avant": avant,
     }
-    label = "Import de " + " et ".join(f"« {e.nom} »" for e in envois)
+    verb = "Import" if avant is not None else "Vérification et import"
+    label = f"{verb} de " + " et ".join(f"« {e.nom} »" for e in envois)
     return taches.submit(conn, TYPE, owner, region, parametres, label)
 
 
@@ -148,7 +172,18 @@ def run(engine: Engine, job: Tache, folder: Path, progress, record=None) -> dict
         read[name] = lines
         progress(sum(read.values()))
 
-    options = ImportOptions(annee=p["annee"], region=p["region"], rejets=rejets)
+    asks = bool(p.get("confirmer"))
+    if asks and p.get("avant") is not None:
+        _same_files(envois)
+    options = ImportOptions(
+        annee=p["annee"],
+        region=p["region"],
+        rejets=rejets,
+        confirmation=Confirmation(avant=p.get("avant")) if asks else None,
+        qui=job.proprietaire,
+        region_identite=job.region,
+    )
+    result = None
     try:
         result = import_chorus(
             engine,
@@ -159,8 +194,9 @@ def run(engine: Engine, job: Tache, folder: Path, progress, record=None) -> dict
             record=record,
         )
     finally:
-        for envoi in envois:
-            shutil.rmtree(Path(envoi.chemin).parent, ignore_errors=True)
+        if result is None or result.written or not asks:  # else kept: to confirm, or to try again
+            for envoi in envois:
+                shutil.rmtree(Path(envoi.chemin).parent, ignore_errors=True)
     fichiers, remaining = [], list(envois)
     with engine.connect() as conn:
         for report in result.reports:
@@ -168,7 +204,7 @@ def run(engine: Engine, job: Tache, folder: Path, progress, record=None) -> dict
             if envoi is not None:
                 remaining.remove(envoi)
             recorded = latest_by_sha256(conn, envoi.sha256) if envoi and result.written else None
-            fichiers.append(_file(report, envoi, recorded, p["annee"]))
+            fichiers.append(_file(report, envoi, recorded, p["annee"], wording(job.region)))
     kept = rejets is not None and result.written and any(r.lignes_rejetees for r in result.reports)
     if rejets is not None and not kept:
         rejets.unlink(missing_ok=True)
@@ -176,6 +212,10 @@ def run(engine: Engine, job: Tache, folder: Path, progress, record=None) -> dict
         dossier.rmdir()
     return {
         "importe": result.written,
+        "a_confirmer": result.a_confirmer,
+        "comparaison": [f.as_json() for f in result.flux],
+        "avant": avant_of(result.flux),
+        "lot": result.lot,
         "fichiers": fichiers,
         "totaux": {
             key: sum(f[key] for f in fichiers)
@@ -197,6 +237,21 @@ def remove_upload(job: Tache) -> None:
         dossier.rmdir()
 
 
+def _same_files(envois: list[Envoi]) -> None:
+    """The confirmed files are still there, byte for byte (what was checked is what is imported)."""
+    for envoi in envois:
+        path = Path(envoi.chemin)
+        if not path.is_file() or sha256_of(path) != envoi.sha256:
+            raise QueryError(
+                f"Le fichier « {envoi.nom} » vérifié n'est plus disponible ou a changé : chargez-le de nouveau."
+            )
+
+
+def files_kept(job: Tache) -> bool:
+    """The files of a finished check are still on disk (to confirm, or to try again)."""
+    return all(Path(e["chemin"]).is_file() for e in job.parametres.get("fichiers", []))
+
+
 def rejects_of(job: Tache) -> Path | None:
     """The file of rejected lines of a finished job, when it kept one."""
     if not job.resultat or not job.resultat.get("rejets"):
@@ -204,7 +259,9 @@ def rejects_of(job: Tache) -> Path | None:
     return Path(job.parametres["dossier"]) / job.resultat["rejets"]
 
 
-def _file(report: Report, envoi: Envoi | None, recorded, annee: int | None) -> dict[str, Any]:
+def _file(
+    report: Report, envoi: Envoi | None, recorded, annee: int | None, words: dict[str, str] = _WEB_WORDING
+) -> dict[str, Any]:
     by_place = lambda p: (p.ligne or 0, p.colonne or "")  # noqa: E731
     errors, warnings = sorted(report.errors, key=by_place), sorted(report.warnings, key=by_place)
     return {
@@ -224,17 +281,17 @@ def _file(report: Report, envoi: Envoi | None, recorded, annee: int | None) -> d
         "taille": envoi.taille if envoi else None,
         "nb_erreurs": report.error_count,
         "nb_avertissements": report.warning_count,
-        "erreurs": [_problem(x) for x in errors[:MAX_PROBLEMES]],
-        "avertissements": [_problem(x) for x in warnings[:MAX_PROBLEMES]],
+        "erreurs": [_problem(x, words) for x in errors[:MAX_PROBLEMES]],
+        "avertissements": [_problem(x, words) for x in warnings[:MAX_PROBLEMES]],
         "erreurs_non_affichees": report.error_count - min(len(errors), MAX_PROBLEMES),
         "avertissements_non_affiches": report.warning_count - min(len(warnings), MAX_PROBLEMES),
         "codes_inconnus": report.codes_inconnus,
     }
 
 
-def _problem(problem: Problem) -> dict[str, Any]:
+def _problem(problem: Problem, words: dict[str, str]) -> dict[str, Any]:
     message = problem.message
-    for cli, web in _WEB_WORDING.items():
+    for cli, web in words.items():
         message = message.replace(cli, web)
     return {
         "ligne": problem.ligne,

@@ -28,6 +28,7 @@ from dataetat.web.pages import (
     mes_exports,
     mes_recherches,
     recherche,
+    remplacement,
     televersement,
 )
 from dataetat.web.pages import audit as pages_audit
@@ -98,6 +99,7 @@ def create_app(settings: Settings) -> FastAPI:
         mes_exports,
         aide,
         televersement,
+        remplacement,
         pages_referentiels,
         recherches,
         mes_recherches,

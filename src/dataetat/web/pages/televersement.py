@@ -4,8 +4,12 @@ second), then shows the import report (totals, each file, errors by line and col
 below the form, the history of imports.
 
     GET  /televersement                            the form and the history
-    POST /televersement                            save the files, queue the job, 303 to its page
-    GET  /televersement/{id}                       progress, then the report
+    POST /televersement                            save the files, queue the check, 303 to its page
+    GET  /televersement/{id}                       progress, then the report — or, when the files
+                                                   would replace data already there, what they
+                                                   replace and « Confirmer le remplacement »
+                                                   (web/pages/remplacement.py: confirm, try again
+                                                   with another exercice, undo the last import)
     GET  /televersement/{id}/etat                  the fragment polled while the job runs
     GET  /televersement/{id}/lignes-ecartees.csv   the rejected lines, when the option kept them
     POST /televersement/sources                    one file of another source (ADEME, France 2030,
@@ -13,9 +17,8 @@ below the form, the history of imports.
                                                    SIRET → QPV, PVD, ACV, manual tags), same job page
 
 The form is protected against cross-site requests (web/csrf.py). The région of a regional
-identity is its own; a national identity chooses it, or « fichier national ». Who may upload is
-decided by the identity dependency: everyone until accounts exist; the accounts issue restricts
-these routes to the COMPTABLE and ADMIN roles there, in `web/deps.py`, not here.
+identity is its own; a national identity chooses it, or « fichier national ». Only COMPTABLE and
+ADMIN reach the form (a USERS gets the French 403 page, and no link to it).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from starlette.datastructures import UploadFile
 from dataetat.jobs import imports as import_jobs
 from dataetat.query import lookups
 from dataetat.query.imports import history
-from dataetat.store import taches
+from dataetat.store import annulation, taches
 from dataetat.store.sources_import import KINDS, LABELS
 from dataetat.web import csrf
 from dataetat.web.deps import ROLE_RANK, Comptable, CurrentIdentity, Db, Identity
@@ -63,18 +66,36 @@ def _too_large(request: Request) -> bool:
 TooLargeRequest = Annotated[bool, Depends(_too_large)]
 
 
+def region_labels(conn: Connection, codes) -> dict[str, str]:
+    """code → "code - libellé" of these régions (the comparison of a replacement, the history)."""
+    codes = sorted({c for c in codes if c})
+    return {z["code"]: z["label"] for z in lookups.chosen(conn, "zones/region", codes)} if codes else {}
+
+
 def _form_data(conn: Connection, region: str | None) -> dict:
     regions = [] if region else lookups.zones(conn, "region", None, lookups.LIMITE_MAX)
     own = lookups.chosen(conn, "zones/region", [region]) if region else []
+    historique = history(conn, region)
+    annulables = annulation.annulables(conn, region)
     return {
         "regions": regions,
         "region_identite": own[0]["label"] if own else region,
-        "historique": history(conn, region),
+        "historique": historique,
+        "lots": annulation.lots_of_imports(conn, [i.id for i in historique]),
+        "annulables": annulables,
+        "libelles_regions": region_labels(conn, {f.source_region for lot in annulables for f in lot.flux}),
     }
 
 
 async def _form_page(
-    request: Request, me: Identity, db: Db, *, status: int = 200, erreurs=(), valeurs=None
+    request: Request,
+    me: Identity,
+    db: Db,
+    *,
+    status: int = 200,
+    erreurs=(),
+    valeurs=None,
+    titre_erreurs: str = "Le chargement n'a pas pu commencer",
 ) -> Response:
     token = csrf.token(request)
     this_year = date.today().year
@@ -85,6 +106,8 @@ async def _form_page(
         "annees": list(range(this_year, PREMIERE_ANNEE - 1, -1)),
         "national": NATIONAL,
         "erreurs": list(erreurs),
+        "titre_erreurs": titre_erreurs,
+        "annule": request.query_params.get("annule", ""),
         "v": valeurs or {},
         "taille_max_mo": request.app.state.settings.televersement_taille_max_mo,
         "sources": [{"code": k, "label": LABELS[k]} for k in _sources_of(me)],
@@ -95,7 +118,7 @@ async def _form_page(
 
 
 @router.get("/televersement", response_class=HTMLResponse)
-async def televersement(request: Request, me: CurrentIdentity, db: Db):
+async def televersement(request: Request, me: Comptable, db: Db):
     return await _form_page(request, me, db)
 
 
@@ -232,24 +255,40 @@ async def _job(db: Db, job_id: int, me: Identity) -> taches.Tache:
     return job
 
 
-def _job_context(job: taches.Tache) -> dict:
-    return {"job": job, "fini": job.statut in (taches.TERMINEE, taches.ECHEC), "r": job.resultat}
+async def _job_context(request: Request, db: Db, job: taches.Tache) -> dict:
+    fini = job.statut in (taches.TERMINEE, taches.ECHEC)
+    r = job.resultat or {}
+    flux = r.get("comparaison") or []
+    return {
+        "job": job,
+        "fini": fini,
+        "r": job.resultat,
+        "csrf": csrf.token(request),
+        "csrf_champ": csrf.FIELD,
+        "annees": list(range(date.today().year, PREMIERE_ANNEE - 1, -1)),
+        # a check waiting for a confirmation, or refused: its files are kept for the next step
+        "fichiers_gardes": fini and not r.get("importe") and import_jobs.files_kept(job),
+        "empreintes": ",".join(e["sha256"] for e in job.parametres.get("fichiers", [])),
+        "libelles_regions": await db.read(region_labels, {f["source_region"] for f in flux}),
+    }
 
 
 @router.get("/televersement/{job_id}", response_class=HTMLResponse)
 async def rapport(job_id: JobId, request: Request, me: CurrentIdentity, db: Db):
     job = await _job(db, job_id, me)
-    context = {"page_active": "/televersement", **_job_context(job)}
-    return templates.TemplateResponse(request, "televersement_rapport.html", context)
+    context = {"page_active": "/televersement", **await _job_context(request, db, job)}
+    response = templates.TemplateResponse(request, "televersement_rapport.html", context)
+    return csrf.with_cookie(response, request, context["csrf"])
 
 
 @router.get("/televersement/{job_id}/etat", response_class=HTMLResponse)
 async def etat(job_id: JobId, request: Request, me: CurrentIdentity, db: Db):
     job = await _job(db, job_id, me)
-    context = _job_context(job) | {"fragment": True}
+    context = await _job_context(request, db, job) | {"fragment": True}
     # 286: htmx stops polling (and shows the report) once the job is over.
     status = HTMX_STOP_POLLING if context["fini"] else 200
-    return templates.TemplateResponse(request, "_import_etat.html", context, status_code=status)
+    response = templates.TemplateResponse(request, "_import_etat.html", context, status_code=status)
+    return csrf.with_cookie(response, request, context["csrf"])
 
 
 @router.get("/televersement/{job_id}/lignes-ecartees.csv")
