@@ -86,6 +86,26 @@ def test_import_chorus_success_output_in_french(db):
     assert "Import terminé." in out
 
 
+def test_import_chorus_says_what_it_replaced_and_annuler_restores_it(db, tmp_path):
+    first = write_ae(tmp_path / "ae-v1.csv", [ae_row("1", 1, "1000"), ae_row("2", 1, "50")])
+    assert cli("import", "chorus", first, "--region", "53").exit_code == 0
+    before = json.loads(cli("query", "--format", "json").stdout)
+    second = write_ae(tmp_path / "ae-v2.csv", [ae_row("1", 1, "400"), ae_row("3", 1, "20")])
+    result = cli("import", "chorus", second, "--region", "53")
+    assert result.exit_code == 0, result.output
+    assert (
+        "Remplacé : AE REGION région 53 2023 : 2 ligne(s), Σ 1\u202f050,00 € → 2 ligne(s), Σ 420,00 €"
+        in result.stdout
+    )
+    assert "dataetat import annuler" in result.stdout
+    undone = cli("import", "annuler", "--region", "53", "--annee", "2023", "--source", "REGION")
+    assert undone.exit_code == 0, undone.output
+    assert "Rétabli : AE REGION région 53 2023" in undone.stdout and "annulé" in undone.stdout
+    assert json.loads(cli("query", "--format", "json").stdout) == before
+    again = cli("import", "annuler", "--region", "53", "--annee", "2023")
+    assert again.exit_code == 1 and "ne peut être annulé" in again.output
+
+
 def test_import_chorus_bad_file_is_refused(imported):
     before = json.loads(cli("query", "--format", "json").stdout)["total"]
     bad = TEST_DATA / "chorus" / "ae_montants_dates_invalides.csv"

@@ -1,5 +1,6 @@
-"""`dataetat import chorus|sirene|referentiel`: Chorus exports, SIRENE extracts and new versions of a
-referential, each checked whole and imported atomically. The other sources' commands
+"""`dataetat import chorus|annuler|sirene|referentiel`: Chorus exports (and the undo of the last
+import of an exercice), SIRENE extracts and new versions of a referential, each checked whole and
+imported atomically. The other sources' commands
 (`import ademe|france2030|qpv|…`) are in cli/sources.py, on the same `app`."""
 
 from __future__ import annotations
@@ -10,7 +11,15 @@ from typing import Annotated
 import typer
 
 from dataetat import scratch
-from dataetat.cli.common import audited_failure, console, engine_of_settings, err, print_report, progress_bar
+from dataetat.cli.common import (
+    audited_failure,
+    console,
+    engine_of_settings,
+    err,
+    euros,
+    print_report,
+    progress_bar,
+)
 from dataetat.model.enums import Kind
 
 app = typer.Typer(help="Importer des fichiers (Chorus, référentiels, SIRENE).", no_args_is_help=True)
@@ -44,7 +53,7 @@ def import_chorus(
 
     engine = engine_of_settings()
     scratch.sweep()  # what a killed import left in the temporary folder
-    options = ImportOptions(annee=annee, region=region, expected_kind=type_, rejets=rejets)
+    options = ImportOptions(annee=annee, region=region, expected_kind=type_, rejets=rejets, qui=audit.CLI)
     digests = {f.name: sha256_of(f) for f in fichiers}
     details = {"region_fichiers": region, "annee": annee}
     with progress_bar() as progress, audited_failure(engine, digests, **details):
@@ -75,7 +84,67 @@ def import_chorus(
         raise typer.Exit(1)
     if rejets and any(r.lignes_rejetees for r in result.reports):
         console.print(f"Lignes rejetées écrites dans {rejets}.")
+    print_replaced(result.flux)
     console.print("[green]Import terminé.[/green]")
+    if any(f.lignes_avant for f in result.flux):
+        console.print(
+            "L'état d'avant est gardé jusqu'au prochain import de cet exercice : "
+            "« dataetat import annuler --region R --annee N » le rétablit."
+        )
+
+
+def print_replaced(flux) -> None:
+    """What the import replaced, per exercice and feed: lines and Σ before → after."""
+    for f in flux:
+        what = "AE" if f.type == "ae" else "CP"
+        if f.lignes_avant:
+            console.print(
+                f"Remplacé : {what} {f.data_source} région {f.source_region} {f.annee} : "
+                f"{f.lignes_avant} ligne(s), Σ {euros(f.somme_avant)} → "
+                f"{f.lignes_apres} ligne(s), Σ {euros(f.somme_apres)}"
+            )
+        else:
+            console.print(
+                f"Nouveau : {what} {f.data_source} région {f.source_region} {f.annee} : "
+                f"{f.lignes_apres} ligne(s), Σ {euros(f.somme_apres)}"
+            )
+
+
+@app.command("annuler")
+def import_annuler(
+    region: Annotated[str, typer.Option(help="Région INSEE de l'import à annuler (ex. 53).")],
+    annee: Annotated[int, typer.Option(help="Exercice de l'import à annuler.")],
+    source: Annotated[
+        str | None, typer.Option(help="Flux : REGION ou NATION (sinon le dernier import de l'exercice).")
+    ] = None,
+) -> None:
+    """Annuler le dernier import d'un exercice : les données qu'il a remplacées sont rétablies."""
+    from dataetat.query import etiquetage
+    from dataetat.store import annulation, audit
+
+    if source is not None and source.upper() not in ("REGION", "NATION"):
+        err.print(f"[red]--source « {source} » : REGION ou NATION.[/red]")
+        raise typer.Exit(2)
+    engine = engine_of_settings()
+    try:
+        with engine.begin() as conn:
+            lot = annulation.find(conn, region, annee, source.upper() if source else None)
+            if lot is None:
+                raise annulation.AnnulationImpossible(
+                    f"Aucun import de la région {region} pour {annee} ne peut être annulé "
+                    "(aucun, déjà annulé, ou son état précédent n'est plus gardé)."
+                )
+            annulation.annuler(conn, lot.id, audit.CLI, None, apres=etiquetage.reapply)
+    except annulation.AnnulationImpossible as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from None
+    for f in lot.flux:
+        what = "AE" if f.type == "ae" else "CP"
+        console.print(
+            f"Rétabli : {what} {f.data_source} région {f.source_region} {f.annee} : "
+            f"{f.lignes_apres} ligne(s), Σ {euros(f.somme_apres)} → {f.lignes_avant} ligne(s), Σ {euros(f.somme_avant)}"
+        )
+    console.print(f"[green]Import n° {lot.id} annulé.[/green]")
 
 
 @app.command("sirene")

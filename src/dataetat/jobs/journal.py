@@ -138,7 +138,8 @@ def record_job(
             tache=job.id,
             erreur=erreur,
         )
-    elif job.type == import_jobs.TYPE and not (result and result["importe"]):
+    elif job.type == import_jobs.TYPE and not (result and (result["importe"] or result.get("a_confirmer"))):
+        # (a check waiting for the user's confirmation did nothing: its confirmed import is audited)
         if result is not None:
             fichiers = [
                 fichier(f["fichier"], f["sha256"], f["lignes_lues"], f["somme_ae"], f["somme_cp"])
