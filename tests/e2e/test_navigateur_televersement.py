@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import expect
 from tests.conftest import TEST_DATA
 from tests.e2e.browser import check_accessibility, screenshot
+from tests.factories import ae_row, write_ae
 
 BAD = TEST_DATA / "chorus" / "ae_montants_dates_invalides.csv"
 
@@ -54,3 +55,68 @@ def test_an_ademe_file_imported_from_the_page_shows_its_report_and_its_lines(pag
     page.goto("/?source=ADEME&annee_min=2021&annee_max=2021&vue=lignes")
     expect(page.locator("[data-total=count]")).to_have_text("3")
     expect(page.locator(".tableau-lignes tbody tr", has_text="LACTEUS")).to_have_count(1)
+
+
+def _count(page) -> str:
+    page.goto("/?source=FINANCIAL_DATA_AE&annee_min=2021&annee_max=2021&vue=lignes")
+    return page.locator("[data-total=count]").inner_text()
+
+
+def test_replacing_an_exercice_is_confirmed_then_undone(page, tmp_path):
+    """The demo's 2021 engagements (région 53) replaced by a 2-line file: the form refuses « Lu dans
+    le fichier » for a header without exercice before sending (the file stays chosen), the check
+    shows what will be replaced, « Confirmer le remplacement » imports, « Annuler cet import »
+    restores the demo's lines."""
+    page.set_viewport_size({"width": 1440, "height": 900})
+    before = _count(page)
+    fichier = write_ae(
+        tmp_path / "engagements-2021.csv",
+        [ae_row("9990001", 1, "1000", date="10.01.2021"), ae_row("9990002", 1, "234", date="10.01.2021")],
+        exercice="GFFF",  # as the sample export: no exercice in its header
+    )
+    page.goto("/televersement")
+    page.set_input_files("#fichier-ae", fichier)
+    page.select_option("#televersement-region", "53")
+    page.get_by_role("button", name="Charger et importer").click()
+    expect(page.locator("#televersement-annee-erreur")).to_contain_text("l'en-tête n'indique pas l'exercice")
+    expect(page).to_have_url(re.compile(r"/televersement$"))
+    assert page.eval_on_selector("#fichier-ae", "input => input.files.length") == 1  # still chosen
+    screenshot(page, "televersement-exercice-manquant")
+
+    page.select_option("#televersement-annee", "2021")
+    page.get_by_role("button", name="Charger et importer").click()
+    expect(page.locator("#annonce-import")).to_have_text(
+        re.compile("confirmez le remplacement"), timeout=30_000
+    )
+    table = page.locator("table", has=page.locator("caption", has_text="seront supprimées et remplacées"))
+    row = table.locator("tbody tr", has_text="Engagements (AE)")
+    expect(row.locator("th")).to_have_text("2021")
+    expect(row.locator("td").nth(3)).not_to_have_text("0")  # the demo's lines, now
+    expect(row.locator("td").nth(6)).to_have_text("1\u202f234,00\u202f€")  # the file's Σ
+    _amounts_visible(page, table)
+    check_accessibility(page)
+    screenshot(page, "televersement-confirmation")
+
+    page.get_by_role("button", name="Confirmer le remplacement").click()
+    expect(page.locator("#annonce-import")).to_have_text("Import terminé.", timeout=30_000)
+    expect(page.get_by_role("heading", name=re.compile("Import réussi"))).to_be_visible()
+    _amounts_visible(page, page.locator(".rapport-fichiers table"))
+    check_accessibility(page)
+    screenshot(page, "televersement-remplace")
+    report = page.url
+    assert _count(page) == "2"
+
+    page.goto(report)
+    page.get_by_role("button", name="Annuler cet import").click()
+    expect(page.locator("#import-annule")).to_be_visible()
+    expect(page.locator(".historique-imports tbody tr").first.locator("td").last).to_contain_text("Annulé")
+    check_accessibility(page)
+    screenshot(page, "televersement-annule")
+    assert _count(page) == before
+
+
+def _amounts_visible(page, table) -> None:
+    """At 1,440 px the last column (Σ CP, or the difference) is inside the window, not scrolled away."""
+    last = table.locator("thead th").last
+    box = last.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= page.viewport_size["width"], box

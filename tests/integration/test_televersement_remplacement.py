@@ -60,7 +60,9 @@ def test_replacement_is_shown_then_confirmed_then_undone(app_settings, engine, t
         assert "2023" in row and "Engagements (AE)" in row and "Régional" in row and "Bretagne" in row
         assert "5\u202f000,00\u202f€" in row and "42,00\u202f€" in row  # now vs in the files
         assert snapshot(engine) == before  # nothing written before the confirmation
-        assert _job(engine, check).resultat["a_confirmer"] is True
+        checked = _job(engine, check).resultat
+        assert checked["a_confirmer"] is True and checked["importe"] is False
+        assert (checked["totaux"]["lignes_importees"], checked["totaux"]["somme_ae"]) == (3, 42)  # to import
 
         wrong = _post(client, f"/televersement/{check}/confirmer", empreintes="0" * 64)
         assert wrong.status_code == 409 and "ne sont pas ceux qui ont été vérifiés" in wrong.text

@@ -204,7 +204,7 @@ def run(engine: Engine, job: Tache, folder: Path, progress, record=None) -> dict
             if envoi is not None:
                 remaining.remove(envoi)
             recorded = latest_by_sha256(conn, envoi.sha256) if envoi and result.written else None
-            fichiers.append(_file(report, envoi, recorded, p["annee"], wording(job.region)))
+            fichiers.append(_file(report, envoi, recorded, p["annee"], wording(job.region), p["region"]))
     kept = rejets is not None and result.written and any(r.lignes_rejetees for r in result.reports)
     if rejets is not None and not kept:
         rejets.unlink(missing_ok=True)
@@ -260,7 +260,12 @@ def rejects_of(job: Tache) -> Path | None:
 
 
 def _file(
-    report: Report, envoi: Envoi | None, recorded, annee: int | None, words: dict[str, str] = _WEB_WORDING
+    report: Report,
+    envoi: Envoi | None,
+    recorded,
+    annee: int | None,
+    words: dict[str, str] = _WEB_WORDING,
+    region: str | None = None,
 ) -> dict[str, Any]:
     by_place = lambda p: (p.ligne or 0, p.colonne or "")  # noqa: E731
     errors, warnings = sorted(report.errors, key=by_place), sorted(report.warnings, key=by_place)
@@ -270,7 +275,7 @@ def _file(
         "format": report.format,
         "type": report.kind,
         "exercice": recorded.annee if recorded else annee,
-        "regions": recorded.regions if recorded else None,
+        "regions": recorded.regions if recorded else region,
         "valide": report.valid,
         "lignes_lues": report.lignes_lues,
         "lignes_importees": report.lignes_importees,

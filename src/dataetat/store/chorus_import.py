@@ -213,6 +213,12 @@ def _merge(conn: Connection, files: list[ChorusFile], result: ImportResult, opti
         result.flux = remplacement.compare(conn, import_ids)
         if remplacement.needs_confirmation(result.flux, options.confirmation):
             result.a_confirmer = True
+            for chorus, (count, total) in _staged(files, staging.totals(conn)):
+                chorus.report.lignes_importees = count  # what the confirmation would import
+                if chorus.kind == Kind.AE:
+                    chorus.report.somme_ae = total
+                else:
+                    chorus.report.somme_cp = total
             return False
         result.lot = remplacement.keep(conn, import_ids, result.flux, options.qui, options.region_identite)
     with result.timed("modèle de lecture"):
@@ -287,6 +293,10 @@ def _replace_cp(conn: Connection) -> None:
             SELECT COALESCE(k.id, nextval('line_id_seq')), s.ligne, s.import_id, {", ".join("s." + c for c in _CP_COLS)}
             FROM stg_cp s LEFT JOIN cp_kept k ON k.import_id = s.import_id AND k.ligne = s.ligne"""
     )
+
+
+def _staged(files: list[ChorusFile], totals: dict) -> list[tuple[ChorusFile, tuple[int, Decimal]]]:
+    return [(chorus, totals.get(chorus.import_id, (0, Decimal(0)))) for chorus in files]
 
 
 def _record(conn: Connection, chorus: ChorusFile, unknown: dict, totals: dict) -> None:
