@@ -21,6 +21,8 @@ KINDS = ("import", "export", "referentiel")
 _NAME = re.compile(r"^dataetat-(?:" + "|".join(KINDS) + r")-(?:(\d+)-)?")
 LEGACY_AGE = 24 * 3600  # a folder named before the pid was in the name: removed after a day
 UPLOAD_AGE = 3600  # an empty upload folder older than this is a leftover
+# Files of a check kept for « Confirmer le remplacement » or « Réessayer » (jobs/imports.py): a day.
+KEPT_AGE = 24 * 3600
 
 
 def prefix(kind: str) -> str:
@@ -65,9 +67,14 @@ def sweep(folder: Path | None = None, now: float | None = None) -> list[Path]:
 
 
 def sweep_uploads(folder: Path, now: float | None = None) -> list[Path]:
-    """Remove the empty `envoi-*` folders of the upload folder older than an hour."""
+    """Remove the empty `envoi-*` folders of the upload folder older than an hour, and the uploaded
+    files (one sub-folder per form field) a check kept more than a day without being confirmed."""
     now = time.time() if now is None else now
     removed = []
+    for entry in folder.glob("envoi-*/*") if folder.is_dir() else ():
+        if entry.is_dir() and now - entry.stat().st_mtime > KEPT_AGE:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
     for entry in folder.glob("envoi-*") if folder.is_dir() else ():
         if entry.is_dir() and not any(entry.iterdir()) and now - entry.stat().st_mtime > UPLOAD_AGE:
             entry.rmdir()

@@ -44,6 +44,17 @@ def test_sweep_uploads_removes_old_empty_upload_folders(tmp_path):
     assert new_empty.is_dir() and old_full.is_dir()
 
 
+def test_sweep_uploads_removes_files_kept_for_a_confirmation_after_a_day(tmp_path):
+    old, new = (tmp_path / f"envoi-{n}" / "ae" for n in ("a", "b"))
+    for folder in (old, new):
+        folder.mkdir(parents=True)
+        (folder / "engagements.csv").write_text("x")
+    (tmp_path / "envoi-a" / "lignes-ecartees.csv").write_text("x")  # a finished import's rejects stay
+    os.utime(old, (time.time() - 25 * 3600,) * 2)
+    assert scratch.sweep_uploads(tmp_path) == [old]
+    assert new.is_dir() and (tmp_path / "envoi-a" / "lignes-ecartees.csv").is_file()
+
+
 def test_the_scratch_folder_names_its_process():
     folder = scratch.make("export")
     try:
