@@ -12,7 +12,7 @@ Sections:
 - matrice, arret, fuzz: the test modules of the route × role matrix with two régions sharing EJ
   numbers, of kill -9 (import, worker), of fuzzed parameters and schemathesis, run by pytest
   (both databases); their pass/fail counts.
-- charge: bench/charge.py (concurrent searches and CSV exports against `dataetat serve`).
+- charge: bench/load_bench.py (50 clients, 10 of them looping on CSV exports, against `dataetat serve`).
 """
 
 from __future__ import annotations
@@ -167,17 +167,15 @@ def section_pytest(name: str) -> list[tuple[str, str]]:
     return [(name, f"{counts} ({time.monotonic() - start:.0f} s ; {', '.join(targets)})")]
 
 
-def section_charge() -> list[tuple[str, str]]:
-    script = ROOT / "bench" / "charge.py"
-    if not script.exists():
-        return [("charge", "bench/charge.py absent")]
-    result = subprocess.run(
-        [sys.executable, str(script), "--clients", "50", "--seconds", "20"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    return [("charge", line) for line in result.stdout.strip().splitlines()[-6:]]
+def section_charge(kinds: list[str]) -> list[tuple[str, str]]:
+    command = [sys.executable, str(ROOT / "bench" / "load_bench.py"), "--lignes", "100000", "--clients", "50"]
+    command += ["--exporteurs", "10", "--seconds", "20"]
+    if "postgresql" in kinds:
+        pg = sa.engine.make_url(PG_ADMIN).set(database="dataetat_loadbench")
+        command += ["--postgres", pg.render_as_string(hide_password=False)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    lines = (result.stdout.strip() or result.stderr.strip()[-500:]).splitlines()
+    return [("charge", line) for line in lines[-8:]]
 
 
 def main() -> None:
@@ -194,7 +192,7 @@ def main() -> None:
         elif section == "lignes":
             rows += section_lignes(kinds)
         elif section == "charge":
-            rows += section_charge()
+            rows += section_charge(kinds)
         else:
             rows += section_pytest(section)
         print(f"[{section} : {time.monotonic() - start:.0f} s]", file=sys.stderr)
