@@ -165,3 +165,11 @@ def test_a_zone_level_without_a_zone_is_said(client):
     page = client.get("/", params={"niveau_geo": "commune"})
     assert "sans zone (code_geo)" in page.text
     assert "sans zone" not in client.get("/", params={"niveau_geo": "commune", "code_geo": "35238"}).text
+
+
+def test_the_map_reads_the_query_as_the_search(client):
+    """/api/v1/carte kept the last of repeated values (a silent drop): now lists join, single values are refused."""
+    twice = client.get("/api/v1/carte", params=[("niveau", "region"), ("niveau", "departement")])
+    assert twice.status_code == 400 and "répété" in twice.json()["erreur"]["message"]
+    joined = client.get("/api/v1/carte", params=[("annee", "2022"), ("annee", "2023")]).json()
+    assert joined["total"]["count"] == 20
