@@ -2,10 +2,11 @@
 clients, some looping on the streamed CSV export of a search, the others on searches.
 
     python bench/load_bench.py [--lignes 100000] [--clients 50] [--exporteurs 10] [--seconds 20]
-        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/dataetat_loadbench] [--skip-duckdb]
 
 The base is generated once (`dataetat generate` + `dataetat import chorus`, DuckDB file in
-bench/out/load-<lignes>.duckdb, kept for the next run; PostgreSQL: created, filled, dropped).
+bench/out/load-<lignes>.duckdb, kept for the next run). DuckDB only: the server runs with the
+development identity, which server mode (PostgreSQL) refuses; PostgreSQL under the same load is
+checked by tests/integration/test_serve_concurrency.py.
 A search is `GET /api/v1/lignes` with a random programme/année filter; an export is
 `GET /api/v1/exports/lignes.csv` of one programme, read to its end and checked whole (as many data
 lines as the search's `total.count`). Prints, per base: requests, errors (5xx, resets, truncated
@@ -159,33 +160,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--exporteurs", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument(
-        "--postgres", default=None, help="URL of a PostgreSQL database to create, fill and drop"
-    )
-    parser.add_argument("--skip-duckdb", action="store_true")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     files = _generate(args.lignes)
-    if not args.skip_duckdb:
-        path = OUT / f"load-{args.lignes}.duckdb"
-        if not path.exists():
-            _fill(f"duckdb:///{path}", files)
-        run("DuckDB", f"duckdb:///{path}", args)
-    if args.postgres:
-        db = sa.engine.make_url(args.postgres).database
-        admin = sa.create_engine(
-            sa.engine.make_url(args.postgres).set(database="postgres"), isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as c:
-            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-            c.exec_driver_sql(f'CREATE DATABASE "{db}"')
-        try:
-            _fill(args.postgres, files)
-            run("PostgreSQL", args.postgres, args)
-        finally:
-            with admin.connect() as c:
-                c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-            admin.dispose()
+    path = OUT / f"load-{args.lignes}.duckdb"
+    if not path.exists():
+        _fill(f"duckdb:///{path}", files)
+    run("DuckDB", f"duckdb:///{path}", args)
 
 
 if __name__ == "__main__":
