@@ -100,6 +100,10 @@ def test_upload_name_is_shown_as_given_and_escaped(settings, engine, tmp_path):
         assert "ademe&lt;i&gt;x&lt;/i&gt;.csv" in html and "<i>x</i>" not in html
         page = client.get("/televersement").text
         assert "<i>x</i>" not in page
+        assert "ademe&lt;i&gt;x&lt;/i&gt;.csv" in page  # the history names it as given, escaped
+    with engine.connect() as conn:
+        recorded = conn.execute(sa.text("SELECT filename FROM import_fichier")).scalars().all()
+    assert recorded == ["ademe<i>x</i>.csv"]
 
 
 def test_upload_name_of_a_chorus_file_with_a_windows_path(settings, engine, tmp_path):
@@ -108,3 +112,6 @@ def test_upload_name_of_a_chorus_file_with_a_windows_path(settings, engine, tmp_
         _html, result = _chorus(client, path, name="C:\\Users\\agent\\export <53>.csv")
     assert [f["fichier"] for f in result["fichiers"]] == ["export <53>.csv"]
     assert result["importe"] is True
+    with engine.connect() as conn:
+        recorded = conn.execute(sa.text("SELECT filename FROM import_fichier")).scalars().all()
+    assert recorded == ["export <53>.csv"]

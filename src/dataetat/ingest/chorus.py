@@ -30,6 +30,7 @@ class ChorusOptions:
     societes: dict[str, str] = field(default_factory=dict)
     annees: tuple[int, int] | None = None  # accepted years (settings annee_min, annee_max)
     regions: frozenset[str] | None = None  # accepted --region codes (the référentiel)
+    noms: dict[str, str] = field(default_factory=dict)  # path → the name the user gave (uploads)
 
 
 @dataclass
@@ -57,7 +58,7 @@ class ChorusFile:
 
 
 def open_chorus(path: Path, options: ChorusOptions) -> ChorusFile:
-    report = Report(path.name)
+    report = Report(options.noms.get(str(path), path.name))
     det = detect(path, report, options.expected_kind)
     annee = options.annee if options.annee is not None else det.exercice
     if det.format == "regional":

@@ -7,7 +7,7 @@ file, line, column and value. `FileUnreadable` is raised only when nothing more 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from typing import Literal
 
@@ -206,6 +206,11 @@ class Report:
             self.error_count += n
         else:
             self.warning_count += n
+
+    def rename(self, fichier: str) -> None:
+        """Name the file as the user knows it (an upload is saved under a name safe for the disk)."""
+        self.fichier = fichier
+        self.problems = [replace(p, fichier=fichier) for p in self.problems]
 
     def restart(self) -> None:
         """Forget what reading found, to read the file again (detection had found no problem)."""

@@ -134,6 +134,7 @@ def _run_source(engine: Engine, job: Tache, progress, record) -> dict[str, Any]:
             decoupage=p.get("decoupage"),
             apres=etiquetage.reapply,
             record=record,
+            nom=envoi.nom,
         )
     finally:
         shutil.rmtree(Path(envoi.chemin).parent, ignore_errors=True)
@@ -182,6 +183,7 @@ def run(engine: Engine, job: Tache, folder: Path, progress, record=None) -> dict
         confirmation=Confirmation(avant=p.get("avant")) if asks else None,
         qui=job.proprietaire,
         region_identite=job.region,
+        noms={e.chemin: e.nom for e in envois},  # saved under safe names, shown and recorded as given
     )
     result = None
     try:
@@ -200,7 +202,7 @@ def run(engine: Engine, job: Tache, folder: Path, progress, record=None) -> dict
     fichiers, remaining = [], list(envois)
     with engine.connect() as conn:
         for report in result.reports:
-            envoi = next((e for e in remaining if Path(e.chemin).name == report.fichier), None)
+            envoi = next((e for e in remaining if e.nom == report.fichier), None)
             if envoi is not None:
                 remaining.remove(envoi)
             recorded = latest_by_sha256(conn, envoi.sha256) if envoi and result.written else None

@@ -49,6 +49,7 @@ class ImportOptions:
     confirmation: remplacement.Confirmation | None = None
     qui: str | None = None  # who imports, and from which région (kept with the lot)
     region_identite: str | None = None
+    noms: dict[str, str] = field(default_factory=dict)  # path → name shown and recorded (uploads)
 
 
 @dataclass
@@ -85,7 +86,7 @@ def import_chorus(
         societes = dict(conn.execute(sa.select(ref_societe.c.code, ref_societe.c.code_region)).all())
         regions = frozenset(conn.execute(sa.select(ref_region.c.code)).scalars()) - {ETRANGER}
     chorus_options = ChorusOptions(
-        options.annee, options.region, options.expected_kind, societes, options.annees, regions
+        options.annee, options.region, options.expected_kind, societes, options.annees, regions, options.noms
     )
     files: list[ChorusFile] = []
     for path in paths:
@@ -184,7 +185,7 @@ def _stage_file(
         stage.forget(chorus.kind, import_id)
         chorus.report.restart()
         if rejects:
-            rejects.forget(chorus.path.name)
+            rejects.forget(chorus.report.fichier)
         _stage_batches(stage, chorus, import_id, rejects, progress, exact=True)
 
 
@@ -192,9 +193,9 @@ def _stage_batches(stage, chorus, import_id, rejects, progress, exact: bool) -> 
     for valid, rejected in chorus.batches(exact=exact):
         stage.add(chorus.kind, import_id, valid)
         if rejects and rejected.height:
-            rejects.write(chorus.path.name, rejected)
+            rejects.write(chorus.report.fichier, rejected)
         if progress:
-            progress(chorus.path.name, chorus.report.lignes_lues)
+            progress(chorus.report.fichier, chorus.report.lignes_lues)
 
 
 def _merge(conn: Connection, files: list[ChorusFile], result: ImportResult, options: ImportOptions) -> bool:
@@ -319,7 +320,7 @@ def _record(conn: Connection, chorus: ChorusFile, unknown: dict, totals: dict) -
         conn,
         import_id,
         f"chorus-{chorus.kind.value}",
-        chorus.path.name,
+        chorus.report.fichier,
         chorus.sha256,
         report,
         data_source=",".join(sorted({f[0] for f in feeds})) or None,

@@ -66,11 +66,15 @@ def import_source(
     decoupage: int | None = None,
     apres: Apres | None = None,
     record: Record | None = None,
+    nom: str | None = None,
 ) -> SourceResult:
+    """`nom`: the name the user gave the file (an upload is saved under a safe one)."""
     if kind not in KINDS:
         raise ValueError(f"type d'import inconnu : {kind}")
     start = time.perf_counter()
     source = _read(engine, kind, path, decoupage)
+    if nom:
+        source.report.rename(nom)
     _refuse_oversized_total(source)
     result = SourceResult(source.report, source.sha256)
     if source.valid:
@@ -277,4 +281,4 @@ WRITERS: dict[str, Callable[[Connection, SourceFile, int], None]] = {
 
 def _record(conn: Connection, kind: str, source: SourceFile, import_id: int) -> None:
     annee = min(source.annees) if source.annees else source.extra.get("decoupage")
-    record_file(conn, import_id, kind, source.path.name, source.sha256, source.report, annee=annee)
+    record_file(conn, import_id, kind, source.report.fichier, source.sha256, source.report, annee=annee)
