@@ -153,6 +153,11 @@ def test_api_and_csv_export(settings, data):
             "/api/v1/carte", params=zone | {"critere_geo": "beneficiaire", "niveau": "departement"}
         )
         assert carte.json()["total"]["count"] == 2
+        declared = {
+            p["name"]: p
+            for p in api.get("/openapi.json").json()["paths"]["/api/v1/lignes"]["get"]["parameters"]
+        }
+        assert "centre_couts" in declared["critere_geo"]["description"]
         columns = {c["code"]: c for c in api.get("/api/v1/colonnes").json()}
         assert columns["lieu_retenu"]["label"] == "Lieu retenu" and not columns["lieu_retenu"]["sortable"]
         export = api.get(

@@ -16,6 +16,8 @@ _DESCRIPTIONS = {
     "code_programme": "programmes (ex. 103,113)",
     "niveau_geo": "niveau de la zone, avec code_geo",
     "code_geo": "codes des zones du niveau_geo",
+    "critere_geo": "ce qui place une ligne dans la zone : beneficiaire (commune du bénéficiaire), localisation "
+    "(localisation interministérielle), centre_couts (département du centre de coûts) ; défaut : les trois",
     "annee": "années (exercices), ex. 2023,2024",
     "beneficiaire_code": "SIRET des bénéficiaires",
     "beneficiaire_categorieJuridique_type": "types de bénéficiaire (Entreprise, Association, Etat, Collectivité, autres)",
