@@ -127,12 +127,13 @@ def test_same_poste_twice_in_a_file_is_summed_and_zero_sum_dropped(engine, tmp_p
     assert [(r[3], r[4], r[7]) for r in lines(engine)] == [("1", 1, D("15.50")), ("1", 2, D("7.00"))]
 
 
-def test_ae_amounts_summed_over_accounting_years(engine, tmp_path):
+def test_ae_amounts_across_accounting_years_latest_positive_plus_corrections(engine, tmp_path):
+    """The reference's rule; every case in tests/integration/test_ae_exercices.py."""
     ok(engine, [write_ae(tmp_path / "2022.csv", [ae_row("1", 1, "1000")], exercice=2022)], region="53")
     ok(engine, [write_ae(tmp_path / "2023.csv", [ae_row("1", 1, "200")], exercice=2023)], region="53")
-    assert [(r[6], r[7]) for r in lines(engine)] == [(2023, D("1200.00"))]
+    assert [(r[6], r[7]) for r in lines(engine)] == [(2023, D("200.00"))]
     ok(engine, [write_ae(tmp_path / "2024.csv", [ae_row("1", 1, "-100")], exercice=2024)], region="53")
-    assert [(r[6], r[7]) for r in lines(engine)] == [(2023, D("1100.00"))]
+    assert [(r[6], r[7]) for r in lines(engine)] == [(2023, D("100.00"))]
     with engine.connect() as conn:
         years = conn.exec_driver_sql("SELECT annee, montant FROM ae_annee ORDER BY annee").all()
     assert [tuple(y) for y in years] == [(2022, D("1000.00")), (2023, D("200.00")), (2024, D("-100.00"))]

@@ -157,6 +157,7 @@ def test_realism_features(generated):
     result = generated[0]
     ae_years: dict[tuple[str, str], set[int]] = defaultdict(set)
     ae_total: dict[tuple[str, str], float] = defaultdict(float)
+    per_year: dict[tuple[str, str], dict[int, float]] = defaultdict(lambda: defaultdict(float))
     duplicates = zero_sum = negative = 0
     for year, path in zip(result.exercices, result.ae, strict=True):
         per_file: dict[tuple[str, str], list[float]] = defaultdict(list)
@@ -165,6 +166,7 @@ def test_realism_features(generated):
             per_file[key].append(_amount(row[17]))
             ae_years[key].add(year)
             ae_total[key] += _amount(row[17])
+            per_year[key][year] += _amount(row[17])
         duplicates += sum(len(v) > 1 for v in per_file.values())
         zero_sum += sum(len(v) > 1 and abs(sum(v)) < 0.005 for v in per_file.values())
         negative += sum(any(a < 0 for a in v) for v in per_file.values())
@@ -193,6 +195,17 @@ def test_realism_features(generated):
     assert any(len(y) > 1 for y in cp_years.values())  # DP over several years
     partial = [k for k, v in cp_total.items() if k in ae_total and 0 < v < ae_total[k] - 1]
     assert len(partial) > 10
+    # The files follow the reference's AE rule (latest exercice's positive amount + every negative
+    # correction): payments never exceed the engagement so counted (summing the exercices did).
+    by_rule = {key: _by_rule(per_year[key]) for key in per_year}
+    restated = [k for k, v in per_year.items() if sum(a > 0 for a in v.values()) > 1]
+    assert len(restated) > 20
+    assert all(cp_total.get(k, 0) <= by_rule[k] + 0.01 for k in by_rule if by_rule[k] > 0)
+
+
+def _by_rule(years: dict[int, float]) -> float:
+    positive = [y for y, a in years.items() if a > 0]
+    return (years[max(positive)] if positive else 0) + sum(a for a in years.values() if a < 0)
 
 
 def test_amounts_are_heavy_tailed(generated):

@@ -244,7 +244,8 @@ def _postes(rng: np.random.Generator, ej: dict[str, np.ndarray], n_years: int) -
 
 
 def _extension(rng: np.random.Generator, base: np.ndarray) -> np.ndarray:
-    """A later exercice's AE: mostly a complement, sometimes a negative correction (désengagement)."""
+    """A later exercice's change of a poste's AE: mostly a complement (the file restates the poste's
+    new amount), sometimes a negative correction (désengagement)."""
     negative = rng.random(base.size) < 0.2
     share = np.where(negative, -rng.uniform(0.05, 0.3, base.size), rng.uniform(0.05, 0.6, base.size))
     return np.round(base * share).astype(np.int64)

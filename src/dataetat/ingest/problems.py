@@ -61,6 +61,11 @@ CATALOGUE: dict[str, tuple[Level, str]] = {
         "avertissement",
         "Code absent du référentiel {colonne} : « {valeur} » (gardé tel quel, {detail}).",
     ),
+    "montant-ae-modifie": (
+        "avertissement",
+        "{valeur} : montant engagé positif différent selon l'exercice ({detail}) ; seul celui du dernier "
+        "exercice compte, avec les corrections négatives de chaque exercice.",
+    ),
     "erreurs-tronquees": ("avertissement", "{detail}"),
     # Other sources (ADEME, France 2030, QPV, PVD/ACV, SIRET → QPV, étiquettes manuelles)
     "valeur-invalide": ("erreur", "Valeur « {valeur} » refusée dans la colonne « {colonne} » : {detail}."),

@@ -48,6 +48,7 @@ def line(conn: Connection, line_id: int, region: str | None = None) -> dict[str,
         if rows[0]["partie"] > 0:
             whole["objet"] = None
     whole["partie"] = 0
+    whole["montants_par_exercice"] = ae_years(conn, line_id) if whole["source"] == SOURCE_AE else []
     whole["parties"] = [
         jsonable(
             {
@@ -62,6 +63,39 @@ def line(conn: Connection, line_id: int, region: str | None = None) -> dict[str,
         for r in parts
     ]
     return jsonable(whole)
+
+
+def ae_years(conn: Connection, line_id: int) -> list[dict[str, Any]]:
+    """The stored amount of each exercice of an AE line, and which count in its montant AE (the
+    read model's rule, store/readmodel.MONTANT_AE): on the winning feed (NATION over REGION), the
+    latest exercice's positive amount (`retenu`) and every negative correction (`correction`);
+    an earlier positive amount was restated (`remplace`); the other feed does not count
+    (`autre-flux`)."""
+    rows = conn.execute(
+        sa.select(ae_annee.c.annee, ae_annee.c.montant, ae_annee.c.data_source)
+        .where(ae_annee.c.engagement_id == line_id)
+        .order_by(ae_annee.c.annee, ae_annee.c.data_source)
+    ).all()
+    feed = "NATION" if any(r.data_source == "NATION" for r in rows) else "REGION"
+    positive = max((r.annee for r in rows if r.data_source == feed and r.montant > 0), default=None)
+    years = []
+    for r in rows:
+        if r.data_source != feed:
+            role = "autre-flux"
+        elif r.montant < 0:
+            role = "correction"
+        else:
+            role = "retenu" if r.annee == positive else "remplace"
+        years.append(
+            {
+                "annee": r.annee,
+                "montant": float(r.montant),
+                "data_source": r.data_source,
+                "compte": role in ("retenu", "correction"),
+                "role": role,
+            }
+        )
+    return years
 
 
 def payments(conn: Connection, line_id: int, region: str | None = None) -> list[dict[str, Any]] | None:

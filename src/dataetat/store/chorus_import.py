@@ -228,7 +228,9 @@ def _merge(conn: Connection, files: list[ChorusFile], result: ImportResult, opti
     with result.timed("rapport"):
         unknown = staging.unknown_codes(conn)
         totals = staging.totals(conn)
+        restated = _restated(conn)
         for chorus in files:
+            _flag_restated(chorus, restated.get(chorus.import_id, {}))
             _record(conn, chorus, unknown, totals)
     return True
 
@@ -298,6 +300,50 @@ def _replace_cp(conn: Connection) -> None:
 
 def _staged(files: list[ChorusFile], totals: dict) -> list[tuple[ChorusFile, tuple[int, Decimal]]]:
     return [(chorus, totals.get(chorus.import_id, (0, Decimal(0)))) for chorus in files]
+
+
+_RESTATED_SHOWN = 20  # postes detailed per file; the others are counted
+
+
+def _restated(conn: Connection) -> dict[int, dict[tuple[str, int], list[tuple[int, Decimal]]]]:
+    """Per import: the postes it brings with a positive amount while another exercice of the same
+    feed holds a different positive amount (only the latest exercice's counts), with every positive
+    (année, montant) of the poste; at most `_RESTATED_SHOWN` postes per import, plus a count under
+    the key ("", -1)."""
+    rows = conn.exec_driver_sql(
+        f"""WITH flagged AS (
+                SELECT DISTINCT s.import_id, s.data_source, e.id AS engagement_id, s.n_ej, s.n_poste_ej
+                FROM ({staging.DEDUPED_AE}) s JOIN engagement e ON e.source_region = s.source_region
+                     AND e.n_ej = s.n_ej AND e.n_poste_ej = s.n_poste_ej
+                WHERE s.total > 0 AND EXISTS (SELECT 1 FROM ae_annee o WHERE o.engagement_id = e.id
+                     AND o.data_source = s.data_source AND o.montant > 0 AND o.montant <> s.total)),
+            ranked AS (
+                SELECT f.*, DENSE_RANK() OVER (PARTITION BY import_id ORDER BY n_ej, n_poste_ej) AS rang,
+                       COUNT(*) OVER (PARTITION BY import_id) AS nombre
+                FROM flagged f)
+            SELECT r.import_id, r.n_ej, r.n_poste_ej, r.nombre, o.annee, o.montant
+            FROM ranked r JOIN ae_annee o ON o.engagement_id = r.engagement_id AND o.data_source = r.data_source
+            WHERE r.rang <= {_RESTATED_SHOWN} AND o.montant > 0
+            ORDER BY r.import_id, r.rang, o.annee"""
+    ).all()
+    found: dict[int, dict[tuple[str, int], list[tuple[int, Decimal]]]] = {}
+    for import_id, n_ej, poste, count, annee, montant in rows:
+        postes = found.setdefault(import_id, {("", -1): [(int(count), Decimal(0))]})
+        postes.setdefault((n_ej, poste), []).append((annee, Decimal(montant)))
+    return found
+
+
+def _flag_restated(chorus: ChorusFile, postes: dict[tuple[str, int], list[tuple[int, Decimal]]]) -> None:
+    count = postes.pop(("", -1), [(0, Decimal(0))])[0][0]
+    for (n_ej, poste), amounts in postes.items():
+        detail = " ; ".join(f"{annee} : {_euros(montant)}" for annee, montant in amounts)
+        chorus.report.add("montant-ae-modifie", valeur=f"EJ {n_ej}, poste {poste}", detail=detail)
+    if count > len(postes):
+        chorus.report.count("montant-ae-modifie", count - len(postes))
+
+
+def _euros(value: Decimal) -> str:
+    return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",") + "\u202f€"
 
 
 def _record(conn: Connection, chorus: ChorusFile, unknown: dict, totals: dict) -> None:

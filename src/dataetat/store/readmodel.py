@@ -3,8 +3,9 @@
 Rebuilt by the importer inside the import transaction, for what the import touched (temp tables
 `touched` (n_ej, n_poste_ej), `cp_deleted` (ids) and `current_imports`), or whole after a referential or SIRENE import. Rules:
 - an AE line per engagement (EJ/poste in a région); when both feeds hold it, NATION wins;
-- montant AE = sum over accounting years of the winning feed; attributes from its latest year;
-  the line's année is the latest year with a positive amount (else the latest year);
+- montant AE, over the accounting years of the winning feed (the reference's rule): the latest
+  year's positive amount plus the negative corrections of every year; attributes from its latest
+  year; the line's année is the latest year with a positive amount (else the latest year);
 - montant CP = sum of the CP joined to the line by the rule of `store/cp_link.py` (a REGION CP
   joins its own région's line only; a NATION CP joins NATION's AE, else its région's REGION AE);
   NATION's CP when the line has any, else REGION's. Each CP is counted at most once;
@@ -30,6 +31,10 @@ from dataetat.store.engine import insert_arrow
 from dataetat.store.schema import SOURCE_AE, SOURCE_CP, ligne
 
 _KEY = "n_ej, n_poste_ej"
+# The reference's rule for AE across exercices (over the rows of the winning feed, with
+# `annee_positive` the latest year whose amount is positive): that year's amount plus every
+# negative correction, whatever year it came in. Exercices' other positive amounts were restated.
+MONTANT_AE = "SUM(CASE WHEN montant < 0 OR annee = annee_positive THEN montant ELSE 0 END)"
 _OVERSEAS = "('01', '02', '03', '04', '06')"
 
 # Uniform base columns of both parts, decorated once by _DECORATE.
@@ -58,13 +63,13 @@ def _ae_part(scoped: bool) -> str:
     return f"""
     e AS (SELECT e.id, e.source_region, e.n_ej, e.n_poste_ej FROM engagement e {scope}),
     a AS (
-        SELECT a.* FROM ae_annee a JOIN e ON e.id = a.engagement_id
+        SELECT a.*, MAX(CASE WHEN a.montant > 0 THEN a.annee END) OVER (PARTITION BY a.engagement_id) AS annee_positive
+        FROM ae_annee a JOIN e ON e.id = a.engagement_id
         WHERE a.data_source = 'NATION' OR NOT EXISTS (SELECT 1 FROM ae_annee n
             WHERE n.engagement_id = a.engagement_id AND n.data_source = 'NATION')),
     amounts AS (
-        SELECT engagement_id, SUM(montant) AS montant_ae, MIN(date_replication) AS date_creation,
-               MAX(date_modification_ej) AS date_modification,
-               COALESCE(MAX(CASE WHEN montant > 0 THEN annee END), MAX(annee)) AS annee
+        SELECT engagement_id, {MONTANT_AE} AS montant_ae, MIN(date_replication) AS date_creation,
+               MAX(date_modification_ej) AS date_modification, COALESCE(MAX(annee_positive), MAX(annee)) AS annee
         FROM a GROUP BY engagement_id),
     latest AS (SELECT DISTINCT ON (engagement_id) * FROM a ORDER BY engagement_id, annee DESC),
     {link_ctes()},
