@@ -14,6 +14,7 @@ from dataetat.demo.charger import (
     DemoImportError,
     import_demo_sources,
     import_demo_zonages,
+    load_demo_referentiels,
     sources_order,
     zonages_order,
 )
@@ -21,6 +22,7 @@ from dataetat.demo.generator import generate
 from dataetat.demo.sources import generate_sources
 from dataetat.store.beneficiaires import import_sirene
 from dataetat.store.chorus_import import ImportOptions, import_chorus
+from dataetat.store.readmodel import MONTANT_AE
 
 LIGNES = 3000
 
@@ -30,12 +32,17 @@ def _build(engine, folder):
     files = generate(LIGNES, folder / "demo")
     sources = generate_sources(folder / "demo", files, seed=53)
     reports = []
+    load_demo_referentiels(engine, files.referentiels)
     imported = import_demo_zonages(engine, sources, report=reports.append)
+    chorus = []
     for ae, cp in zip(files.ae, files.cp, strict=True):
-        assert import_chorus(engine, [ae, cp], ImportOptions(region=files.region)).written
+        result = import_chorus(engine, [ae, cp], ImportOptions(region=files.region))
+        assert result.written
+        chorus += result.reports
     import_sirene(engine, [files.sirene_etablissements, files.sirene_unites_legales])
     imported |= import_demo_sources(engine, sources, report=reports.append)
     engine.demo = (sources, imported, reports)
+    engine.chorus_reports = chorus
 
 
 @pytest.fixture(scope="module", params=["duckdb", "postgresql"])
@@ -57,6 +64,15 @@ def test_every_file_is_imported_in_order(demo):
     assert imported["qpv"] == 25 and imported["pvd"] == 15 and imported["acv"] == 4
     assert _one(demo, "SELECT COUNT(*) FROM ref_qpv WHERE label LIKE '%(QPV fictif de démonstration)'") == 25
     assert _one(demo, "SELECT COUNT(*) FROM ref_qpv WHERE code_region = '53'") == 25
+
+
+def test_demo_chorus_report_has_no_unknown_code(demo):
+    """The demo draws its codes from the referentials it ships (issue 11 item 12): a newcomer's
+    import report lists no « code absent du référentiel »."""
+    reports = demo.chorus_reports
+    assert len(reports) == 8 and all(r.lignes_importees for r in reports)
+    assert [(r.fichier, r.codes_inconnus) for r in reports if r.codes_inconnus] == []
+    assert not [p for r in reports for p in r.problems if p.code == "code-inconnu"]
 
 
 def test_operators_aids_are_lines(demo):
@@ -84,9 +100,14 @@ def test_split_keeps_the_totals(demo):
         parts = conn.exec_driver_sql(
             "SELECT SUM(montant_ae) FROM ligne WHERE n_ej IN (SELECT n_ej FROM qpv_lieu_action)"
         ).scalar_one()
+        # montant AE of each engagement by the rule across exercices (store/readmodel.MONTANT_AE)
         engagements = conn.exec_driver_sql(
-            "SELECT SUM(a.montant) FROM ae_annee a JOIN engagement e ON e.id = a.engagement_id "
-            "WHERE e.n_ej IN (SELECT n_ej FROM qpv_lieu_action)"
+            f"""SELECT SUM(m) FROM (SELECT {MONTANT_AE} AS m FROM (
+                    SELECT a.*, MAX(CASE WHEN a.montant > 0 THEN a.annee END)
+                        OVER (PARTITION BY a.engagement_id) AS annee_positive
+                    FROM ae_annee a JOIN engagement e ON e.id = a.engagement_id
+                    WHERE e.n_ej IN (SELECT n_ej FROM qpv_lieu_action)) x
+                GROUP BY engagement_id) y"""
         ).scalar_one()
     assert Decimal(str(parts)) == Decimal(str(engagements))
 

@@ -32,6 +32,9 @@ def generate(
     )
 
 
+REGION_52_SHARE = 4  # région 52's files: a quarter of the demo's size
+
+
 def demo(
     lignes: Annotated[int, typer.Option(help="Taille de la démo.")] = 200_000,
     out: Annotated[Path, typer.Option(help="Dossier des fichiers générés.")] = Path("demo-data"),
@@ -42,7 +45,12 @@ def demo(
     ] = True,
 ) -> None:
     """Générer des données, les importer par le vrai chemin d'import, puis servir l'application."""
-    from dataetat.demo.charger import DemoImportError, import_demo_sources, import_demo_zonages
+    from dataetat.demo.charger import (
+        DemoImportError,
+        import_demo_sources,
+        import_demo_zonages,
+        load_demo_referentiels,
+    )
     from dataetat.demo.generator import generate as run_generate
     from dataetat.demo.sources import generate_sources
     from dataetat.query import etiquetage
@@ -54,21 +62,31 @@ def demo(
     engine = engine_of_settings()
     database.init(engine)
     files = run_generate(lignes, out)
+    # Région 52's own regional files, so that the USERS 52 account has data of its own (its EJ
+    # numbers may be 53's too, as in real regional files: each région sees only its own lines).
+    files_52 = run_generate(max(1, lignes // REGION_52_SHARE), out / "region-52", region="52", seed=52)
     sources = generate_sources(out, files, seed=53)
+    load_demo_referentiels(engine, files.referentiels, files_52.referentiels)
     try:
         # QPV contours and SIRET→QPV first: the Chorus import then places its lines in their QPVs.
         import_demo_zonages(engine, sources, report=print_report)
-        for ae, cp in zip(files.ae, files.cp, strict=True):
-            result = run_import(
-                engine, [ae, cp], ImportOptions(region=files.region), apres=etiquetage.reapply
+        for generated in (files, files_52):
+            for ae, cp in zip(generated.ae, generated.cp, strict=True):
+                result = run_import(
+                    engine, [ae, cp], ImportOptions(region=generated.region), apres=etiquetage.reapply
+                )
+                for report in result.reports:
+                    print_report(report)
+                if not result.written:
+                    raise typer.Exit(1)
+        count = 0
+        for generated in (files, files_52):
+            n, _ = run_sirene(
+                engine,
+                [generated.sirene_etablissements, generated.sirene_unites_legales],
+                apres=etiquetage.reapply,
             )
-            for report in result.reports:
-                print_report(report)
-            if not result.written:
-                raise typer.Exit(1)
-        count, _ = run_sirene(
-            engine, [files.sirene_etablissements, files.sirene_unites_legales], apres=etiquetage.reapply
-        )
+            count += n
         console.print(f"{count} bénéficiaires importés depuis SIRENE.")
         import_demo_sources(engine, sources, report=print_report)
     except DemoImportError as e:

@@ -32,6 +32,25 @@ class DemoImportError(RuntimeError):
     """A generated file was refused: the demo generator and the importer disagree."""
 
 
+def load_demo_referentiels(engine: Engine, *frame_sets: dict) -> None:
+    """The referential rows of the codes the demo made up (GeneratedFiles.referentiels of each
+    generated région), before the Chorus files: the demo ships every code it uses, its import
+    report lists no unknown code."""
+    import polars as pl
+
+    from dataetat.store import referentiels
+
+    merged: dict = {}
+    for frames in frame_sets:
+        for kind, frame in frames.items():
+            merged[kind] = pl.concat([merged[kind], frame]) if kind in merged else frame
+    if merged:
+        with engine.begin() as conn:
+            referentiels.load(
+                conn, {kind: frame.unique("code", keep="first") for kind, frame in merged.items()}
+            )
+
+
 def zonages_order(files: SourceFiles) -> list[tuple[str, Path, int | None]]:
     """(kind of import_source, path, découpage): what goes before the Chorus files."""
     return [("qpv", files.qpv, 2024), ("siret-qpv", files.siret_qpv, None)]

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 
 from dataetat.demo import catalog as catalog_module
 from dataetat.demo import chorus_format as fmt
 from dataetat.demo.beneficiaires import attach_fournisseurs, build_beneficiaires
 from dataetat.demo.engagements import Context, Tables, amounts, build_context, build_tables, draw_attributes
+from dataetat.demo.referentiels_demo import demo_referentiels
 from dataetat.demo.sirene import write_etablissements, write_unites_legales
 
 BLOCK = 250_000
@@ -27,6 +29,8 @@ class GeneratedFiles:
     exercices: list[int]
     region: str
     lignes: int  # AE + CP data lines actually written
+    # referential rows of the codes made up for the demo (demo/referentiels_demo.py), kind -> frame
+    referentiels: dict[str, pl.DataFrame] = field(default_factory=dict)
 
 
 def generate(
@@ -44,7 +48,8 @@ def generate(
         raise ValueError("Il faut au moins un exercice et une ligne")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    cat = catalog_module.build_catalog(catalog_module.load_referentiels(), region, seed)
+    refs = catalog_module.load_referentiels()
+    cat = catalog_module.build_catalog(refs, region, seed)
     benef = attach_fournisseurs(build_beneficiaires(cat, min(300_000, max(150, lignes // 25)), seed), seed)
     ctx = build_context(cat, benef, years, seed)
     tables = build_tables(ctx, lignes, seed)
@@ -82,6 +87,7 @@ def generate(
     write_etablissements(benef, cat, result.sirene_etablissements, seed)
     write_unites_legales(benef, result.sirene_unites_legales)
     result.lignes = written.total
+    result.referentiels = demo_referentiels(refs, cat, ctx.localisations)
     return result
 
 
@@ -101,7 +107,7 @@ def _year_bounds(year: int) -> tuple[np.datetime64, np.datetime64]:
 
 def _ae_lines(ctx: Context, t: Tables, index: int, seed: int) -> dict[str, np.ndarray]:
     """The AE lines of one exercice: first-year postes (split or cancelled ones on two lines) and
-    later-year complements or corrections of older postes."""
+    older postes restated with their new amount (a complement) or corrected (a negative amount)."""
     rng = np.random.default_rng([seed, 10, index])
     p, start, end = t.poste, *_year_bounds(ctx.exercices[index])
     first = np.flatnonzero(p["year0"] == index)
@@ -120,7 +126,13 @@ def _ae_lines(ctx: Context, t: Tables, index: int, seed: int) -> dict[str, np.nd
     modif = np.minimum(repl + rng.integers(0, 45, rows.size).astype("timedelta64[D]"), end)
     offset = index - p["year0"]
     later = np.flatnonzero((p["year0"] >= 0) & (offset >= 1) & (offset <= p["ext"]))
-    later_cents = np.where(offset[later] == 1, p["ext1"][later], p["ext2"][later])
+    # The reference's rule (docs/import.md): a later exercice restates the poste's current positive
+    # amount, or brings a negative correction; the poste's AE is base + ext1 + ext2 either way.
+    base1, ext1, ext2 = p["base"][later], p["ext1"][later], p["ext2"][later]
+    positive1 = np.where(ext1 > 0, base1 + ext1, base1)  # the positive amount after the 2nd exercice
+    later_cents = np.where(
+        offset[later] == 1, np.where(ext1 > 0, base1 + ext1, ext1), np.where(ext2 > 0, positive1 + ext2, ext2)
+    )
     later_modif = start + rng.integers(0, 365, later.size).astype("timedelta64[D]")
     postes = np.concatenate([rows, later])
     lines = _from_ej(t, postes)
