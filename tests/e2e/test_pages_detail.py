@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 
 from playwright.sync_api import expect
 from tests.e2e.browser import check_accessibility, screenshot
@@ -89,6 +90,7 @@ def test_mes_exports_shows_a_job_and_its_download(page):
     with open(download_info.value.path(), encoding="utf-8-sig") as f:
         lines = list(csv.reader(io.StringIO(f.read()), delimiter=";"))
     assert lines[0] == ["N° EJ", "Montant engagé (AE)"] and len(lines) == job["total"] + 1
+    assert download_info.value.suggested_filename == f"data-etat_{date.today().isoformat()}_annee-2024.csv"
     check_accessibility(page)
     screenshot(page, "mes-exports")
     # Delete, after a confirmation in French.

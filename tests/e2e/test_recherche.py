@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 
 from playwright.sync_api import Page, expect
 from tests.e2e.browser import check_accessibility, screenshot
@@ -152,6 +153,12 @@ def test_csv_export_downloaded_equals_the_search(page: Page):
     assert len(rows) - 1 == total["count"]
     ae = rows[0].index("Montant engagé (AE)")
     assert round(sum(float(r[ae].replace(",", ".")) for r in rows[1:]), 2) == round(total["montant_ae"], 2)
+    # named after the search and the day; the programme as code and label, as on the screen
+    assert info.value.suggested_filename == f"data-etat_{date.today().isoformat()}_programme-{programme}.csv"
+    code = rows[0].index("Programme (code)")
+    assert rows[0][code + 1] == "Programme (libellé)"
+    shown = api(page, f"/api/v1/referentiels/programmes?q={programme}")[0]["label"]  # « code - libellé »
+    assert {f"{r[code]} - {r[code + 1]}" for r in rows[1:]} == {shown}
 
 
 def test_every_row_is_reachable_with_the_keyboard(page: Page):

@@ -2,6 +2,7 @@
 
 import csv
 import io
+from datetime import date
 
 import pyarrow.parquet as pq
 import pytest
@@ -55,12 +56,18 @@ def test_exports_in_every_format_equal_the_search(api):
     params = {"annee": "2023", "colonnes": "n_ej,programme_code,montant_ae,montant_cp"}
     text = api.get("/api/v1/exports/lignes.csv", params=params).content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
-    assert rows[0] == ["N° EJ", "Programme", "Montant engagé (AE)", "Montant payé (CP)"]
+    assert rows[0] == [
+        "N° EJ",
+        "Programme (code)",
+        "Programme (libellé)",
+        "Montant engagé (AE)",
+        "Montant payé (CP)",
+    ]
     assert len(rows) - 1 == total["count"]
-    assert sum(float(r[2].replace(",", ".")) for r in rows[1:]) == pytest.approx(total["montant_ae"])
+    assert sum(float(r[3].replace(",", ".")) for r in rows[1:]) == pytest.approx(total["montant_ae"])
     xlsx = load_workbook(io.BytesIO(api.get("/api/v1/exports/lignes.xlsx", params=params).content))
     values = list(xlsx.active.iter_rows(values_only=True))
-    assert sum(v[2] for v in values[1:]) == pytest.approx(total["montant_ae"])
+    assert sum(v[3] for v in values[1:]) == pytest.approx(total["montant_ae"])
     table = pq.read_table(io.BytesIO(api.get("/api/v1/exports/lignes.parquet", params=params).content))
     assert float(sum(table.column("Montant payé (CP)").to_pylist())) == pytest.approx(total["montant_cp"])
     ods = api.get("/api/v1/exports/lignes.ods", params=params)
@@ -99,3 +106,38 @@ def test_pivot_and_groups_exports(api):
         groups["total"]["montant_ae"]
     )
     assert api.get("/api/v1/exports/groupes.csv").status_code == 400
+
+
+def _attachment_name(response) -> str:
+    assert response.status_code == 200, response.text
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith("attachment; filename=")
+    return disposition.removeprefix("attachment; filename=").strip('"')
+
+
+def test_downloads_are_named_after_the_search_and_the_date(api):
+    today = date.today().isoformat()
+    zone = {"niveau_geo": "departement", "code_geo": "35", "annee": "2023"}
+    for fmt in ("csv", "xlsx", "ods", "parquet"):
+        name = _attachment_name(api.get(f"/api/v1/exports/lignes.{fmt}", params=zone))
+        assert name == f"data-etat_{today}_departement-35_annee-2023.{fmt}"
+    assert _attachment_name(api.get("/api/v1/exports/lignes.csv")) == f"data-etat_{today}.csv"
+    programme = {"code_programme": "103,113", "theme": "Travail et emploi"}
+    assert (
+        _attachment_name(api.get("/api/v1/exports/groupes.xlsx", params=programme | {"grouping": "annee"}))
+        == f"data-etat_{today}_programme-103-113_theme-travail-et-emploi_groupes.xlsx"
+    )
+    pivot = {"lignes": "programme_code", "colonnes": "annee", "annee": "2022,2023"}
+    assert (
+        _attachment_name(api.get("/api/v1/exports/pivot.ods", params=pivot))
+        == f"data-etat_{today}_annee-2022-2023_tableau.ods"
+    )
+
+
+def test_line_exports_carry_code_and_label(api):
+    params = {"colonnes": "n_ej,programme_code", "annee": "2023", "code_programme": "113"}
+    text = api.get("/api/v1/exports/lignes.csv", params=params).content.decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text), delimiter=";")) == [
+        ["N° EJ", "Programme (code)", "Programme (libellé)"],
+        ["3", "113", "Paysages, eau et biodiversité"],
+    ]

@@ -3,7 +3,7 @@ region-scoped; a crash leaves a failed job, never a half file."""
 
 import io
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -57,9 +57,13 @@ def test_xlsx_job_round_trip(settings, filled):
         content = api.get(listed[0]["lien"])
         assert content.status_code == 200
         assert len(content.content) == job["resultat"]["taille"]
+        # named after the search and the day, in « Mes exports » and when downloaded
+        name = f"data-etat_{date.today().isoformat()}_annee-2023.xlsx"
+        assert job["resultat"]["fichier"] == name
+        assert content.headers["content-disposition"] == f'attachment; filename="{name}"'
         values = list(load_workbook(io.BytesIO(content.content)).active.iter_rows(values_only=True))
-        assert values[0][0] == "N° EJ"
-        assert sum(v[2] for v in values[1:]) == pytest.approx(expected["montant_ae"])
+        assert values[0][:4] == ("N° EJ", "Programme (code)", "Programme (libellé)", "Montant engagé (AE)")
+        assert sum(v[3] for v in values[1:]) == pytest.approx(expected["montant_ae"])
         assert "99" not in {v[0] for v in values[1:]}  # région 52: not this identity's
         assert api.delete(f"/api/v1/exports/{job['id']}").status_code == 204
         assert not list(settings.dossier_exports.glob("export-*"))

@@ -18,7 +18,7 @@ from tests.conftest import imported_database
 from tests.factories import ae_row, cp_row, write_ae, write_cp
 
 from dataetat import exports
-from dataetat.query.columns import COLONNES
+from dataetat.query.columns import BY_CODE, COLONNES
 from dataetat.query.params import QueryError, SearchParams
 from dataetat.query.search import search
 from dataetat.store.chorus_import import ImportOptions, import_chorus
@@ -150,7 +150,15 @@ def test_all_columns_by_default_and_filters(db, tmp_path):
         with pytest.raises(QueryError):
             list(exports.rows(conn, SearchParams(), None, ["pas_une_colonne"]))
     head, *lines = read_csv(tmp_path / "all.csv")
-    assert head == [c.label for c in COLONNES] and len(lines) == N_53 + 1
+    assert len(lines) == N_53 + 1
+    # every column of the registry, each code followed by its label
+    assert [h.removesuffix(" (code)") for h in head if not h.endswith(" (libellé)")] == [
+        c.label for c in COLONNES
+    ]
+    coded = [c.label for c in COLONNES if c.label_column and c.label_column not in BY_CODE]
+    assert len(coded) >= 15 and len(head) == len(COLONNES) + len(coded)
+    for label in coded:
+        assert head[head.index(f"{label} (code)") + 1] == f"{label} (libellé)"
     assert read_csv(tmp_path / "p.csv") == [["Montant engagé (AE)", "N° EJ"], ["105,25", "1005"]]
 
 
@@ -183,3 +191,56 @@ def test_csv_streams_in_flat_memory():
     assert size > 200_000 * 40 and chunks > 100 and boms == 1
     assert peak < 2_000_000, peak
     assert time.monotonic() - start < 10
+
+
+# --- Code and label (issue 11 item 3) -------------------------------------------------------------
+
+CODED = ["n_ej", "programme_code", "localisation_commune_code", "montant_ae"]
+CODED_HEADER = [
+    "N° EJ",
+    "Programme (code)",
+    "Programme (libellé)",
+    "Commune de la localisation (code)",
+    "Commune de la localisation (libellé)",
+    "Montant engagé (AE)",
+]
+PROGRAMME_103 = "Accompagnement des mutations économiques et développement de l'emploi"  # bundled referential
+
+
+def reread(fmt: str, path) -> tuple[list, list[list]]:
+    """(header, lines) of a file, read back with the format's own reader, values as the reader gives them."""
+    if fmt == "csv":
+        head, *lines = read_csv(path)
+    elif fmt == "xlsx":
+        head, *lines = [
+            list(r)
+            for r in openpyxl.load_workbook(path, read_only=True).worksheets[0].iter_rows(values_only=True)
+        ]
+    elif fmt == "ods":
+        head, *lines = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    else:
+        table = pq.read_table(path)
+        head, lines = table.column_names, [list(r.values()) for r in table.to_pylist()]
+    return list(head), lines
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "ods", "parquet"])
+def test_coded_columns_are_exported_as_code_and_label(db, tmp_path, fmt):
+    with db.connect() as conn:
+        exports.export(conn, fmt, tmp_path / f"l.{fmt}", SearchParams(n_ej=["1005"]), "53", CODED)
+    head, lines = reread(fmt, tmp_path / f"l.{fmt}")
+    assert head == CODED_HEADER
+    assert [line[:5] for line in lines] == [["1005", "103", PROGRAMME_103, "35238", "Rennes"]]
+    if fmt == "parquet":  # codes stay texts, machine-friendly (« 0103 » keeps its zero)
+        assert [str(f.type) for f in pq.read_table(tmp_path / f"l.{fmt}").schema][:5] == ["string"] * 5
+
+
+def test_siret_brings_the_beneficiary_once(db, tmp_path):
+    """The label of the SIRET is a column of its own (« Bénéficiaire »): added once, never twice."""
+    assert exports.header(["beneficiaire_code"]) == ["SIRET", "Bénéficiaire"]
+    assert exports.header(["beneficiaire_denomination", "beneficiaire_code"]) == ["Bénéficiaire", "SIRET"]
+    with db.connect() as conn:
+        exports.export(
+            conn, "csv", tmp_path / "s.csv", SearchParams(n_ej=["3001"]), "53", ["beneficiaire_code"]
+        )
+    assert read_csv(tmp_path / "s.csv") == [["SIRET", "Bénéficiaire"], ["40123456700011", "'" + INJECTION]]

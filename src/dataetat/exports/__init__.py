@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from dataetat.exports.cells import neutralise
 from dataetat.exports.csv_format import save, write_csv
-from dataetat.exports.lines import PAGE_SIZE, chosen_columns, frames, header, kinds, rows
+from dataetat.exports.lines import PAGE_SIZE, chosen_columns, fields, frames, header, kinds, rows
 from dataetat.exports.ods_format import write_ods
 from dataetat.exports.parquet_format import write_parquet
 from dataetat.exports.xlsx_format import write_xlsx
@@ -111,6 +111,7 @@ __all__ = [
     "Format",
     "chosen_columns",
     "export",
+    "fields",
     "frames",
     "header",
     "kinds",

@@ -34,15 +34,37 @@ def chosen_columns(params: SearchParams, columns: list[str] | None = None) -> li
     return names
 
 
+def fields(columns: list[str]) -> list[tuple[str, str]]:
+    """(column of `ligne` or of the registry, French header) of each exported column, in order. A code column that has
+    a label in the read model is written as two columns, its code then its label (« Programme
+    (code) », « Programme (libellé) »): the screen shows « code - libellé », a file keeps both apart.
+    A label that is a column of the registry itself (SIRET → Bénéficiaire) is added under its own
+    header, unless it is already chosen."""
+    result = []
+    for name in columns:
+        column = BY_CODE[name]
+        label_column = column.label_column
+        if label_column is None:
+            result.append((name, column.label))
+        elif label_column in BY_CODE:
+            result.append((name, column.label))
+            if label_column not in columns:
+                result.append((label_column, BY_CODE[label_column].label))
+        else:
+            result += [(name, f"{column.label} (code)"), (label_column, f"{column.label} (libellé)")]
+    return result
+
+
 def header(columns: list[str]) -> list[str]:
-    """French labels of the columns, from the registry."""
-    return [BY_CODE[name].label for name in columns]
+    """French headers of the exported columns (see `fields`)."""
+    return [label for _, label in fields(columns)]
 
 
 def kinds(columns: list[str]) -> list[str]:
-    """Type of each column: "decimal" (amounts), "date", "int" or "text"; writers use it for typed cells."""
+    """Type of each exported column: "decimal" (amounts), "date", "int" or "text"; writers use it for
+    typed cells."""
     result = []
-    for name in columns:
+    for name, _ in fields(columns):
         typ = ligne.c[name].type if name in ligne.c else sa.String()  # computed columns: text
         if isinstance(typ, sa.Date):
             result.append("date")
@@ -63,7 +85,7 @@ def rows(
     *,
     page_size: int = PAGE_SIZE,
 ) -> Iterator[list]:
-    """Every line of the search, as lists of values in the order of `chosen_columns`.
+    """Every line of the search, as lists of values in the order of `fields(chosen_columns)`.
 
     One query ordered by id, streamed `page_size` rows at a time (a server-side cursor on
     PostgreSQL, DuckDB's streaming result): constant memory, and no re-scan per page — keyset paging
@@ -71,11 +93,7 @@ def rows(
     params.check()
     names = chosen_columns(params, columns)
     clauses, _ = where(params, region)
-    select = (
-        sa.select(*(select_column(n, params) for n in names))
-        .where(*clauses)
-        .order_by(ligne.c.id, ligne.c.partie)
-    )
+    select = _select(names, params).where(*clauses).order_by(ligne.c.id, ligne.c.partie)
     result = conn.execution_options(stream_results=True, yield_per=page_size).execute(select)
     for partition in result.partitions():
         for row in partition:
@@ -95,11 +113,7 @@ def frames(
     params.check()
     names = chosen_columns(params, columns)
     clauses, _ = where(params, region)
-    select = (
-        sa.select(*(select_column(n, params) for n in names))
-        .where(*clauses)
-        .order_by(ligne.c.id, ligne.c.partie)
-    )
+    select = _select(names, params).where(*clauses).order_by(ligne.c.id, ligne.c.partie)
     if is_duckdb(conn):
         result = conn.execute(select)
         with warnings.catch_warnings():  # "an extra copy": a page at a time, that is the point
@@ -110,4 +124,13 @@ def frames(
         return
     result = conn.execution_options(stream_results=True, yield_per=page_size).execute(select)
     for partition in result.partitions():
-        yield pl.DataFrame([list(r) for r in partition], schema=names, orient="row", infer_schema_length=None)
+        yield pl.DataFrame(
+            [list(r) for r in partition],
+            schema=[name for name, _ in fields(names)],
+            orient="row",
+            infer_schema_length=None,
+        )
+
+
+def _select(names: list[str], params: SearchParams) -> sa.Select:
+    return sa.select(*(select_column(name, params) for name, _ in fields(names)))

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from dataetat import exports
+from dataetat.exports.nom import file_name
 from dataetat.query.params import QueryError, params_from_query
 from dataetat.query.search import count, where
 from dataetat.store import taches
@@ -59,7 +60,8 @@ def run(conn: Connection, job: Tache, folder: Path, progress) -> dict[str, Any]:
         partial.replace(target)  # the file appears whole or not at all
     finally:
         partial.unlink(missing_ok=True)
-    return {"fichier": f"lignes.{job.parametres['format']}", "taille": target.stat().st_size, "lignes": lines}
+    name = file_name(params, job.parametres["format"])  # the name it is downloaded under
+    return {"fichier": name, "taille": target.stat().st_size, "lignes": lines}
 
 
 def remove_file(folder: Path, job: Tache) -> None:

@@ -17,6 +17,7 @@ from starlette.background import BackgroundTask
 
 from dataetat import exports, scratch
 from dataetat.exports import tables
+from dataetat.exports.nom import file_name
 from dataetat.jobs import exports as export_jobs
 from dataetat.jobs import journal
 from dataetat.query.params import QueryError, params_from_query
@@ -74,7 +75,7 @@ async def export_lignes(fmt: str, query: SearchQuery, me: CurrentIdentity, db: D
                 yield chunk
             await db.write(journal.record_export, me.user, me.region, query, fmt, counted.lines)
 
-        return StreamingResponse(stream(), media_type=media_type, headers=_attachment(f"lignes.{fmt}"))
+        return StreamingResponse(stream(), media_type=media_type, headers=_attachment(file_name(params, fmt)))
     if fmt in ("xlsx", "ods"):
         lines = await db.read(count, params, me.region)
         if lines > export_jobs.DIRECT_MAX_LINES:
@@ -86,7 +87,7 @@ async def export_lignes(fmt: str, query: SearchQuery, me: CurrentIdentity, db: D
                 ),
             )
     folder = scratch.make("export")
-    target = folder / f"lignes.{fmt}"
+    target = folder / file_name(params, fmt)
     try:
         lines = await db.read(lambda conn: exports.export(conn, fmt, target, params, me.region, names))
     except BaseException:
@@ -133,7 +134,7 @@ async def export_groupes(fmt: str, query: SearchQuery, me: CurrentIdentity, db: 
             conn, me.user, me.region, query, fmt, len(table[1]), quoi="groupes"
         )
     )
-    return await _send_table(fmt, "groupes", table)
+    return await _send_table(fmt, file_name(params, fmt, "groupes"), table)
 
 
 @router.get("/pivot.{fmt}", **contrat.search_route(*contrat.PIVOT))
@@ -141,17 +142,19 @@ async def export_pivot(fmt: str, query: SearchQuery, me: CurrentIdentity, db: Db
     """The tableau dynamique of a search, with its totals, in a file."""
     _format(fmt)
     table = tables.pivot_table(await pivot_of(query, me, db))
+    search_query = {k: v for k, v in query.items() if k not in ("lignes", "colonnes", "valeur")}
+    name = file_name(params_from_query(search_query), fmt, "tableau")
     await db.write(
         lambda conn: journal.record_export(
             conn, me.user, me.region, query, fmt, len(table[1]), quoi="tableau"
         )
     )
-    return await _send_table(fmt, "tableau", table)
+    return await _send_table(fmt, name, table)
 
 
 async def _send_table(fmt: str, name: str, table) -> FileResponse:
     folder = scratch.make("export")
-    target = folder / f"{name}.{fmt}"
+    target = folder / name
     try:
         await run_in_threadpool(tables.write_table, fmt, table, target)
     except BaseException:
