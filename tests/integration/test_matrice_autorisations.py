@@ -10,9 +10,16 @@ lines, totals, groups, pivots, map, details, payments, exports and export jobs, 
 reports and rejected lines, saved and shared searches. The routes are read from the app: a route
 without an entry in MATRIX fails, and so does an entry for a route that no longer exists.
 
-Size (when written): 63 routes (method × path, the static mount included) × 6 identities = 378
-cells; 726 calls per database (several cases per route: own and foreign lines and jobs, each export
-format, grouped and pivoted views), 1,452 on both.
+Issue 15: the two régions' files share EJ numbers (one EJ with AE in both, one with AE in 53 only,
+each paid in both régions) and an ADEME aid of unknown région (beneficiary not geolocated) must
+reach national identities only; pages and the API are also called with both régions' values in the
+URL (beneficiaries, EJ). A value the caller typed may be shown back; anything else is a leak. On
+the code before issue 15 this matrix finds 36 leaks for USERS 53 and 38 for USERS 52 (payments of
+the other région, beneficiaries' names, the unknown-région aid).
+
+Size: 75 routes (method × path, the static mount included) × 6 identities = 450 cells; 1,080 calls
+per database (several cases per route: own and foreign lines and jobs, each export format, grouped
+and pivoted views), 2,160 on both; about 6 minutes per database on a loaded 2-core machine.
 """
 
 from __future__ import annotations
