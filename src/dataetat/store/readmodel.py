@@ -26,7 +26,7 @@ from __future__ import annotations
 import pyarrow as pa
 from sqlalchemy.engine import Connection
 
-from dataetat.store.cp_link import link_ctes
+from dataetat.store.cp_link import link_ctes, orphan_condition
 from dataetat.store.engine import insert_arrow
 from dataetat.store.schema import SOURCE_AE, SOURCE_CP, ligne
 
@@ -99,7 +99,7 @@ def _orphan_part(scoped: bool) -> str:
     )
     return f"""
     orphans AS (
-        SELECT c.* FROM {candidates} c WHERE NOT EXISTS (SELECT 1 FROM cp_link l WHERE l.id = c.id)),
+        SELECT c.* FROM {candidates} c WHERE {orphan_condition("c")}),
     orphan_feed AS (
         SELECT source_region, {_KEY}, MAX(CASE WHEN data_source = 'NATION' THEN 1 ELSE 0 END) AS nation
         FROM orphans WHERE n_ej IS NOT NULL GROUP BY source_region, {_KEY}),
