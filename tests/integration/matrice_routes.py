@@ -75,6 +75,11 @@ MATRIX: dict[tuple[str, str], list[Cas]] = {
     ("GET", "/openapi.json"): [Cas(PUBLIC)],
     ("HEAD", "/openapi.json"): [Cas(PUBLIC)],
     ("GET", "/static"): [Cas(PUBLIC, url="/static/app/app.css"), Cas(S(*[404] * 6), url="/static/rien.css")],
+    ("GET", "/static/geo/{name:path}"): [  # map contours: public, no data of any région
+        Cas(PUBLIC, url="/static/geo/index.json"),
+        Cas(PUBLIC, url="/static/geo/regions.json"),
+        Cas(S(*[404] * 6), url="/static/geo/rien.json"),
+    ],
     ("GET", "/docs"): [Cas(PUBLIC)],
     ("GET", "/aide"): [Cas(PUBLIC)],
     # --- API: lines, totals, groups, pivot, map ------------------------------------------------

@@ -129,11 +129,13 @@ def test_aid_lines_take_the_files_region_or_the_beneficiarys(engine):
     chu = rows["POLYCOR BIS"]
     assert (chu.source_region, chu.localisation_departement_code) == ("52", "44")
 
-    # A search by source, and the région scope: Pays de la Loire sees its laureate and the unplaced aid.
+    # A search by source, and the région scope: Pays de la Loire sees its laureate, not the aid of
+    # unknown région (issue 11 item 8: counted apart, national users only).
     with engine.connect() as conn:
         result = search(conn, SearchParams(source="FRANCE_2030"), "52")
         assert result.total.montant_ae == 418492
-        assert search(conn, SearchParams(), "52").total.montant_ae == 418492 + 7000
+        assert search(conn, SearchParams(), "52").total.montant_ae == 418492
+        assert search(conn, SearchParams(source="ADEME"), None).total.montant_ae == 5000 + 7000
         # A re-import of the year replaces it (here: the year emptied).
     with engine.begin() as conn:
         conn.execute(aide.delete().where(aide.c.source == "ADEME"))
