@@ -46,7 +46,7 @@ def test_a_job_without_beat_beyond_its_lease_is_failed_by_the_next_worker(engine
     assert run_pending(engine, settings.dossier_exports, lease=timedelta(seconds=30)) == 0
     job = _job(engine, job_id)
     assert job.statut == taches.ECHEC
-    assert "signe de vie depuis plus de 30 s" in job.erreur and "relancez-la" in job.erreur
+    assert "signe de vie depuis plus de 30 s" in job.erreur and "Relancez-la" in job.erreur
     assert not (tmp_path / "televersements" / "envoi-1").exists()  # its upload is gone
     assert snapshot(engine) == before  # nothing imported
     with engine.connect() as conn:

@@ -140,7 +140,7 @@ def fail_stale(conn: Connection, lease: timedelta = LEASE) -> list[Tache]:
         .where(tache.c.statut == EN_COURS, tache.c.battement < _now() - lease)
         .values(
             statut=ECHEC,
-            erreur=f"Interrompue : {why} (arrêt brutal). Rien n'a été importé ni écrit ; relancez-la.",
+            erreur=f"Interrompue : {why} (arrêt brutal). Rien n'a été importé ni écrit. Relancez-la.",
             termine_le=_now(),
         )
         .returning(*tache.c)
