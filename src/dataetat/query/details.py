@@ -178,11 +178,16 @@ def years(conn: Connection, region: str | None = None) -> list[int]:
     return [r[0] for r in rows]
 
 
-def freshness(conn: Connection) -> str:
-    """The data-freshness notice of the pages, in French."""
+def freshness(conn: Connection, years: list[int] | None = None) -> str:
+    """The data-freshness notice of the pages, in French: the date of the last Chorus import (not an
+    end date of the data) and the exercices present (`years`, those the user may see)."""
     last = conn.execute(
         sa.select(sa.func.max(import_fichier.c.imported_at)).where(import_fichier.c.kind.like("chorus%"))
     ).scalar()
     if last is None:
         return "Aucune donnée financière n'est encore chargée."
-    return f"Données financières chargées jusqu'au {last:%d/%m/%Y} (dernier import Chorus)."
+    text = f"Dernier import Chorus le {last:%d/%m/%Y}"
+    if years:
+        lo, hi = min(years), max(years)
+        text += f" ; données de {lo} à {hi}" if lo != hi else f" ; données de {lo}"
+    return text + "."

@@ -40,6 +40,7 @@ from dataetat.store.schema import (
     ref_region,
 )
 
+INCONNU = "libellé inconnu"  # label of a code found in the lines but not in its referential
 LIMITE = 50
 LIMITE_MAX = 500
 BENEFICIAIRE_MIN = 3
@@ -124,19 +125,60 @@ def _match(
     return [{"code": str(c), "label": _label(c, lab)} for c, lab in rows]
 
 
+def _present(
+    conn: Connection,
+    items: list[Item],
+    column: sa.ColumnElement,
+    referential: sa.ColumnElement,
+    q: str | None,
+    limite: int | None,
+    region: str | None,
+    *,
+    forms: list[str] | None = None,
+    where: Sequence[sa.ColumnElement[bool]] = (),
+) -> list[Item]:
+    """`items` (found in the referential), then the codes of the lines the user may see (région scope
+    of query/filters.py) that the referential lacks — the bundled referentials are samples — by code
+    prefix, labelled « libellé inconnu »."""
+    room = check_limite(limite) - len(items)
+    if room <= 0:
+        return items
+    text = (q or "").strip()
+    clauses = [
+        column.is_not(None),
+        column.not_in(sa.select(referential).where(referential.is_not(None))),
+        *where,
+    ]
+    scope = filters.region_scope(region)
+    if scope is not None:
+        clauses.append(scope)
+    if text:
+        clauses.append(sa.or_(*(column.startswith(f, autoescape=True) for f in (forms or [text]))))
+    query = sa.select(column).where(*clauses).group_by(column).order_by(column).limit(room)
+    return items + [{"code": str(c), "label": f"{c} - {INCONNU}"} for (c,) in conn.execute(query)]
+
+
 def _programme_forms(q: str) -> list[str]:
     """Programme 0103 is programme 103 (Chorus writes programmes on 4 digits)."""
     q = q.strip()
     return list(dict.fromkeys([q, q.lstrip("0")] if len(q) == 4 and q.startswith("0") else [q]))
 
 
-def programmes(conn: Connection, q: str | None = None, limite: int | None = None) -> list[Item]:
+def programmes(
+    conn: Connection, q: str | None = None, limite: int | None = None, region: str | None = None
+) -> list[Item]:
     t = ref_programme
-    return _match(conn, t.c.code, t.c.label, q, limite, codes=_programme_forms(q or ""), also=(t.c.theme,))
+    forms = _programme_forms(q or "")
+    found = _match(conn, t.c.code, t.c.label, q, limite, codes=forms, also=(t.c.theme,))
+    return _present(conn, found, ligne.c.programme_code, t.c.code, q, limite, region, forms=forms)
 
 
 def referentiels_programmation(
-    conn: Connection, q: str | None = None, programmes: list[str] | None = None, limite: int | None = None
+    conn: Connection,
+    q: str | None = None,
+    programmes: list[str] | None = None,
+    limite: int | None = None,
+    region: str | None = None,
 ) -> list[Item]:
     """Activities; narrowed by programmes: characters 2 to 4 of an activity code are its programme."""
     t = ref_referentiel_programmation
@@ -149,7 +191,10 @@ def referentiels_programmation(
                 raise QueryError(f"code_programme : « {p} » n'est pas un code de programme.")
             wanted.append(p.lstrip("0").zfill(3)[-3:])
         where.append(sa.func.substr(t.c.code, 2, 3).in_(wanted))
-    return _match(conn, t.c.code, t.c.label, q, limite, where=where)
+    found = _match(conn, t.c.code, t.c.label, q, limite, where=where)
+    column = ligne.c.referentiel_programmation_code
+    in_data = [sa.func.substr(column, 2, 3).in_(wanted)] if programmes else []
+    return _present(conn, found, column, t.c.code, q, limite, region, where=in_data)
 
 
 # The column of ref_commune holding a commune's zone of each level.
@@ -234,15 +279,21 @@ def tags(
     return [{"code": t, "label": tag_label(t)} for t in chosen[:limite]]
 
 
-def centres_couts(conn: Connection, q: str | None = None, limite: int | None = None) -> list[Item]:
+def centres_couts(
+    conn: Connection, q: str | None = None, limite: int | None = None, region: str | None = None
+) -> list[Item]:
     t = ref_centre_couts
     label = sa.func.coalesce(t.c.label, t.c.description)
-    return _match(conn, t.c.code, label, q, limite, also=(t.c.description, t.c.ville))
+    found = _match(conn, t.c.code, label, q, limite, also=(t.c.description, t.c.ville))
+    return _present(conn, found, ligne.c.centre_couts_code, t.c.code, q, limite, region)
 
 
-def domaines_fonctionnels(conn: Connection, q: str | None = None, limite: int | None = None) -> list[Item]:
+def domaines_fonctionnels(
+    conn: Connection, q: str | None = None, limite: int | None = None, region: str | None = None
+) -> list[Item]:
     t = ref_domaine_fonctionnel
-    return _match(conn, t.c.code, t.c.label, q, limite)
+    found = _match(conn, t.c.code, t.c.label, q, limite)
+    return _present(conn, found, ligne.c.domaine_fonctionnel_code, t.c.code, q, limite, region)
 
 
 _CHOSEN = {

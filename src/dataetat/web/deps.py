@@ -149,6 +149,20 @@ def database(request: Request) -> Database:
 
 
 CurrentIdentity = Annotated[Identity, Depends(identity)]
+
+
+async def optional_identity(request: Request, response: Response) -> Identity | None:
+    """The identity of the session when there is one, else None — for the public pages (/aide, the
+    404 page), whose header then shows the account and « Se déconnecter », not « Se connecter »."""
+    if getattr(request.state, "identite", None) is not None:
+        return request.state.identite
+    try:
+        return await identity(request, response)
+    except NotAuthenticated:
+        return None
+
+
+OptionalIdentity = Annotated[Identity | None, Depends(optional_identity)]
 Comptable = Annotated[Identity, Depends(RequireRole("COMPTABLE"))]  # may import financial files
 Admin = Annotated[Identity, Depends(RequireRole("ADMIN"))]  # may load referentials, manage accounts
 Db = Annotated[Database, Depends(database)]

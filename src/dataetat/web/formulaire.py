@@ -94,6 +94,14 @@ MAX_GROUPING = 6
 YEAR_WINDOW = 20
 
 
+def year_choices(years: Sequence[int]) -> list[int]:
+    """The exercices a form offers, most recent first: from this year down to the oldest of the data
+    (a year without data yet, such as the current one, can be chosen too)."""
+    this_year = date.today().year
+    oldest = min([*years, this_year])
+    return sorted({*range(oldest, this_year + 1), *years}, reverse=True)
+
+
 @dataclass
 class Recherche:
     programmes: list[str] = field(default_factory=list)
@@ -103,6 +111,7 @@ class Recherche:
     critere_geo: list[str] = field(default_factory=list)  # empty: all of CRITERES_GEO
     annee_min: int | None = None
     annee_max: int | None = None
+    annees: list[int] = field(default_factory=list)  # exercices that need not follow each other
     beneficiaires: list[str] = field(default_factory=list)
     types_beneficiaires: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
@@ -144,13 +153,11 @@ class Recherche:
                     f"{name} : {len(values)} valeurs, {MAX_VALUES} au plus : le paramètre est ignoré."
                 )
                 continue
-            if (
-                name == "annee" and all(is_integer(v) and len(v) <= 4 for v in values) and values
-            ):  # the API's list of years
-                r.annee_min, r.annee_max = (
-                    min(map(int, values)),
-                    min(max(map(int, values)), date.today().year),
-                )
+            if name in ("annee", "annees") and values:  # the API's list of years, the form's exercices
+                if not all(is_integer(v) and len(v) <= 4 for v in values):
+                    errors.append(f"{name} : « {','.join(values)} » n'est pas une liste d'années.")
+                else:
+                    r.annees = sorted({int(v) for v in values})
                 continue
             if name not in known:
                 errors.append(f"Le paramètre « {name} » n'existe pas : il est ignoré.")
@@ -256,6 +263,24 @@ class Recherche:
         self.critere_geo = [] if len(criteres) == len(CRITERES_GEO) else criteres
 
     def _years(self, errors: list[str]) -> None:
+        this_year = date.today().year
+        if self.annees:
+            if any(y > this_year for y in self.annees):
+                errors.append(f"annees ne peut pas dépasser l'année en cours ({this_year}).")
+            years = [y for y in self.annees if y <= this_year]
+            if self.annee_min is not None or self.annee_max is not None:  # both: the years of the range
+                lo, hi = sorted((self.annee_min or self.annee_max, self.annee_max or self.annee_min))
+                years = [y for y in years if lo <= y <= hi]
+            if len(years) > YEAR_WINDOW:
+                errors.append(f"Une recherche couvre {YEAR_WINDOW} ans au plus : les {YEAR_WINDOW} derniers.")
+                years = years[-YEAR_WINDOW:]
+            self.annee_min = self.annee_max = None
+            self.annees = []
+            if years and years == list(range(years[0], years[-1] + 1)):
+                self.annee_min, self.annee_max = years[0], years[-1]  # a range: the reference's names
+            elif years:
+                self.annees = years
+            return
         lo, hi = self.annee_min, self.annee_max
         if (lo is None) != (hi is None):
             lo = hi = lo if lo is not None else hi  # one bound given: that year alone
@@ -263,7 +288,6 @@ class Recherche:
             return
         if lo > hi:
             lo, hi = hi, lo
-        this_year = date.today().year
         if hi > this_year:
             errors.append(f"annee_max ne peut pas dépasser l'année en cours ({this_year}).")
             hi = this_year
@@ -283,13 +307,12 @@ class Recherche:
 
     def to_params(self, *, grouped: bool = True) -> SearchParams:
         """The search as the query layer's parameters (filters only when `grouped` is False)."""
-        years = list(range(self.annee_min, self.annee_max + 1)) if self.annee_min and self.annee_max else []
         params = SearchParams(
             code_programme=self.programmes,
             niveau_geo=(self.niveau_geo or None) if self.code_geo else None,
             code_geo=self.code_geo,
             critere_geo=self.critere_geo if self.code_geo else [],
-            annee=years,
+            annee=self.years(),
             beneficiaire_code=self.beneficiaires,
             beneficiaire_categorieJuridique_type=self.types_beneficiaires,
             tags=self.tags,
@@ -314,6 +337,12 @@ class Recherche:
             params.sort_by, params.sort_order = self.tri, self.ordre or "asc"
         params.page = self.page
         return params
+
+    def years(self) -> list[int]:
+        """The exercices of the search: the chosen ones, or those of the range annee_min..annee_max."""
+        if self.annees:
+            return list(self.annees)
+        return list(range(self.annee_min, self.annee_max + 1)) if self.annee_min and self.annee_max else []
 
     def other_filters(self) -> list[str]:
         """The tag-rule filters of this search (no form field) in plain French."""
@@ -341,7 +370,7 @@ class Recherche:
             if value == getattr(default, f.name):
                 continue
             if isinstance(value, list):
-                value = ("|" if f.name == "theme" else ",").join(value)
+                value = ("|" if f.name == "theme" else ",").join(map(str, value))
             elif isinstance(value, bool):
                 value = "true" if value else "false"
             items.append((f.name, str(value)))

@@ -11,17 +11,24 @@ router = APIRouter(prefix="/api/v1/referentiels")
 
 
 @router.get("/programmes")
-async def programmes(db: Db, q: str | None = None, limite: int | None = None) -> list[dict]:
-    return await db.read(lookups.programmes, q, limite)
+async def programmes(
+    me: CurrentIdentity, db: Db, q: str | None = None, limite: int | None = None
+) -> list[dict]:
+    """Programmes of the referential, then those of the lines you may see that it lacks."""
+    return await db.read(lookups.programmes, q, limite, me.region)
 
 
 @router.get("/referentiels-programmation")
 async def referentiels_programmation(
-    db: Db, q: str | None = None, code_programme: str | None = None, limite: int | None = None
+    me: CurrentIdentity,
+    db: Db,
+    q: str | None = None,
+    code_programme: str | None = None,
+    limite: int | None = None,
 ) -> list[dict]:
     """Activities; `code_programme` (comma-separated) keeps those of these programmes."""
     wanted = [p for p in (code_programme or "").split(",") if p.strip()]
-    return await db.read(lookups.referentiels_programmation, q, wanted, limite)
+    return await db.read(lookups.referentiels_programmation, q, wanted, limite, me.region)
 
 
 @router.get("/zones/{niveau}")
@@ -45,10 +52,14 @@ async def tags(me: CurrentIdentity, db: Db, q: str | None = None, limite: int | 
 
 
 @router.get("/centres-couts")
-async def centres_couts(db: Db, q: str | None = None, limite: int | None = None) -> list[dict]:
-    return await db.read(lookups.centres_couts, q, limite)
+async def centres_couts(
+    me: CurrentIdentity, db: Db, q: str | None = None, limite: int | None = None
+) -> list[dict]:
+    return await db.read(lookups.centres_couts, q, limite, me.region)
 
 
 @router.get("/domaines-fonctionnels")
-async def domaines_fonctionnels(db: Db, q: str | None = None, limite: int | None = None) -> list[dict]:
-    return await db.read(lookups.domaines_fonctionnels, q, limite)
+async def domaines_fonctionnels(
+    me: CurrentIdentity, db: Db, q: str | None = None, limite: int | None = None
+) -> list[dict]:
+    return await db.read(lookups.domaines_fonctionnels, q, limite, me.region)

@@ -8,12 +8,13 @@ whole, while `/api/…` keeps the one JSON error shape {"erreur": {"code", "mess
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dataetat.query.params import QueryError
+from dataetat.web.deps import optional_identity
 from dataetat.web.errors import error
 from dataetat.web.pages.templating import templates
 
@@ -57,6 +58,7 @@ def install(app: FastAPI) -> None:
         if exc.status_code != 404:
             return await http_exception_handler(request, exc)
         if _is_page(request):
+            await optional_identity(request, Response())  # the header shows who is logged in
             return page_not_found(request)
         if request.url.path.startswith(API):
             return error(404, "introuvable", f"Aucune ressource à l'adresse {request.url.path}.")
@@ -66,6 +68,7 @@ def install(app: FastAPI) -> None:
     async def invalid_page_path(request: Request, exc: RequestValidationError):
         """A page address whose path does not parse (/lignes/abc) is a page that does not exist."""
         if _is_page(request) and any(e.get("loc", ("",))[0] == "path" for e in exc.errors()):
+            await optional_identity(request, Response())
             return page_not_found(request)
         if _is_page(request):
             where = ", ".join(str(e.get("loc", ("", "?"))[-1]) for e in exc.errors())

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from dataetat.query import details, lookups, qpv
 from dataetat.query.params import QueryError
 from dataetat.web.deps import CurrentIdentity, Db
-from dataetat.web.formulaire import NIVEAUX_QPV, Recherche
+from dataetat.web.formulaire import NIVEAUX_QPV, Recherche, year_choices
 from dataetat.web.pages.recherche import TYPES
 from dataetat.web.pages.templating import templates
 
@@ -76,7 +76,7 @@ def _page_data(conn: Connection, r: Recherche, themes: list[str], region: str | 
             "beneficiaires": lookups.chosen_beneficiaires(conn, r.beneficiaires, region),
             "centres_couts": lookups.chosen(conn, "centres-couts", r.centres_couts),
         },
-        "annees": sorted(details.years(conn, region), reverse=True),
+        "annees": year_choices(details.years(conn, region)),
         "tous_themes": sorted(set(qpv.themes(conn, region)) | set(themes)),
         "tableaux": tableaux,
         "par_qpv": par_qpv,

@@ -15,7 +15,7 @@ from dataetat.query.pivot import pivot
 from dataetat.query.search import search, unknown_region_total
 from dataetat.web import csrf
 from dataetat.web.deps import CurrentIdentity, Db
-from dataetat.web.formulaire import NIVEAUX_QPV, TYPES_BENEFICIAIRES, VUES, Recherche
+from dataetat.web.formulaire import NIVEAUX_QPV, TYPES_BENEFICIAIRES, VUES, Recherche, year_choices
 from dataetat.web.pages.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -45,6 +45,7 @@ VALEURS = [
 
 def _page_data(conn: Connection, r: Recherche, region: str | None, show: bool) -> dict:
     """Everything the page shows, read in one connection: choices' labels, years, freshness, results."""
+    years = details.years(conn, region)
     data = {
         "choisis": {
             "programmes": lookups.chosen(conn, "programmes", r.programmes),
@@ -57,8 +58,8 @@ def _page_data(conn: Connection, r: Recherche, region: str | None, show: bool) -
             "domaines_fonctionnels": lookups.chosen(conn, "domaines-fonctionnels", r.domaines_fonctionnels),
             "centres_couts": lookups.chosen(conn, "centres-couts", r.centres_couts),
         },
-        "annees": sorted(details.years(conn, region), reverse=True),
-        "fraicheur": details.freshness(conn),
+        "annees": year_choices(years),
+        "fraicheur": details.freshness(conn, years),
         "resultat": None,
         "pivot": None,
     }

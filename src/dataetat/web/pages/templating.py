@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
+
+from dataetat.model.tags import with_labels
 
 NARROW_NBSP = "\u202f"
 NON_RENSEIGNE = "Non renseigné"
@@ -35,13 +38,35 @@ def date_fr(value: str | date | datetime | None) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+def pourcent(share: float | None, digits: int = 1) -> str:
+    """0.1234 → "12,3 %" (fr-FR: decimal comma, narrow no-break space before %)."""
+    if share is None:
+        return NON_RENSEIGNE
+    return f"{100 * float(share):.{digits}f}".replace(".", ",") + f"{NARROW_NBSP}%"
+
+
+def etiquettes(stored: str | list | None) -> list[dict[str, str]]:
+    """A line's tags as stored (space-separated codes) or already labelled → [{"code", "label"}]."""
+    if isinstance(stored, list):
+        return stored
+    return with_labels(stored)
+
+
+_ETAT = re.compile(r"\bEtat\b")
+
+
 def valeur(value) -> str:
-    """Any cell of the table: empty → "Non renseigné"."""
-    return NON_RENSEIGNE if value is None or value == "" else str(value)
+    """Any cell of the table: empty → "Non renseigné"; « Etat » (the spelling of the stored
+    beneficiary type and of some referential labels) is written « État »."""
+    if value is None or value == "":
+        return NON_RENSEIGNE
+    return _ETAT.sub("État", str(value))
 
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
-templates.env.filters.update(euros=euros, nombre=nombre, date_fr=date_fr, valeur=valeur)
+templates.env.filters.update(
+    euros=euros, nombre=nombre, date_fr=date_fr, valeur=valeur, pourcent=pourcent, etiquettes=etiquettes
+)
 templates.env.globals["NON_RENSEIGNE"] = NON_RENSEIGNE
 
 
