@@ -81,3 +81,13 @@ def audited_failure(engine, digests: dict[str, str | None], **details: Any) -> I
             journal.record_import(conn, audit.CLI, None, files, written=False, erreur=message, **details)
         err.print(f"[red]{message}[/red]")
         raise typer.Exit(1) from exc
+
+
+def record_refused(engine, reports: list[Report], digests: dict[str, str | None], **details: Any) -> None:
+    """The audit row of a refused import (a written one was audited in its own transaction)."""
+    from dataetat.jobs import journal
+    from dataetat.store import audit
+
+    with engine.begin() as conn:
+        files = journal.of_reports(reports, digests)
+        journal.record_import(conn, audit.CLI, None, files, written=False, lignes_importees=0, **details)

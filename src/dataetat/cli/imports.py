@@ -19,6 +19,7 @@ from dataetat.cli.common import (
     euros,
     print_report,
     progress_bar,
+    record_refused,
 )
 from dataetat.model.enums import Kind
 
@@ -67,16 +68,7 @@ def import_chorus(
             record=journal.import_recorder(audit.CLI, None, digests, **details),
         )
     if not result.written:  # a written import was audited in its transaction
-        with engine.begin() as conn:
-            journal.record_import(
-                conn,
-                audit.CLI,
-                None,
-                journal.of_reports(result.reports, digests),
-                written=False,
-                lignes_importees=0,
-                **details,
-            )
+        record_refused(engine, result.reports, digests, **details)
     for report in result.reports:
         print_report(report)
     if not result.written:

@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 
-from dataetat.cli.common import audited_failure, console, engine_of_settings, err, print_report
+from dataetat.cli.common import (
+    audited_failure,
+    console,
+    engine_of_settings,
+    err,
+    print_report,
+    record_refused,
+)
 from dataetat.cli.imports import app  # the other sources' commands join `dataetat import`
 
 Fichier = Annotated[Path, typer.Argument(help="Fichier à importer.", exists=True, dir_okay=False)]
@@ -35,16 +42,7 @@ def run_source(kind: str, fichier: Path, decoupage: int | None = None) -> None:
         )
     report = result.report
     if not result.written:  # a written import was audited in its transaction
-        with engine.begin() as conn:
-            journal.record_import(
-                conn,
-                audit.CLI,
-                None,
-                journal.of_reports([report], digests),
-                written=False,
-                lignes_importees=0,
-                source=kind,
-            )
+        record_refused(engine, [report], digests, source=kind)
     print_report(report)
     if not result.written:
         err.print("[red]Import refusé : la base n'a pas été modifiée.[/red]")
