@@ -274,10 +274,11 @@ async function draw(element) {
     state.map.removeFeatureState({ source });
     for (const z of zones) if (z.drawn) state.map.setFeatureState({ source, id: z.code }, { classe: z.couleur });
     drawZone(state.map, zoneGeo);
-    // Zoom to the chosen zone, else to the zones that have lines.
+    // Zoom to the chosen zone, else to the zones that have lines (clear of the zoom buttons and the
+    // attribution, which would hide its edges).
     const drawn = new Set(zones.filter((z) => z.drawn).map((z) => z.code));
     const box = bounds(zoneGeo) ?? bounds(geo.features.filter((f) => drawn.has(f.properties.code)));
-    if (box) state.map.fitBounds(box, { padding: 24, duration: 0, maxZoom: zoneGeo.length ? 11 : 10 });
+    if (box) state.map.fitBounds(box, { padding: { top: 24, right: 56, bottom: 48, left: 24 }, duration: 0, maxZoom: zoneGeo.length ? 11 : 10 });
     element.maplibre = state.map; // for the browser tests (projected points of the zones)
     element.zone = { contours: zoneGeo.length, bounds: bounds(zoneGeo) }; // for the browser tests
     legend(element.querySelector(".carte__legende"), classes, valeur, niveau);
