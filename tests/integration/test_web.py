@@ -56,7 +56,7 @@ def test_lignes_totals_and_lines(client):
     assert body["total"]["count"] == 3
     assert [line["n_ej"] for line in body["lignes"]] == ["2"]
     assert body["has_next"] is True
-    assert body["filtres"] == ["programme 103, 113", "region 53", "année 2023"]
+    assert body["filtres"] == ["programme 103, 113", "région 53", "année 2023"]
 
     # grouping drill-down and thèmes
     body = client.get("/api/v1/lignes", params={"grouping": "programme_code,annee", "grouped": "103"}).json()

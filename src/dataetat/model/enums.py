@@ -32,4 +32,16 @@ class NiveauGeo(StrEnum):
     QPV24 = "qpv24"  # quartier prioritaire, 2024 division (codes QN…)
 
 
+# A zone level as a sentence says it (« département 35 »).
+NIVEAU_EN_MOTS = {
+    "region": "région",
+    "departement": "département",
+    "arrondissement": "arrondissement",
+    "epci": "EPCI",
+    "commune": "commune",
+    "qpv": "QPV 2015",
+    "qpv24": "QPV",
+}
+
+
 TAG_CP_ORPHELIN = "cp-orphelin"

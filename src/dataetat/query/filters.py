@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from dataetat.model.enums import NIVEAU_EN_MOTS
 from dataetat.query.params import DISPOSITIFS, SearchParams
 from dataetat.store.schema import commune_dispositif, ligne, ref_departement, ref_programme
 
@@ -67,7 +68,7 @@ def _chosen_criteria(p: SearchParams) -> dict[str, sa.ColumnElement[bool]]:
 def _geo(p: SearchParams) -> Filter:
     niveau = (p.niveau_geo or "").lower()
     criteria = _chosen_criteria(p)
-    description = f"{niveau} {', '.join(p.code_geo)}"
+    description = f"{NIVEAU_EN_MOTS.get(niveau, niveau)} {', '.join(p.code_geo)}"
     if p.critere_geo:
         words = LIEUX_QPV if niveau in ("qpv", "qpv24") else LIEUX
         description += " (par " + ", ".join(words[k] for k in criteria) + ")"
