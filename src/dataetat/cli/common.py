@@ -30,7 +30,9 @@ def engine_of_settings():
         raise typer.Exit(2) from e
 
 
-def print_report(report: Report) -> None:
+def print_report(report: Report, brief: bool = False) -> None:
+    """The report in French: totals, then each problem (up to 50) — or, `brief`, a count per kind of
+    problem (the demo: thousands of expected warnings would hide the totals)."""
     d = report.as_dict()
     status = "[green]valide[/green]" if report.valid else "[red]refusé[/red]"
     console.print(f"[bold]{report.fichier}[/bold] ({report.format or 'format inconnu'}) : {status}")
@@ -38,6 +40,15 @@ def print_report(report: Report) -> None:
         f"  lignes lues {d['lignes_lues']}, importées {d['lignes_importees']}, rejetées {d['lignes_rejetees']}, "
         f"Σ AE {euros(report.somme_ae)}, Σ CP {euros(report.somme_cp)}"
     )
+    if brief and report.valid:
+        if report.warning_count:
+            codes = ", ".join(sorted({p.code for p in report.problems}))
+            console.print(
+                f"  [yellow]{report.warning_count} avertissement(s)[/yellow] ({codes}), par exemple : "
+                f"{report.problems[0].describe()}",
+                highlight=False,
+            )
+        return
     for p in report.problems[:50]:
         colour = "red" if p.niveau == "erreur" else "yellow"
         console.print(f"  [{colour}]{p.niveau}[/{colour}] {p.describe()}", highlight=False)
