@@ -204,6 +204,8 @@ def test_help_page_tells_the_truth_about_the_pages(page: Page):
     for anchor in ("carte", "tableau-dynamique", "graphiques", "quartiers-prioritaires", "fiches"):
         expect(page.locator(f"section#{anchor}")).to_be_visible()
     expect(page.locator("section#zones")).to_contain_text("QPV")
+    expect(page.locator("section#regle-geographique")).to_contain_text("Lieu retenu")
+    expect(page.locator("section#regle-geographique")).to_contain_text("région inconnue")
     for link in ("/qpv", "/exports", "/recherches", "/docs"):
         expect(page.locator(f"main a[href='{link}']").first).to_be_visible()
     check_accessibility(page)
