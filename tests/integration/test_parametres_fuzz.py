@@ -173,3 +173,13 @@ def test_the_map_reads_the_query_as_the_search(client):
     assert twice.status_code == 400 and "répété" in twice.json()["erreur"]["message"]
     joined = client.get("/api/v1/carte", params=[("annee", "2022"), ("annee", "2023")]).json()
     assert joined["total"]["count"] == 20
+
+
+def test_a_search_that_cannot_run_is_a_400_with_the_form(client):
+    """A pivot on a column that cannot be a pivot's rows: the page says why, without results (it
+    used to render the results of nothing: a 500)."""
+    page = client.get(
+        "/", params={"vue": "tableau", "pivot_lignes": "beneficiaire", "pivot_colonnes": "annee"}
+    )
+    assert page.status_code == 400, page.text[-500:]
+    assert 'id="recherche"' in page.text and 'id="totaux"' not in page.text

@@ -108,9 +108,9 @@ async def page_recherche(request: Request, me: CurrentIdentity, db: Db):
     status = 200  # some parameters ignored (named in the alert): the rest of the search is shown
     try:
         data = await db.read(_page_data, r, me.region, show)
-    except QueryError as e:  # the search cannot run at all: 400, the form and the reason
+    except QueryError as e:  # the search cannot run at all: 400, the form and the reason, no results
         erreurs.append(str(e))
-        status = 400
+        status, show = 400, False
         data = await db.read(_page_data, Recherche(), me.region, False)
     columns = r.colonnes or default_columns(bool(r.niveau_geo and r.code_geo))
     token = csrf.token(request)  # "Sauvegarder la recherche" (a form of _resultats.html)
