@@ -245,10 +245,12 @@ def test_export_of_a_label_with_control_characters(engine, tmp_path, fmt):
 
 
 def test_sum_across_years_overflows_with_the_base(engine, tmp_path):
-    """Each year fits, the line's montant AE (Σ over years) would not: refused, base unchanged."""
-    first = write_ae(tmp_path / "a2022.csv", [ae_row("2100000001", 1, "9000000000000000")], exercice=2022)
+    """Each year fits, the line's montant AE would not: two corrections of -9 × 10^15 (the rule of
+    AE across exercices keeps one positive amount, the latest, but adds every negative correction):
+    refused, base unchanged."""
+    first = write_ae(tmp_path / "a2022.csv", [ae_row("2100000001", 1, "-9000000000000000")], exercice=2022)
     imported(engine, first, region="53")
-    second = write_ae(tmp_path / "a2023.csv", [ae_row("2100000001", 1, "9000000000000000")], exercice=2023)
+    second = write_ae(tmp_path / "a2023.csv", [ae_row("2100000001", 1, "-9000000000000000")], exercice=2023)
     report = only_report(refused(engine, [second], region="53"))
     assert report.triples() == [(None, "Montant", "somme-trop-grande")]
     assert "avec les données déjà importées" in report.problems[0].message
