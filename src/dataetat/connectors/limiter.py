@@ -1,0 +1,52 @@
+"""A rate limiter per service: calls evenly spaced at the service's published rate, across threads.
+
+    limiter = RateLimiter(7, 1.0)      # 7 requests per second
+    limiter.acquire()                  # sleeps until this call's slot
+
+Slots are spaced by period / rate (no burst), so the service never sees more than its limit in any
+window, whatever the number of threads sharing the limiter. `limiter_for(key, rate, period)` returns
+the process-wide limiter of a service (the limits are per IP address or per token, not per client).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+
+class RateLimiter:
+    def __init__(self, rate: float, period: float = 1.0) -> None:
+        if rate <= 0 or period <= 0:
+            raise ValueError("rate and period must be positive")
+        self.rate, self.period = rate, period
+        self.interval = period / rate
+        self._next = 0.0  # monotonic time of the next free slot
+        self._lock = threading.Lock()
+
+    def reserve(self) -> float:
+        """Take the next slot; returns how long to wait for it, in seconds."""
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+            return slot - now
+
+    def acquire(self) -> None:
+        wait = self.reserve()
+        if wait > 0:
+            time.sleep(wait)
+
+    def pause(self, seconds: float) -> None:
+        """No slot before `seconds` from now (the service said Retry-After, or its window is spent)."""
+        with self._lock:
+            self._next = max(self._next, time.monotonic() + seconds)
+
+
+_limiters: dict[tuple, RateLimiter] = {}
+_registry_lock = threading.Lock()
+
+
+def limiter_for(key: str, rate: float, period: float) -> RateLimiter:
+    """The process-wide limiter of one service (key: its name and base URL) at this rate."""
+    with _registry_lock:
+        return _limiters.setdefault((key, rate, period), RateLimiter(rate, period))
