@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from tests.serving import background_threads, stop_workers
 
 from dataetat.settings import Settings
 from dataetat.store import database
@@ -27,6 +28,34 @@ def _postgres_available() -> bool:
             return True
     except Exception:  # noqa: BLE001
         return False
+
+
+_THREADS_LEFT_BY: list[str] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_background_thread_left() -> Iterator[None]:
+    """After the last test, no server or job worker thread may still run: one left polling a dropped
+    database aborted the interpreter at exit (tests/serving.py). Leftover workers are stopped, then
+    the session fails naming the tests after which such threads were still alive."""
+    yield
+    left = background_threads()
+    stop_workers(left)
+    assert not left, (
+        f"Fils d'arrière-plan encore actifs à la fin des tests : {', '.join(sorted(t.name for t in left))} ; "
+        f"nouveaux fils restés après : {'; '.join(_THREADS_LEFT_BY)}"
+    )
+
+
+@pytest.fixture(autouse=True)
+def _note_background_threads(request) -> Iterator[None]:
+    """Notes the tests after which a new background thread lives on (a module- or session-scoped
+    server legitimately does; the list only helps to find a leak)."""
+    before = background_threads()
+    yield
+    new = background_threads() - before
+    if new:
+        _THREADS_LEFT_BY.append(f"{request.node.nodeid} ({', '.join(sorted(t.name for t in new))})")
 
 
 @pytest.fixture(scope="session")

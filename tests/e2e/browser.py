@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
-import uvicorn
 from playwright.sync_api import Page
+from tests.serving import serve_in_thread
 
 import dataetat.web
 from dataetat.settings import Settings
-from dataetat.web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package `chromium`, never a browser downloaded by Playwright
 # Flags for a closed network: without them Chromium keeps trying to reach Google's hosts.
@@ -35,27 +31,9 @@ SERIOUS = ("serious", "critical")
 _IMPACT_FR = {"minor": "mineure", "moderate": "modérée", "serious": "grave", "critical": "critique"}
 
 
-@contextmanager
-def running_app(settings: Settings, *, timeout: float = 30) -> Iterator[str]:
-    """Serve `create_app(settings)` with uvicorn in a background thread on a free loopback port;
-    yield its base URL ("http://127.0.0.1:PORT"); stop the server on exit."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn-e2e", daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + timeout
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"Le serveur de test n'a pas démarré sur le port {port}.")
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+def running_app(settings: Settings, *, timeout: float = 30) -> AbstractContextManager[str]:
+    """Serve `create_app(settings)` on a free loopback port (tests/serving.py); yields its base URL."""
+    return serve_in_thread(settings, timeout=timeout)
 
 
 def check_accessibility(page: Page, *, exclude: Sequence[str] = ()) -> None:

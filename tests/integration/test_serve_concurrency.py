@@ -10,18 +10,16 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from tests.factories import ae_row, write_ae
+from tests.serving import serve_in_thread
 
 from dataetat.store.chorus_import import ImportOptions, import_chorus
-from dataetat.web.app import create_app
 
 PROGRAMMES = ["103", "113", "119"]
 
@@ -141,16 +139,7 @@ def test_a_stream_failing_midway_is_an_error_for_the_client(settings, engine, tm
 
     _fill(engine, tmp_path, 10_500)
     monkeypatch.setattr(exports, "frames", _Failing(exports.frames))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), port=port, log_level="critical"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_up(base)
+    with serve_in_thread(settings) as base:
         with pytest.raises(httpx.RemoteProtocolError):
             httpx.get(f"{base}/api/v1/exports/lignes.csv", timeout=60)
         assert httpx.get(f"{base}/api/v1/lignes", timeout=30).status_code == 200  # the server lives on
-    finally:
-        server.should_exit = True
-        thread.join(15)

@@ -173,7 +173,7 @@ def test_lieu_action_2015_code_and_nr(tmp_path):
         (lambda ls: cell(cell(ls, 2, 3, "nr"), 2, 4, "(vide)"), [(3, "code_qpv", "valeur-manquante")]),
         (lambda ls: cell(ls, 3, 5, "mille"), [(4, "montant_ventillé", "montant-invalide")]),
         (lambda ls: cell(ls, 1, 0, "25"), [(2, "annee_exercice", "annee-hors-limites")]),
-            (lambda ls: cell(ls, 1, 0, "deux mille"), [(2, "annee_exercice", "entier-invalide")]),
+        (lambda ls: cell(ls, 1, 0, "deux mille"), [(2, "annee_exercice", "entier-invalide")]),
         (lambda ls: cell(ls, 1, 4, "XX123"), [(2, "code_qpv24", "qpv-invalide")]),
         (lambda ls: ls + [ls[1]], [(5, "année / EJ / QPV / libellé", "ligne-en-double")]),
     ],

@@ -180,6 +180,11 @@ class Worker:
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.warning("le worker de tâches ne s'est pas arrêté en %s s (une tâche est en cours)", timeout)
+
+    def alive(self) -> bool:
+        return self._thread.is_alive()
 
     def _loop(self) -> None:
         while not self._stop.is_set():
