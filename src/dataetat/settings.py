@@ -131,6 +131,31 @@ class Settings(BaseSettings):
     oidc_scopes: str = Field(
         "openid email profile", description="Portées demandées au fournisseur OpenID Connect."
     )
+    secret_statistique_seuil: int = Field(
+        3,
+        ge=1,
+        description="Secret statistique des agrégats ouverts : une cellule de moins de N bénéficiaires "
+        "(SIRET distincts) n'est pas publiée telle quelle, elle rejoint la ligne « autres ».",
+    )
+    catalogue_fraicheur_jours: int = Field(
+        30,
+        ge=1,
+        description="Un jeu du catalogue est « à jour » quand son dernier import a moins de N jours.",
+    )
+    url_publique: str = Field(
+        "",
+        description="Adresse publique de l'instance (https://data-etat.exemple.gouv.fr), base des URI "
+        "du catalogue DCAT ; vide = l'adresse de la requête.",
+    )
+    data_gouv_url: str = Field(
+        "https://www.data.gouv.fr", description="Adresse de data.gouv.fr (ou de sa démo) pour la publication."
+    )
+    data_gouv_cle_api: str = Field(
+        "", description="Clé d'API data.gouv.fr (en-tête X-API-KEY) ; depuis l'environnement seulement."
+    )
+    data_gouv_delai_s: float = Field(
+        60, gt=0, description="Délai d'attente d'une réponse de data.gouv.fr, en secondes."
+    )
 
     # --- Outside services (connectors/, docs/connecteurs.md) ---
     recherche_entreprises_url: str = Field(

@@ -444,3 +444,36 @@ MATRIX.update(
         ],
     }
 )
+
+# --- Open aggregates, catalogue and schemas (issue 14): anonymous, the same for every identity ------
+NOT_FOUND = S(*[404] * 6)
+BAD = S(*[400] * 6)
+MATRIX.update(
+    {
+        ("GET", "/ouvert"): [Cas(PUBLIC)],
+        ("GET", "/ouvert/territoires/{niveau}/{code}"): [
+            Cas(PUBLIC, chemin={"niveau": "region", "code": "53"}),
+            Cas(PUBLIC, chemin={"niveau": "departement", "code": "44"}, query={"annee": "2023"}),
+            Cas(NOT_FOUND, chemin={"niveau": "pays", "code": "FR"}),
+        ],
+        ("GET", "/api/v1/ouvert/territoires/{niveau}/{code}"): [
+            Cas(PUBLIC, chemin={"niveau": "region", "code": "52"}),
+            Cas(PUBLIC, chemin={"niveau": "commune", "code": "35238"}),
+            Cas(BAD, chemin={"niveau": "pays", "code": "FR"}),
+        ],
+        ("GET", "/api/v1/ouvert/agregats"): [
+            Cas(PUBLIC, query={"niveau": "departement"}),
+            Cas(BAD, query={"niveau": "ligne"}),
+        ],
+        ("GET", "/api/v1/ouvert/agregats.{fmt}"): [
+            Cas(PUBLIC, chemin={"fmt": "csv"}),
+            Cas(PUBLIC, chemin={"fmt": "parquet"}, query={"niveau": "region"}),
+            Cas(BAD, chemin={"fmt": "xlsx"}),
+        ],
+        ("GET", "/schemas"): [Cas(PUBLIC)],
+        ("GET", "/schemas/{name}.json"): [
+            Cas(PUBLIC, chemin={"name": "agregats-ouverts"}),
+            Cas(NOT_FOUND, chemin={"name": "rien"}),
+        ],
+    }
+)

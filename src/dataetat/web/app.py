@@ -16,7 +16,9 @@ from dataetat.settings import Settings
 from dataetat.store.engine import make_engine
 from dataetat.web import errors, geo
 from dataetat.web.api import carte, exports, lignes, recherches, referentiels
+from dataetat.web.api import ouvert as api_ouvert
 from dataetat.web.api import qpv as api_qpv
+from dataetat.web.api import schemas as api_schemas
 from dataetat.web.deps import identity
 from dataetat.web.pages import (
     admin_comptes,
@@ -35,6 +37,7 @@ from dataetat.web.pages import audit as pages_audit
 from dataetat.web.pages import beneficiaire as pages_beneficiaire
 from dataetat.web.pages import etiquetage as pages_etiquetage
 from dataetat.web.pages import oidc as pages_oidc
+from dataetat.web.pages import ouvert as pages_ouvert
 from dataetat.web.pages import qpv as pages_qpv
 from dataetat.web.pages import referentiels as pages_referentiels
 from dataetat.web.pages import territoire as pages_territoire
@@ -113,8 +116,20 @@ def create_app(settings: Settings) -> FastAPI:
         pages_qpv,
         pages_beneficiaire,
         pages_territoire,
+        api_ouvert,
+        pages_ouvert,
+        api_schemas,
     ):
-        # Every route needs an identity (a login), except the public ones: login, help, API docs.
-        public = module in (aide, connexion, documentation_api, pages_oidc)
+        # Every route needs an identity (a login), except the public ones: login, help, API docs, the
+        # open aggregates (query/ouvert.py: the statistical secrecy rule) and the catalogue.
+        public = module in (
+            aide,
+            connexion,
+            documentation_api,
+            pages_oidc,
+            api_ouvert,
+            pages_ouvert,
+            api_schemas,
+        )
         app.include_router(module.router, dependencies=[] if public else [Depends(identity)])
     return app
