@@ -62,21 +62,24 @@ class CompressExceptExports(GZipMiddleware):
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.engine = make_engine(settings)
-        app.state.worker = None
+        # Its own engine and worker in locals: a second lifespan of the same app (two test clients at
+        # once) must not make this one stop the other's worker and leave its own running.
+        engine = make_engine(settings)
+        worker = None
         if settings.taches_dans_le_serveur:
-            app.state.worker = Worker(
-                app.state.engine,
+            worker = Worker(
+                engine,
                 settings.dossier_exports,
                 embedded=True,
                 lease=timedelta(seconds=settings.taches_bail_secondes),
                 uploads=settings.dossier_televersements,
             )
-            app.state.worker.start()
+            worker.start()
+        app.state.engine, app.state.worker = engine, worker
         yield
-        if app.state.worker is not None:
-            app.state.worker.stop()
-        app.state.engine.dispose()
+        if worker is not None:
+            worker.stop()
+        engine.dispose()
 
     if not (STATIC / "vendor").is_dir():
         raise RuntimeError(
