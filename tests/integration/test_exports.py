@@ -122,6 +122,16 @@ def test_export_matches_search(db, tmp_path, fmt, page_size):
     assert "5201" not in {line[0] for line in lines}  # région 52 outside a région-53 export
 
 
+def test_two_exports_on_one_connection_keep_every_line(db, tmp_path):
+    """A cell-by-cell export then a CSV on the same connection: the first once set streaming on the
+    connection itself, and DuckDB's CSV then lost its first line."""
+    with db.connect() as conn:
+        for fmt in ("xlsx", "csv", "parquet"):
+            exports.export(conn, fmt, tmp_path / f"l.{fmt}", SearchParams(), "53", None, page_size=7)
+    head, *lines = read_csv(tmp_path / "l.csv")
+    assert len(lines) == len(pq.read_table(tmp_path / "l.parquet")) == N_53
+
+
 def test_typed_cells(db, tmp_path):
     """Dates are dates, amounts numbers, nulls empty, in the typed formats."""
     cols = ["n_ej", "montant_ae", "date_dernier_paiement", "annee"]

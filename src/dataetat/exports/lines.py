@@ -94,7 +94,7 @@ def rows(
     names = chosen_columns(params, columns)
     clauses, _ = where(params, region)
     select = _select(names, params).where(*clauses).order_by(ligne.c.id, ligne.c.partie)
-    result = conn.execution_options(stream_results=True, yield_per=page_size).execute(select)
+    result = conn.execute(select, execution_options=_streamed(page_size))
     for partition in result.partitions():
         for row in partition:
             yield list(row)
@@ -122,7 +122,7 @@ def frames(
         for batch in reader:
             yield pl.from_arrow(batch)  # type: ignore[misc]
         return
-    result = conn.execution_options(stream_results=True, yield_per=page_size).execute(select)
+    result = conn.execute(select, execution_options=_streamed(page_size))
     for partition in result.partitions():
         yield pl.DataFrame(
             [list(r) for r in partition],
@@ -130,6 +130,12 @@ def frames(
             orient="row",
             infer_schema_length=None,
         )
+
+
+def _streamed(page_size: int) -> dict:
+    """Options of ONE statement: `Connection.execution_options()` would change the connection
+    itself, and a later DuckDB `frames` on it then lost its first line to the prefetch."""
+    return {"stream_results": True, "yield_per": page_size}
 
 
 def _select(names: list[str], params: SearchParams) -> sa.Select:
