@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +47,38 @@ class Settings(BaseSettings):
         Path("var/televersements"),
         description="Dossier où les fichiers chargés par la page « Charger les données » attendent leur "
         "import (effacés après l'import ; les lignes écartées y restent).",
+    )
+    stockage_url: str = Field(
+        "",
+        description="Stockage partagé des fichiers chargés et des exports : s3://seau/prefixe (MinIO, Garage, "
+        "Ceph, S3 des clouds souverains) ; vide = les dossiers dossier_exports et dossier_televersements.",
+    )
+    stockage_s3_endpoint: str = Field(
+        "", description="Adresse du service S3 (ex. http://minio:9000) ; vide = AWS."
+    )
+    stockage_s3_region: str = Field("us-east-1", description="Région S3 (signature des requêtes).")
+    stockage_s3_cle: str = Field(
+        "", description="Identifiant de clé d'accès S3 ; vide = AWS_ACCESS_KEY_ID de l'environnement."
+    )
+    stockage_s3_secret: SecretStr | None = Field(
+        None,
+        description="Clé secrète S3 (confidentielle : par l'environnement seulement, jamais journalisée) ; "
+        "vide = AWS_SECRET_ACCESS_KEY.",
+    )
+    stockage_s3_adressage: Literal["path", "virtual"] = Field(
+        "path", description="Adressage S3 : path (MinIO, Garage) ou virtual (seau dans le nom d'hôte)."
+    )
+    stockage_s3_delai_s: float = Field(10, gt=0, description="Délai de connexion au service S3, en secondes.")
+    envoi_morceau_mo: int = Field(
+        8,
+        ge=1,
+        description="Taille des morceaux d'un envoi reprenable (page « Charger les données »), en Mo ; "
+        "au moins 5 avec un stockage S3 (assemblage côté serveur).",
+    )
+    envoi_expiration_heures: float = Field(
+        24,
+        gt=0,
+        description="Durée de vie d'un envoi reprenable inachevé : au-delà, ses morceaux sont effacés.",
     )
     televersement_taille_max_mo: int = Field(
         2048, description="Taille maximale d'un envoi de la page « Charger les données », en Mo."

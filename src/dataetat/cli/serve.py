@@ -46,18 +46,20 @@ def worker(
     import time
     from datetime import timedelta
 
+    from dataetat import stockage
     from dataetat.jobs.worker import Worker, run_pending, tidy
 
     settings = Settings()
+    espaces = stockage.espaces(settings)
     engine = engine_of_settings()
     lease = timedelta(seconds=settings.taches_bail_secondes)
     if une_fois:
-        tidy(settings.dossier_televersements)
-        console.print(f"{run_pending(engine, settings.dossier_exports, lease)} tâche(s) exécutée(s).")
+        tidy(settings.dossier_televersements, espaces)
+        console.print(f"{run_pending(engine, espaces, lease)} tâche(s) exécutée(s).")
         return
     runner = Worker(
         engine,
-        settings.dossier_exports,
+        espaces,
         embedded=engine.dialect.name == "duckdb",
         lease=lease,
         uploads=settings.dossier_televersements,

@@ -1,4 +1,4 @@
-"""Export jobs: the lines of a search written to a file in the exports folder, with progress.
+"""Export jobs: the lines of a search written to a file in the exports store, with progress.
 
 job_id = submit(conn, "xlsx", {"annee": "2023"}, owner="agent", region="53")
 ...  # a worker runs it: run(engine, job, folder)
@@ -6,12 +6,13 @@ job_id = submit(conn, "xlsx", {"annee": "2023"}, owner="agent", region="53")
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from dataetat import exports
+from dataetat import exports, scratch, stockage
 from dataetat.exports.nom import file_name
 from dataetat.query.params import QueryError, params_from_query
 from dataetat.query.search import count, where
@@ -37,16 +38,26 @@ def submit(conn: Connection, fmt: str, query: dict[str, str], owner: str, region
     )
 
 
+def key_of(job: Tache) -> str:
+    """The export's key in the exports store (one object per job: never a half file visible)."""
+    return f"export-{job.id}.{job.parametres['format']}"
+
+
 def file_of(folder: Path, job: Tache) -> Path:
-    return folder / f"export-{job.id}.{job.parametres['format']}"
+    return folder / key_of(job)
 
 
-def run(conn: Connection, job: Tache, folder: Path, progress) -> dict[str, Any]:
-    """Write the export file; returns the job's result (file name, size, lines)."""
+def run(conn: Connection, job: Tache, folder: Path | stockage.Espaces, progress) -> dict[str, Any]:
+    """Write the export file (a scratch file, then put whole in the store); returns the job's result
+    (file name, size, lines)."""
+    store = stockage.espaces_of(folder).exports
     params = params_from_query(job.parametres["recherche"])
-    target = file_of(folder, job)
+    key = key_of(job)
+    local = store.local_path(key)
+    work = scratch.make("export") if local is None else None
+    target = local if local is not None else work / key
     partial = target.with_suffix(target.suffix + ".partiel")
-    folder.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
     try:
         lines = exports.export(
             conn,
@@ -58,11 +69,16 @@ def run(conn: Connection, job: Tache, folder: Path, progress) -> dict[str, Any]:
             progress=progress,
         )
         partial.replace(target)  # the file appears whole or not at all
+        size = target.stat().st_size
+        if work is not None:
+            store.put(key, target)
     finally:
         partial.unlink(missing_ok=True)
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
     name = file_name(params, job.parametres["format"])  # the name it is downloaded under
-    return {"fichier": name, "taille": target.stat().st_size, "lignes": lines}
+    return {"fichier": name, "taille": size, "lignes": lines}
 
 
-def remove_file(folder: Path, job: Tache) -> None:
-    file_of(folder, job).unlink(missing_ok=True)
+def remove_file(folder: Path | stockage.Espaces, job: Tache) -> None:
+    stockage.espaces_of(folder).exports.delete(key_of(job))

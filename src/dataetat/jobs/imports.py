@@ -22,12 +22,15 @@ A refused check keeps the files too, so that the user may try again (another exe
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
+from dataetat import scratch, stockage
 from dataetat.ingest.empreinte import sha256_of
 from dataetat.ingest.problems import Problem, Report
 from dataetat.query import etiquetage
@@ -64,7 +67,7 @@ def wording(region: str | None) -> dict[str, str]:
 class Envoi:
     """One file saved by the upload: where it is, what the user called it, its digest and size."""
 
-    chemin: str  # saved under a name safe for the disk (web/pages/envoi.safe_name)
+    chemin: str  # its key in the uploads store, under a name safe for the disk (web/pages/envoi.safe_name)
     nom: str  # the name the user gave, as shown
     champ: str  # "ae" or "cp": the form field it came from
     sha256: str
@@ -75,7 +78,7 @@ def submit(
     conn: Connection,
     owner: str,
     region: str | None,
-    folder: Path,
+    folder: str,
     envois: list[Envoi],
     *,
     annee: int | None,
@@ -86,7 +89,7 @@ def submit(
     """Queue the import of the files saved in `folder` (asking before any replacement; `avant`: the
     replacement the user confirmed); returns the job id."""
     parametres = {
-        "dossier": str(folder.resolve()),
+        "dossier": str(folder),
         "fichiers": [asdict(e) for e in envois],
         "annee": annee,
         "region": region_fichiers,
@@ -103,14 +106,14 @@ def submit_source(
     conn: Connection,
     owner: str,
     region: str | None,
-    folder: Path,
+    folder: str,
     envoi: Envoi,
     source: str,
     decoupage: int | None = None,
 ) -> int:
     """Queue the import of one file of another source (a key of sources_import.KINDS)."""
     parametres = {
-        "dossier": str(folder.resolve()),
+        "dossier": str(folder),
         "fichiers": [asdict(envoi)],
         "source": source,
         "decoupage": decoupage,
@@ -122,25 +125,24 @@ def submit_source(
     return taches.submit(conn, TYPE, owner, region, parametres, label)
 
 
-def _run_source(engine: Engine, job: Tache, progress, record) -> dict[str, Any]:
+def _run_source(engine: Engine, job: Tache, store: stockage.Store, progress, record) -> dict[str, Any]:
     p = job.parametres
     envoi = Envoi(**p["fichiers"][0])
     progress(0)
     try:
-        result = import_source(
-            engine,
-            p["source"],
-            Path(envoi.chemin),
-            decoupage=p.get("decoupage"),
-            apres=etiquetage.reapply,
-            record=record,
-            nom=envoi.nom,
-        )
+        with store.materialise(envoi.chemin) as path:
+            result = import_source(
+                engine,
+                p["source"],
+                path,
+                decoupage=p.get("decoupage"),
+                apres=etiquetage.reapply,
+                record=record,
+                nom=envoi.nom,
+            )
     finally:
-        shutil.rmtree(Path(envoi.chemin).parent, ignore_errors=True)
-        dossier = Path(p["dossier"])
-        if dossier.is_dir() and not any(dossier.iterdir()):
-            dossier.rmdir()
+        store.delete_prefix(_parent(envoi.chemin))
+        _drop_if_empty(store, p["dossier"])
     progress(result.report.lignes_lues)
     fichier = _file(result.report, envoi, None, None) | {"type": p["source"], "source": LABELS[p["source"]]}
     return {
@@ -157,16 +159,48 @@ def _run_source(engine: Engine, job: Tache, progress, record) -> dict[str, Any]:
     }
 
 
-def run(engine: Engine, job: Tache, folder: Path, progress, record=None) -> dict[str, Any]:
+def run(engine: Engine, job: Tache, folder: Path | stockage.Espaces, progress, record=None) -> dict[str, Any]:
     """Import the job's files (the importer manages its own transaction); returns the report.
-    `progress(n)` receives the number of lines read so far, all files together; `record` writes the
-    audit row of a written import in its transaction."""
+    `folder`: the stores (or the exports folder: the uploads are then local files); the files are
+    read from the uploads store (a scratch copy when it is S3). `progress(n)` receives the number
+    of lines read so far, all files together; `record` writes the audit row of a written import in
+    its transaction."""
+    store = stockage.espaces_of(folder).televersements
     p = job.parametres
     if p.get("source"):
-        return _run_source(engine, job, progress, record)
-    dossier = Path(p["dossier"])
+        return _run_source(engine, job, store, progress, record)
+    with ExitStack() as stack:
+        local = [stack.enter_context(_local_copy(store, Envoi(**e))) for e in p["fichiers"]]
+        work = None if store.local_path(p["dossier"]) else stack.enter_context(_scratch())
+        return _run_chorus(engine, job, store, local, work, progress, record)
+
+
+@contextmanager
+def _local_copy(store: stockage.Store, envoi: Envoi) -> Iterator[Path]:
+    """The uploaded file as a local file (the file itself, or a scratch copy of the object)."""
+    try:
+        with store.materialise(envoi.chemin) as path:
+            yield path
+    except stockage.Introuvable:
+        raise QueryError(
+            f"Le fichier « {envoi.nom} » n'est plus disponible : chargez-le de nouveau."
+        ) from None
+
+
+@contextmanager
+def _scratch() -> Iterator[Path]:
+    made = scratch.make("import")
+    try:
+        yield made
+    finally:
+        shutil.rmtree(made, ignore_errors=True)
+
+
+def _run_chorus(engine, job: Tache, store, local: list[Path], work: Path | None, progress, record) -> dict:
+    p = job.parametres
     envois = [Envoi(**e) for e in p["fichiers"]]
-    rejets = dossier / REJETS if p["garder_valides"] else None
+    rejets_local = (work if work is not None else Path(store.local_path(p["dossier"]))) / REJETS
+    rejets = rejets_local if p["garder_valides"] else None
     read: dict[str, int] = {}
 
     def on_progress(name: str, lines: int) -> None:
@@ -175,7 +209,7 @@ def run(engine: Engine, job: Tache, folder: Path, progress, record=None) -> dict
 
     asks = bool(p.get("confirmer"))
     if asks and p.get("avant") is not None:
-        _same_files(envois)
+        _same_files(envois, local)
     options = ImportOptions(
         annee=p["annee"],
         region=p["region"],
@@ -183,13 +217,13 @@ def run(engine: Engine, job: Tache, folder: Path, progress, record=None) -> dict
         confirmation=Confirmation(avant=p.get("avant")) if asks else None,
         qui=job.proprietaire,
         region_identite=job.region,
-        noms={e.chemin: e.nom for e in envois},  # saved under safe names, shown and recorded as given
+        noms={str(path): e.nom for e, path in zip(envois, local, strict=True)},  # shown as given
     )
     result = None
     try:
         result = import_chorus(
             engine,
-            [Path(e.chemin) for e in envois],
+            local,
             options,
             on_progress,
             apres=etiquetage.reapply,
@@ -198,7 +232,7 @@ def run(engine: Engine, job: Tache, folder: Path, progress, record=None) -> dict
     finally:
         if result is None or result.written or not asks:  # else kept: to confirm, or to try again
             for envoi in envois:
-                shutil.rmtree(Path(envoi.chemin).parent, ignore_errors=True)
+                store.delete_prefix(_parent(envoi.chemin))
     fichiers, remaining = [], list(envois)
     with engine.connect() as conn:
         for report in result.reports:
@@ -210,8 +244,9 @@ def run(engine: Engine, job: Tache, folder: Path, progress, record=None) -> dict
     kept = rejets is not None and result.written and any(r.lignes_rejetees for r in result.reports)
     if rejets is not None and not kept:
         rejets.unlink(missing_ok=True)
-    if dossier.is_dir() and not any(dossier.iterdir()):
-        dossier.rmdir()
+    if kept and work is not None:
+        store.put(store.key(p["dossier"], REJETS), rejets)
+    _drop_if_empty(store, p["dossier"])
     return {
         "importe": result.written,
         "a_confirmer": result.a_confirmer,
@@ -229,36 +264,45 @@ def run(engine: Engine, job: Tache, folder: Path, progress, record=None) -> dict
     }
 
 
-def remove_upload(job: Tache) -> None:
+def _parent(key: str) -> str:
+    return key.rsplit("/", 1)[0]
+
+
+def _drop_if_empty(store: stockage.Store, dossier: str) -> None:
+    """A local upload folder is removed once empty (an object store has no folders)."""
+    path = store.local_path(dossier)
+    if path is not None and path.is_dir() and not any(path.iterdir()):
+        path.rmdir()
+
+
+def remove_upload(job: Tache, folder: Path | stockage.Espaces | None = None) -> None:
     """Remove the files a job was given (it failed or will never run): each file's folder, then the
     upload's folder when nothing else (a rejects file) is left in it."""
+    store = stockage.espaces_of(folder or Path(job.parametres["dossier"])).televersements
     for envoi in job.parametres.get("fichiers", []):
-        shutil.rmtree(Path(envoi["chemin"]).parent, ignore_errors=True)
-    dossier = Path(job.parametres["dossier"])
-    if dossier.is_dir() and not any(dossier.iterdir()):
-        dossier.rmdir()
+        store.delete_prefix(_parent(envoi["chemin"]))
+    _drop_if_empty(store, job.parametres["dossier"])
 
 
-def _same_files(envois: list[Envoi]) -> None:
+def _same_files(envois: list[Envoi], local: list[Path]) -> None:
     """The confirmed files are still there, byte for byte (what was checked is what is imported)."""
-    for envoi in envois:
-        path = Path(envoi.chemin)
+    for envoi, path in zip(envois, local, strict=True):
         if not path.is_file() or sha256_of(path) != envoi.sha256:
             raise QueryError(
                 f"Le fichier « {envoi.nom} » vérifié n'est plus disponible ou a changé : chargez-le de nouveau."
             )
 
 
-def files_kept(job: Tache) -> bool:
-    """The files of a finished check are still on disk (to confirm, or to try again)."""
-    return all(Path(e["chemin"]).is_file() for e in job.parametres.get("fichiers", []))
+def files_kept(job: Tache, store: stockage.Store) -> bool:
+    """The files of a finished check are still stored (to confirm, or to try again)."""
+    return all(store.exists(e["chemin"]) for e in job.parametres.get("fichiers", []))
 
 
-def rejects_of(job: Tache) -> Path | None:
-    """The file of rejected lines of a finished job, when it kept one."""
+def rejects_of(job: Tache, store: stockage.Store) -> str | None:
+    """The key of the rejected lines of a finished job, when it kept them."""
     if not job.resultat or not job.resultat.get("rejets"):
         return None
-    return Path(job.parametres["dossier"]) / job.resultat["rejets"]
+    return store.key(job.parametres["dossier"], job.resultat["rejets"])
 
 
 def _file(

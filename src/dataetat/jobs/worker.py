@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from dataetat import scratch
+from dataetat import scratch, stockage
 from dataetat.jobs import exports as export_jobs
 from dataetat.jobs import imports as import_jobs
 from dataetat.jobs import journal
@@ -59,10 +59,12 @@ def expire(engine: Engine, folder: Path, lease: timedelta = taches.LEASE) -> lis
     return failed
 
 
-def tidy(uploads: Path | None) -> None:
-    """Remove what killed processes left: scratch folders (import staging, direct exports) and
-    empty upload folders."""
+def tidy(uploads: Path | None, espaces: stockage.Espaces | None = None) -> None:
+    """Remove what killed processes left: scratch folders (import staging, direct exports), empty
+    upload folders, and the uploads an object store kept more than a day."""
     removed = scratch.sweep() + (scratch.sweep_uploads(uploads) if uploads else [])
+    if espaces is not None and espaces.televersements.local_path("envoi") is None:
+        removed += espaces.televersements.sweep("", scratch.KEPT_AGE)
     if removed:
         log.warning("%s dossier(s) temporaire(s) laissé(s) par un arrêt effacé(s)", len(removed))
 
@@ -70,7 +72,7 @@ def tidy(uploads: Path | None) -> None:
 def remove_leftovers(job: Tache, folder: Path) -> None:
     """What a job that will never finish leaves on disk: its uploaded files, its partial export."""
     if job.type == import_jobs.TYPE:
-        import_jobs.remove_upload(job)
+        import_jobs.remove_upload(job, folder)
     elif job.type == export_jobs.TYPE:
         export_jobs.remove_file(folder, job)
 
@@ -169,7 +171,7 @@ class Worker:
     def start(self) -> None:
         # Embedded: this process owns the database, so a running job is from a dead process.
         expire(self.engine, self.folder, timedelta(0) if self.embedded else self.lease)
-        tidy(self.uploads)
+        tidy(self.uploads, self.folder if isinstance(self.folder, stockage.Espaces) else None)
         self._thread.start()
 
     def wake(self) -> None:

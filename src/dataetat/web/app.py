@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
+from dataetat import stockage
 from dataetat.auth.sessions import Authentication
 from dataetat.jobs.worker import Worker
 from dataetat.settings import Settings
@@ -69,7 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
         if settings.taches_dans_le_serveur:
             worker = Worker(
                 engine,
-                settings.dossier_exports,
+                app.state.stockage,
                 embedded=True,
                 lease=timedelta(seconds=settings.taches_bail_secondes),
                 uploads=settings.dossier_televersements,
@@ -88,6 +89,7 @@ def create_app(settings: Settings) -> FastAPI:
     # /docs is pages/documentation_api.py: FastAPI's own pages load Swagger UI and ReDoc from a CDN.
     app = FastAPI(title="Data-État", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
+    app.state.stockage = stockage.espaces(settings)  # uploads and exports: folders or S3
     app.state.auth = Authentication.from_settings(settings)  # refuses a default secret in server mode
     errors.install(app)
     app.add_middleware(CompressExceptExports, minimum_size=1024)

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from fastapi import Path as FastAPIPath
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
 from dataetat import exports, scratch
@@ -28,6 +28,7 @@ from dataetat.web.api import contrat
 from dataetat.web.api.lignes import pivot_of
 from dataetat.web.deps import CurrentIdentity, Db, SearchQuery
 from dataetat.web.errors import Conflict, NotFound
+from dataetat.web.stockes import stream_stored
 
 router = APIRouter(prefix="/api/v1/exports")
 JobId = Annotated[int, FastAPIPath(ge=0, le=2**63 - 1)]
@@ -183,16 +184,17 @@ async def un_export(job_id: JobId, me: CurrentIdentity, db: Db) -> dict:
 
 
 @router.get("/{job_id}/fichier")
-async def fichier(job_id: JobId, request: Request, me: CurrentIdentity, db: Db) -> FileResponse:
+async def fichier(job_id: JobId, request: Request, me: CurrentIdentity, db: Db) -> Response:
     job = await _job(db, job_id, me.user)
     if job.statut != taches.TERMINEE:
         raise Conflict("export-pas-pret", f"L'export {job_id} n'est pas prêt (statut : {job.statut}).")
-    path = export_jobs.file_of(request.app.state.settings.dossier_exports, job)
-    if not path.exists():
-        raise NotFound("export-introuvable", f"Le fichier de l'export {job_id} n'existe plus.")
     fmt = job.parametres["format"]
-    return FileResponse(
-        path, media_type=exports.FORMATS[fmt].media_type, headers=_attachment(job.resultat["fichier"])
+    return await stream_stored(
+        request.app.state.stockage.exports,
+        export_jobs.key_of(job),
+        exports.FORMATS[fmt].media_type,
+        job.resultat["fichier"],
+        NotFound("export-introuvable", f"Le fichier de l'export {job_id} n'existe plus."),
     )
 
 
@@ -203,7 +205,7 @@ async def supprimer(job_id: JobId, request: Request, me: CurrentIdentity, db: Db
         raise Conflict(
             "export-en-cours", f"L'export {job_id} est en cours : attendez sa fin pour le supprimer."
         )
-    export_jobs.remove_file(request.app.state.settings.dossier_exports, job)
+    await run_in_threadpool(export_jobs.remove_file, request.app.state.stockage, job)
 
 
 async def _job(db: Db, job_id: int, user: str) -> taches.Tache:

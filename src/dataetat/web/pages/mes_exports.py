@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as FastAPIPath
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from dataetat.jobs import exports as export_jobs
@@ -109,5 +110,5 @@ async def supprimer_export(
     if job is not None and job.type == export_jobs.TYPE:
         outcome = "non" if not await db.write(taches.delete, job_id, me.user) else "oui"
         if outcome == "oui":
-            export_jobs.remove_file(request.app.state.settings.dossier_exports, job)
+            await run_in_threadpool(export_jobs.remove_file, request.app.state.stockage, job)
     return RedirectResponse(f"/exports?supprime={outcome}", status_code=303)

@@ -15,16 +15,14 @@ the imports of its région.
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.engine import Connection
 
 from dataetat.jobs import imports as import_jobs
 from dataetat.query import etiquetage
+from dataetat.stockage import Store
 from dataetat.store import annulation, taches
 from dataetat.web import csrf
 from dataetat.web.deps import Comptable, Db, Identity
@@ -42,8 +40,8 @@ def _checked(job: taches.Tache) -> dict:
     return job.resultat
 
 
-def _kept_files(job: taches.Tache) -> list[import_jobs.Envoi]:
-    if not import_jobs.files_kept(job):
+def _kept_files(job: taches.Tache, store: Store) -> list[import_jobs.Envoi]:
+    if not import_jobs.files_kept(job, store):
         raise Conflict(
             "fichiers-indisponibles",
             "Les fichiers de cette vérification ne sont plus disponibles : chargez-les de nouveau.",
@@ -53,14 +51,15 @@ def _kept_files(job: taches.Tache) -> list[import_jobs.Envoi]:
 
 async def _queue(request: Request, db: Db, me: Identity, job: taches.Tache, **choices) -> int:
     p = job.parametres
-    job_id = await db.write(_submit, me, Path(p["dossier"]), _kept_files(job), p | {"avant": None} | choices)
+    envois = await run_in_threadpool(_kept_files, job, request.app.state.stockage.televersements)
+    job_id = await db.write(_submit, me, p["dossier"], envois, p | {"avant": None} | choices)
     worker = getattr(request.app.state, "worker", None)
     if worker is not None:
         worker.wake()
     return job_id
 
 
-def _submit(conn: Connection, me: Identity, folder: Path, envois, p: dict) -> int:
+def _submit(conn: Connection, me: Identity, folder: str, envois, p: dict) -> int:
     return import_jobs.submit(
         conn,
         me.user,
@@ -88,25 +87,21 @@ async def confirmer(job_id: JobId, request: Request, jeton_valide: csrf.Checked,
             "empreintes-differentes",
             "Les fichiers confirmés ne sont pas ceux qui ont été vérifiés : chargez-les de nouveau.",
         )
-    marker = Path(job.parametres["dossier"]) / MARKER
-    try:
-        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        done = marker.read_text("ascii").strip()
+    store = request.app.state.stockage.televersements
+    await run_in_threadpool(_kept_files, job, store)  # the files are gone: the French 409
+    marker = store.key(job.parametres["dossier"], MARKER)
+    # One confirmation per check, whatever the app server: the marker is created only if absent.
+    if not await run_in_threadpool(store.create, marker, b"en-cours"):
+        done = (await run_in_threadpool(store.read_bytes, marker)).decode("ascii", "replace").strip()
         if done.isdigit():
             return RedirectResponse(f"/televersement/{done}", status_code=303)
-        raise Conflict("deja-confirme", "Ce remplacement a déjà été confirmé.") from None
-    except FileNotFoundError:
-        _kept_files(job)  # the folder is gone: the French 409
-        raise
+        raise Conflict("deja-confirme", "Ce remplacement a déjà été confirmé.")
     try:
         new_id = await _queue(request, db, me, job, avant=resultat["avant"])
     except BaseException:
-        os.close(fd)
-        marker.unlink(missing_ok=True)
+        await run_in_threadpool(store.delete, marker)
         raise
-    os.write(fd, str(new_id).encode("ascii"))
-    os.close(fd)
+    await run_in_threadpool(store.put_bytes, marker, str(new_id).encode("ascii"))
     return RedirectResponse(f"/televersement/{new_id}", status_code=303)
 
 
@@ -128,15 +123,15 @@ async def reessayer(job_id: JobId, request: Request, jeton_valide: csrf.Checked,
 
 
 @router.post("/televersement/{job_id}/abandonner")
-async def abandonner(job_id: JobId, jeton_valide: csrf.Checked, me: Comptable, db: Db):
+async def abandonner(job_id: JobId, request: Request, jeton_valide: csrf.Checked, me: Comptable, db: Db):
     if not jeton_valide:
         raise Forbidden(csrf.REFUS)
     job = await _job(db, job_id, me)
     resultat = _checked(job)
     if not resultat.get("importe"):
-        folder = Path(job.parametres["dossier"])
-        if not (folder / MARKER).exists():
-            shutil.rmtree(folder, ignore_errors=True)
+        store, folder = request.app.state.stockage.televersements, job.parametres["dossier"]
+        if not await run_in_threadpool(store.exists, store.key(folder, MARKER)):
+            await run_in_threadpool(store.delete_prefix, folder)
     return RedirectResponse("/televersement", status_code=303)
 
 

@@ -23,7 +23,6 @@ ADMIN reach the form (a USERS gets the French 403 page, and no link to it).
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from functools import partial
 from typing import Annotated
@@ -31,7 +30,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi import Path as FastAPIPath
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import Connection
 from starlette.datastructures import UploadFile
 
@@ -43,8 +42,9 @@ from dataetat.store.sources_import import KINDS, LABELS
 from dataetat.web import csrf
 from dataetat.web.deps import ROLE_RANK, Comptable, CurrentIdentity, Db, Identity
 from dataetat.web.errors import Forbidden, NotFound
-from dataetat.web.pages.envoi import TooLarge, save_uploads
+from dataetat.web.pages.envoi import TooLarge, store_uploads
 from dataetat.web.pages.templating import templates
+from dataetat.web.stockes import stream_stored
 
 router = APIRouter(include_in_schema=False)
 JobId = Annotated[int, FastAPIPath(ge=0, le=2**63 - 1)]
@@ -177,9 +177,9 @@ async def envoyer(
         erreurs.insert(0, "Choisissez au moins un fichier : engagements (AE) ou paiements (CP).")
     if erreurs:
         return await _form_page(request, me, db, status=400, erreurs=erreurs, valeurs=valeurs)
-    folder = settings.dossier_televersements / f"envoi-{uuid.uuid4().hex}"
+    store = request.app.state.stockage.televersements
     try:
-        envois = await run_in_threadpool(save_uploads, folder, uploads, _limit(request))
+        folder, envois = await run_in_threadpool(store_uploads, store, uploads, _limit(request))
     except TooLarge:
         message = f"Envoi trop volumineux : au plus {settings.televersement_taille_max_mo} Mo pour les deux fichiers."
         return await _form_page(request, me, db, status=413, erreurs=[message], valeurs=valeurs)
@@ -234,10 +234,10 @@ async def envoyer_source(
         erreurs.append("Choisissez le fichier à importer.")
     if erreurs:
         return await _form_page(request, me, db, status=400, erreurs=erreurs, valeurs=valeurs)
-    folder = settings.dossier_televersements / f"envoi-{uuid.uuid4().hex}"
+    store = request.app.state.stockage.televersements
     try:
-        envois = await run_in_threadpool(
-            save_uploads, folder, {kind: (upload.filename, upload.file)}, _limit(request)
+        folder, envois = await run_in_threadpool(
+            store_uploads, store, {kind: (upload.filename, upload.file)}, _limit(request)
         )
     except TooLarge:
         return await _form_page(request, me, db, status=413, erreurs=[too_large], valeurs=valeurs)
@@ -267,7 +267,9 @@ async def _job_context(request: Request, db: Db, job: taches.Tache) -> dict:
         "csrf_champ": csrf.FIELD,
         "annees": list(range(date.today().year, PREMIERE_ANNEE - 1, -1)),
         # a check waiting for a confirmation, or refused: its files are kept for the next step
-        "fichiers_gardes": fini and not r.get("importe") and import_jobs.files_kept(job),
+        "fichiers_gardes": fini
+        and not r.get("importe")
+        and await run_in_threadpool(import_jobs.files_kept, job, request.app.state.stockage.televersements),
         "empreintes": ",".join(e["sha256"] for e in job.parametres.get("fichiers", [])),
         "libelles_regions": await db.read(region_labels, {f["source_region"] for f in flux}),
     }
@@ -292,13 +294,13 @@ async def etat(job_id: JobId, request: Request, me: CurrentIdentity, db: Db):
 
 
 @router.get("/televersement/{job_id}/lignes-ecartees.csv")
-async def lignes_ecartees(job_id: JobId, me: CurrentIdentity, db: Db) -> FileResponse:
+async def lignes_ecartees(job_id: JobId, request: Request, me: CurrentIdentity, db: Db) -> Response:
     job = await _job(db, job_id, me)
-    path = import_jobs.rejects_of(job)
-    if path is None or not path.is_file():
-        raise NotFound("rejets-introuvables", f"L'import {job_id} n'a pas de lignes écartées.")
-    return FileResponse(
-        path,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="lignes-ecartees-{job_id}.csv"'},
+    store = request.app.state.stockage.televersements
+    missing = NotFound("rejets-introuvables", f"L'import {job_id} n'a pas de lignes écartées.")
+    key = import_jobs.rejects_of(job, store)
+    if key is None:
+        raise missing
+    return await stream_stored(
+        store, key, "text/csv; charset=utf-8", f"lignes-ecartees-{job_id}.csv", missing
     )
