@@ -69,9 +69,9 @@ class Settings(BaseSettings):
         "path", description="Adressage S3 : path (MinIO, Garage) ou virtual (seau dans le nom d'hôte)."
     )
     stockage_s3_delai_s: float = Field(10, gt=0, description="Délai de connexion au service S3, en secondes.")
-    envoi_morceau_mo: int = Field(
+    envoi_morceau_mo: float = Field(
         8,
-        ge=1,
+        gt=0,
         description="Taille des morceaux d'un envoi reprenable (page « Charger les données »), en Mo ; "
         "au moins 5 avec un stockage S3 (assemblage côté serveur).",
     )

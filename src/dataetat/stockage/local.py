@@ -16,7 +16,7 @@ class LocalStore(Store):
     is the file itself."""
 
     def __init__(self, root: Path) -> None:
-        self.root = Path(root)
+        self.root = Path(root).resolve()
 
     def __repr__(self) -> str:
         return f"LocalStore({self.root})"
@@ -30,7 +30,7 @@ class LocalStore(Store):
         return self.root / path
 
     def key(self, *parts: str) -> str:
-        return str(self.root.resolve().joinpath(*parts))
+        return str(self.root.joinpath(*parts))
 
     def local_path(self, key: str) -> Path | None:
         return self._path(key)

@@ -177,3 +177,13 @@ def delete(conn: Connection, job_id: int, proprietaire: str) -> bool:
         ).rowcount
         > 0
     )
+
+
+def queued(conn: Connection, type_: str) -> list[Tache]:
+    """The jobs of a type waiting or running, oldest first (whoever their owner)."""
+    rows = conn.execute(
+        sa.select(tache)
+        .where(tache.c.type == type_, tache.c.statut.in_([EN_ATTENTE, EN_COURS]))
+        .order_by(tache.c.id)
+    ).mappings()
+    return [Tache.of(r) for r in rows]

@@ -27,6 +27,7 @@ from dataetat.web.pages import (
     connexion,
     detail,
     documentation_api,
+    envoi_reprenable,
     erreurs,
     mes_exports,
     mes_recherches,
@@ -106,6 +107,7 @@ def create_app(settings: Settings) -> FastAPI:
         detail,
         mes_exports,
         aide,
+        envoi_reprenable,  # before televersement: /televersement/envois is not a job id
         televersement,
         remplacement,
         pages_referentiels,

@@ -10,7 +10,6 @@ and the import report names each file as the user knows it.
 from __future__ import annotations
 
 import hashlib
-import re
 import shutil
 import uuid
 from dataclasses import replace
@@ -19,29 +18,14 @@ from typing import BinaryIO
 
 from dataetat import scratch
 from dataetat.jobs.imports import Envoi
+from dataetat.jobs.noms import display_name, safe_name
 from dataetat.stockage import Store
 
 CHUNK = 1024 * 1024
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class TooLarge(Exception):
     """The upload is larger than the limit (its files are removed)."""
-
-
-def display_name(filename: str, field: str) -> str:
-    """The name the user gave the file, as shown in the report (escaped by the templates): without
-    a Windows path (old browsers send `C:\\…\\name.csv`) nor control characters."""
-    name = _CONTROL.sub("", filename.rsplit("\\", 1)[-1]).strip()
-    return name[-200:] or f"fichier-{field}.csv"
-
-
-def safe_name(filename: str, field: str) -> str:
-    """The name on disk: the displayed name without characters a file system refuses (`/` too:
-    « ademe<i>x</i>.csv » is saved as « ademe_i_x__i_.csv », and still shown as it was sent)."""
-    name = _UNSAFE.sub("_", display_name(filename, field)).strip(" .")
-    return name[-200:] or f"fichier-{field}.csv"
 
 
 def save_uploads(folder: Path, uploads: dict[str, tuple[str, BinaryIO]], limit: int) -> list[Envoi]:

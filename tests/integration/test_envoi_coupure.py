@@ -1,0 +1,94 @@
+"""A resumable upload survives a cut connection: over a real uvicorn server on loopback, with the
+store in a local S3 server (moto), a client sends half a chunk and closes its socket; nothing of
+that chunk is kept, the client asks where to resume, finishes, and the imported file is byte for
+byte the one sent (sha256); the session's chunks are gone from the bucket. Both databases."""
+
+import hashlib
+import re
+import socket
+import time
+from urllib.parse import urlsplit
+
+import httpx
+from tests.e2e.browser import running_app
+from tests.factories import ae_row, write_ae
+from tests.s3_local import objects, s3_server, s3_settings
+
+from dataetat.store import taches
+from dataetat.web import csrf
+from dataetat.web.deps import DEVELOPMENT_USER
+
+MORCEAU = 8192
+
+
+def _cut_mid_chunk(url: str, path: str, cookie: str, token: str, offset: int, chunk: bytes) -> None:
+    """Announce a whole chunk, send half of it, close the socket (a préfecture network dropping)."""
+    parts = urlsplit(url)
+    head = (
+        f"PUT {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nCookie: {csrf.COOKIE}={cookie}\r\n"
+        f"{csrf.HEADER}: {token}\r\nUpload-Offset: {offset}\r\nContent-Type: application/octet-stream\r\n"
+        f"Content-Length: {len(chunk)}\r\n\r\n"
+    ).encode()
+    with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
+        sock.sendall(head + chunk[: len(chunk) // 2])
+        time.sleep(0.2)
+    # closed: the server sees the body end early
+
+
+def test_upload_resumes_after_a_cut_connection(settings, engine, tmp_path):
+    ae_file = write_ae(tmp_path / "AE national.csv", [ae_row(str(i), 1, f"{i}0") for i in range(1, 120)])
+    data = ae_file.read_bytes()
+    assert len(data) > 3 * MORCEAU
+    with s3_server() as endpoint:
+        s3 = s3_settings(
+            settings,
+            endpoint,
+            dossier_televersements=tmp_path / "televersements",
+            envoi_morceau_mo=MORCEAU / 1024 / 1024,
+        )
+        bucket = s3.stockage_url.split("/")[2]
+        with running_app(s3) as url, httpx.Client(base_url=url, timeout=10) as client:
+            page = client.get("/televersement")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+            headers = {csrf.HEADER: token}
+            body = {
+                "region": "53",
+                "annee": "2023",
+                "fichiers": [{"champ": "ae", "nom": ae_file.name, "taille": len(data)}],
+            }
+            sid = client.post("/televersement/envois", json=body, headers=headers).json()["id"]
+            path = f"/televersement/envois/{sid}/ae"
+
+            def put(offset: int) -> httpx.Response:
+                return client.put(
+                    path,
+                    content=data[offset : offset + MORCEAU],
+                    headers=headers | {"Upload-Offset": str(offset)},
+                )
+
+            assert put(0).json()["recu"] == MORCEAU
+            _cut_mid_chunk(
+                url, path, client.cookies[csrf.COOKIE], token, MORCEAU, data[MORCEAU : 2 * MORCEAU]
+            )
+            resume = client.get(f"/televersement/envois/{sid}").json()["fichiers"][0]["recu"]
+            assert resume == MORCEAU  # half a chunk is no chunk
+            chunks = [k for k in objects(endpoint, bucket, f"instance-a/televersements/sessions/{sid}/ae/")]
+            assert len(chunks) == 1
+            offset = resume
+            while offset < len(data):
+                offset = put(offset).json()["recu"]
+            done = client.post(f"/televersement/envois/{sid}/terminer", headers=headers).json()
+            job_id = done["tache"]
+            deadline = time.monotonic() + 60
+            while (state := client.get(f"/televersement/{job_id}/etat")).status_code != 286:
+                assert time.monotonic() < deadline, "import toujours en cours"
+                time.sleep(0.1)
+            assert "Import réussi" in state.text
+        left = objects(endpoint, bucket, "instance-a/televersements/")
+        assert not [k for k in left if "/ae/" in k]  # chunks and assembled file gone
+    with engine.connect() as conn:
+        job = taches.get(conn, job_id, DEVELOPMENT_USER)
+    assert job.statut == taches.TERMINEE and job.resultat["importe"]
+    (fichier,) = job.parametres["fichiers"]
+    assert fichier["sha256"] == hashlib.sha256(data).hexdigest() and fichier["taille"] == len(data)
+    assert job.resultat["totaux"]["lignes_importees"] == 119

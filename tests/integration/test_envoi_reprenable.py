@@ -1,0 +1,177 @@
+"""Resumable uploads (page « Charger les données »): an upload session receives an AE + CP pair
+in chunks; a wrong offset answers the expected one, a chunk sent twice changes nothing, a chunk of
+the wrong length stores nothing; the session is its owner's, CSRF-protected, expires and its
+chunks are swept; « un import est déjà prévu » while an import of the same feed waits; on both
+databases, with the store in a local folder."""
+
+import hashlib
+import re
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from tests.factories import ae_row, cp_row, write_ae, write_cp
+
+from dataetat.jobs import envois
+from dataetat.jobs.worker import run_pending
+from dataetat.store import taches
+from dataetat.web import csrf
+from dataetat.web.app import create_app
+from dataetat.web.deps import DEVELOPMENT_USER
+
+MORCEAU = 4096  # bytes: envoi_morceau_mo below
+
+
+@pytest.fixture
+def app_settings(settings, engine, tmp_path):
+    return settings.model_copy(
+        update={
+            "dossier_televersements": tmp_path / "televersements",
+            "taches_dans_le_serveur": False,
+            "envoi_morceau_mo": MORCEAU / 1024 / 1024,
+        }
+    )
+
+
+@pytest.fixture
+def pair(tmp_path):
+    ae = write_ae(tmp_path / "AE 2023.csv", [ae_row(str(i), 1, f"{i}00") for i in range(1, 60)])
+    cp = write_cp(tmp_path / "CP 2023.csv", [cp_row("1", 1, "7", "40"), cp_row("2", 1, "8", "50")])
+    return ae.read_bytes(), cp.read_bytes()
+
+
+def _token(client) -> str:
+    page = client.get("/televersement")
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+
+def _start(client, headers, ae: bytes, cp: bytes, **choices):
+    body = {
+        "annee": "2023",
+        "region": "53",
+        "fichiers": [
+            {"champ": "ae", "nom": "AE 2023.csv", "taille": len(ae)},
+            {"champ": "cp", "nom": "CP 2023.csv", "taille": len(cp)},
+        ],
+    } | choices
+    return client.post("/televersement/envois", json=body, headers=headers)
+
+
+def _put(client, headers, sid, champ, data: bytes, offset: int):
+    return client.put(
+        f"/televersement/envois/{sid}/{champ}",
+        content=data[offset : offset + MORCEAU],
+        headers=headers | {"Upload-Offset": str(offset), "Content-Type": "application/octet-stream"},
+    )
+
+
+def test_chunks_resume_at_the_received_offset_and_become_an_import(app_settings, engine, pair):
+    ae, cp = pair
+    assert len(ae) > 2 * MORCEAU
+    with TestClient(create_app(app_settings)) as client:
+        headers = {csrf.HEADER: _token(client)}
+        assert _start(client, {}, ae, cp).status_code == 403  # no token, no session
+        started = _start(client, headers, ae, cp)
+        assert started.status_code == 201, started.text
+        sid = started.json()["id"]
+        assert started.json()["morceau"] == MORCEAU and started.headers["location"].endswith(sid)
+        assert _put(client, {}, sid, "ae", ae, 0).status_code == 403
+        ahead = _put(client, headers, sid, "ae", ae, MORCEAU)  # the first chunk never arrived
+        assert (
+            ahead.status_code == 409
+            and ahead.json()["attendu"] == 0
+            and ahead.headers["upload-offset"] == "0"
+        )
+        first = _put(client, headers, sid, "ae", ae, 0)
+        assert first.status_code == 200 and first.json()["recu"] == MORCEAU
+        again = _put(client, headers, sid, "ae", ae, 0)  # its answer was lost: sent again
+        assert again.status_code == 200 and again.json()["recu"] == MORCEAU
+        short = client.put(
+            f"/televersement/envois/{sid}/ae",
+            content=ae[MORCEAU : MORCEAU + 100],
+            headers=headers | {"Upload-Offset": str(MORCEAU)},
+        )
+        assert short.status_code == 400 and short.json()["erreur"]["code"] == "morceau-incomplet"
+        assert client.get(f"/televersement/envois/{sid}").json()["fichiers"][0]["recu"] == MORCEAU
+        early = client.post(f"/televersement/envois/{sid}/terminer", headers=headers)
+        assert early.status_code == 409 and early.json()["erreur"]["code"] == "envoi-incomplet"
+        for champ, data in (("ae", ae), ("cp", cp)):
+            offset = client.get(f"/televersement/envois/{sid}").json()["fichiers"][champ == "cp"]["recu"]
+            while offset < len(data):
+                answer = _put(client, headers, sid, champ, data, offset)
+                assert answer.status_code == 200, answer.text
+                offset = answer.json()["recu"]
+        done = client.post(f"/televersement/envois/{sid}/terminer", headers=headers)
+        assert done.status_code == 200, done.text
+        job_id = done.json()["tache"]
+        assert done.json()["lien"] == f"/televersement/{job_id}"
+        # retried (its answer lost): the same job, not a second one
+        assert client.post(f"/televersement/envois/{sid}/terminer", headers=headers).json()["tache"] == job_id
+        with engine.connect() as conn:
+            job = taches.get(conn, job_id, DEVELOPMENT_USER)
+        sent = {f["champ"]: f["sha256"] for f in job.parametres["fichiers"]}
+        assert sent == {"ae": hashlib.sha256(ae).hexdigest(), "cp": hashlib.sha256(cp).hexdigest()}
+        # the same feed again while this one waits: « un import est déjà prévu »
+        planned = _start(client, headers, ae, cp)
+        assert (
+            planned.status_code == 409 and "Un import est déjà prévu" in planned.json()["erreur"]["message"]
+        )
+        assert f"import n° {job_id}" in planned.json()["erreur"]["message"]
+        assert _start(client, headers, ae, cp, annee="2022", region="52").status_code == 201  # another feed
+        assert run_pending(engine, client.app.state.stockage) == 1
+        with engine.connect() as conn:
+            job = taches.get(conn, job_id, DEVELOPMENT_USER)
+            assert job.statut == taches.TERMINEE and job.resultat["importe"], job
+            assert conn.execute(sa.text("select count(*) from ligne")).scalar() == 59
+        assert not list((app_settings.dossier_televersements).glob(f"envoi-{sid}/*"))
+
+
+def test_sessions_are_private_checked_and_expire(app_settings, engine, pair):
+    ae, cp = pair
+    with TestClient(create_app(app_settings)) as client:
+        headers = {csrf.HEADER: _token(client)}
+        bad = client.post("/televersement/envois", json={"region": "53", "fichiers": []}, headers=headers)
+        assert bad.status_code == 400 and "au moins un fichier" in bad.json()["erreur"]["message"]
+        huge = _start(client, headers, b"x" * 10, cp)
+        huge_body = {"region": "53", "fichiers": [{"champ": "ae", "nom": "a.csv", "taille": 3 * 1024**4}]}
+        assert huge.status_code == 201
+        too_big = client.post("/televersement/envois", json=huge_body, headers=headers)
+        assert too_big.status_code == 400 and "trop volumineux" in too_big.json()["erreur"]["message"]
+        sid = huge.json()["id"]
+        store = client.app.state.stockage.televersements
+        assert envois.load(store, sid, "quelqu-un-d-autre") is None  # only its owner resumes it
+        assert client.get(f"/televersement/envois/{'0' * 32}").status_code == 404
+        assert client.get("/televersement/envois/..%2F..%2Fetc").status_code == 404
+        assert _put(client, headers, sid, "ae", b"x" * 10, 0).json()["recu"] == 10
+        assert client.delete(f"/televersement/envois/{sid}", headers=headers).status_code == 204
+        assert client.get(f"/televersement/envois/{sid}").status_code == 404
+    expiring = app_settings.model_copy(update={"envoi_expiration_heures": 1e-9})
+    with TestClient(create_app(expiring)) as client:
+        headers = {csrf.HEADER: _token(client)}
+        sid = _start(client, headers, ae, cp).json()["id"]
+        gone = client.get(f"/televersement/envois/{sid}")
+        assert gone.status_code == 410 and "expiré" in gone.json()["erreur"]["message"]
+        store = client.app.state.stockage.televersements
+        envois_left = [e for e in store.entries(envois.PREFIX)]
+        assert envois_left == []  # its chunks removed
+
+
+def test_sweep_removes_old_sessions_with_their_chunks(tmp_path):
+    from dataetat.stockage import LocalStore
+
+    store = LocalStore(tmp_path / "t")
+    s = envois.create(
+        store,
+        "agent",
+        "53",
+        annee=None,
+        region="53",
+        garder_valides=False,
+        fichiers=[envois.Fichier("ae", "a.csv", 10)],
+        morceau=4,
+    )
+    chunk = tmp_path / "c"
+    chunk.write_bytes(b"abcd")
+    assert envois.put_chunk(store, s, "ae", 0, chunk) == 4
+    assert envois.sweep(store, 3600) == []
+    assert envois.sweep(store, -1) == [s.id] and not list(store.entries())
