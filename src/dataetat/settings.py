@@ -252,6 +252,13 @@ class Settings(BaseSettings):
     connecteurs_disjoncteur_pause_s: float = Field(
         60, gt=0, description="Durée pendant laquelle un service en échec n'est plus appelé, en secondes."
     )
+    # --- DECP validation (decp/validation/, docs/decp.md) ---
+    validation_taille_max_mo: int = Field(
+        50, ge=1, description="Taille maximale d'un fichier envoyé à la validation DECP (API ouverte et page), en Mo."
+    )
+    validation_par_minute: int = Field(
+        20, ge=1, description="Validations DECP par minute au plus pour un même client (adresse) ; au-delà, 429."
+    )
 
 
 def annees_acceptees(settings: Settings | None = None) -> tuple[int, int]:

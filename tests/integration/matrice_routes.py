@@ -82,6 +82,11 @@ MATRIX: dict[tuple[str, str], list[Cas]] = {
     ],
     ("GET", "/docs"): [Cas(PUBLIC)],
     ("GET", "/aide"): [Cas(PUBLIC)],
+    # --- Open DECP validation: no account (a buyer or a software vendor checks a file) -------------
+    ("POST", "/api/v1/validation/decp"): [Cas(PUBLIC, json={"marches": {"marche": []}})],
+    ("POST", "/api/v1/validation/decp-tabulaire"): [Cas(PUBLIC, json={"id": 1})],
+    ("GET", "/valider"): [Cas(PUBLIC)],
+    ("POST", "/valider"): [Cas(S(*[400] * 6), form={})],  # no file: the form again, with its alert
     # --- API: lines, totals, groups, pivot, map ------------------------------------------------
     ("GET", "/api/v1/colonnes"): [Cas(API)],
     ("GET", "/api/v1/lignes"): [

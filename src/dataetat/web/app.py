@@ -20,6 +20,7 @@ from dataetat.web.api import carte, exports, lignes, recherches, referentiels
 from dataetat.web.api import ouvert as api_ouvert
 from dataetat.web.api import qpv as api_qpv
 from dataetat.web.api import schemas as api_schemas
+from dataetat.web.api import validation as api_validation
 from dataetat.web.deps import identity
 from dataetat.web.pages import (
     admin_comptes,
@@ -43,6 +44,7 @@ from dataetat.web.pages import ouvert as pages_ouvert
 from dataetat.web.pages import qpv as pages_qpv
 from dataetat.web.pages import referentiels as pages_referentiels
 from dataetat.web.pages import territoire as pages_territoire
+from dataetat.web.pages import validation_decp as pages_validation_decp
 from dataetat.web.security import SecurityHeaders
 
 STATIC = (
@@ -126,9 +128,12 @@ def create_app(settings: Settings) -> FastAPI:
         api_ouvert,
         pages_ouvert,
         api_schemas,
+        api_validation,
+        pages_validation_decp,
     ):
         # Every route needs an identity (a login), except the public ones: login, help, API docs, the
-        # open aggregates (query/ouvert.py: the statistical secrecy rule) and the catalogue.
+        # open aggregates (query/ouvert.py: the statistical secrecy rule), the catalogue and the open
+        # DECP validation (API and page).
         public = module in (
             aide,
             connexion,
@@ -137,6 +142,8 @@ def create_app(settings: Settings) -> FastAPI:
             api_ouvert,
             pages_ouvert,
             api_schemas,
+            api_validation,
+            pages_validation_decp,
         )
         app.include_router(module.router, dependencies=[] if public else [Depends(identity)])
     return app

@@ -23,6 +23,8 @@ CODES: dict[str, tuple[Niveau, str]] = {
         "erreur",
         "Le fichier ne contient aucun marché ni contrat de concession.",
     ),
+    "colonne-manquante": ("erreur", "Colonne obligatoire manquante : « {detail} »."),
+    "tableau-illisible": ("erreur", "Fichier tabulaire (CSV ou Parquet) illisible : {detail}"),
     "fichier-trop-gros": ("erreur", "Fichier trop volumineux : {detail}"),
     "details-tronques": (
         "avertissement",
@@ -74,7 +76,7 @@ CODES: dict[str, tuple[Niveau, str]] = {
     ),
     "montant-sous-seuil": (
         "avertissement",
-        "Montant {valeur} € HT inférieur au seuil de publication obligatoire (40 000 € HT).",
+        "Montant de {detail} HT inférieur au seuil de publication obligatoire (40 000 € HT).",
     ),
     "duree-improbable": ("avertissement", "Durée de {valeur} mois improbable pour « {champ} » ({detail})."),
     "id-duplique": (

@@ -224,7 +224,9 @@ class Regles:
     def _montant_duree(self, kind: str, record: dict, base: str, out: list[Constat]) -> None:
         montant = record.get("montant")
         if kind == "marche" and _nombre(montant) and 1 <= montant < SEUIL_PUBLICATION:
-            out.append(constat("montant-sous-seuil", pointeur(base, ["montant"]), "montant", montant))
+            out.append(
+                constat("montant-sous-seuil", pointeur(base, ["montant"]), "montant", montant, euros(montant))
+            )
         limite = DUREE_MAX[kind]
         if record.get("nature") == "Marché de partenariat":
             limite = DUREE_MAX_PARTENARIAT
@@ -271,6 +273,12 @@ class Regles:
                         constat("modification-ordre", pointeur(base, path), liste, ident, str(previous))
                     )
                 previous = ident
+
+
+def euros(value: float) -> str:
+    """12000 → « 12 000 € » (narrow no-break spaces, decimal comma when there are cents)."""
+    text = f"{value:,.2f}".replace(",", "\u202f").replace(".", ",").removesuffix(",00")
+    return f"{text}\u202f€"
 
 
 def _items(liste: Any, cle: str):

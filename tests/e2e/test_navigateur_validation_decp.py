@@ -1,0 +1,52 @@
+"""The public page « Valider un fichier de commande publique » in a real browser: drop a file, read
+the report as a table, filter it, download it as CSV and JSON; accessible (axe)."""
+
+import json
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+from tests.e2e.browser import check_accessibility, screenshot
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "decp"
+
+
+def test_validation_page(page: Page, tmp_path: Path):
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto("/valider")
+    expect(page.locator("h1")).to_have_text("Valider un fichier de commande publique")
+    check_accessibility(page)
+    page.set_input_files("#fichier", str(DATA / "regles-invalides.json"))
+    page.get_by_role("button", name="Valider le fichier").click()
+    expect(page.locator("#verdict")).to_contain_text("Fichier non valide")
+    expect(page.locator("#verdict")).to_contain_text("8 enregistrement(s) valide(s) sur 22")
+    rows = page.locator("#constats tbody tr")
+    expect(rows).to_have_count(20)
+    expect(page.locator("#constats")).to_contain_text("Montant inférieur au minimum (1)")
+    page.select_option("#filtre-niveau", "avertissement")
+    expect(page.locator("#rapport-compte")).to_have_text(
+        "6 constats sur 20.".replace("constats", "constat(s)")
+    )
+    page.select_option("#filtre-niveau", "")
+    page.select_option("#filtre-champ", "montant")
+    expect(page.locator("#constats tbody tr:visible")).to_have_count(2)
+    check_accessibility(page)
+    screenshot(page, "validation-decp")
+    with page.expect_download() as csv_download:
+        page.get_by_role("button", name="Télécharger en CSV").click()
+    text = Path(csv_download.value.path()).read_text("utf-8-sig")
+    assert text.splitlines()[0] == "niveau;type;index;id;chemin;champ;code;message;valeur"
+    assert len(text.splitlines()) == 21 and "montant-minimum" in text
+    with page.expect_download() as json_download:
+        page.get_by_role("button", name="Télécharger en JSON").click()
+    report = json.loads(Path(json_download.value.path()).read_text("utf-8"))
+    assert report["stats"]["enregistrements"] == 22 and report["valide"] is False
+    assert json_download.value.suggested_filename == "validation-regles-invalides.json"
+
+
+def test_validation_page_valid_xml(page: Page):
+    page.goto("/valider")
+    page.set_input_files("#fichier", str(DATA / "Marche.xml"))
+    page.get_by_role("button", name="Valider le fichier").click()
+    expect(page.locator("#verdict")).to_contain_text("Fichier valide")
+    expect(page.locator("#verdict")).to_contain_text("decp-2.0.2-xsd")
+    check_accessibility(page)
