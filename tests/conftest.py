@@ -16,6 +16,10 @@ from dataetat.settings import Settings
 from dataetat.store import database
 from dataetat.store.engine import make_engine
 
+# No scheduled task and no enrichment after imports in the tests (a test that wants them sets them,
+# against a local fake service): they would otherwise call the real services.
+os.environ.setdefault("DATAETAT_PLANNING", "")
+os.environ.setdefault("DATAETAT_ENRICHISSEMENT_APRES_IMPORT", "false")
 TEST_DATA = Path(__file__).resolve().parent / "data"
 TEST_SECRET = "secret-de-test-" + "x" * 40
 PG_ADMIN_URL = os.environ.get("DATAETAT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -259,6 +259,27 @@ class Settings(BaseSettings):
     validation_par_minute: int = Field(
         20, ge=1, description="Validations DECP par minute au plus pour un même client (adresse) ; au-delà, 429."
     )
+    enrichissement_apres_import: bool = Field(
+        True,
+        description="Après chaque import, mettre en file l'enrichissement des nouveaux SIRET "
+        "(Recherche d'entreprises, API Entreprise si un jeton est configuré).",
+    )
+    enrichissement_par_nuit: int = Field(
+        10000,
+        ge=0,
+        description="SIRET rafraîchis au plus par le rafraîchissement planifié (les plus anciens d'abord).",
+    )
+    enrichissement_reprise_minutes: float = Field(
+        30,
+        gt=0,
+        description="Délai avant de reprendre un enrichissement interrompu par un service indisponible.",
+    )
+    planning: str = Field(
+        "enrichissement=02:00",
+        description="Tâches planifiées, chaque jour à l'heure dite (heure locale du serveur) : "
+        "« tache=HH:MM » séparées par des virgules ; vide = aucune. Une seule exécution par créneau, "
+        "quel que soit le nombre de workers.",
+    )
 
 
 def annees_acceptees(settings: Settings | None = None) -> tuple[int, int]:

@@ -1,4 +1,4 @@
-"""Command line: `dataetat db|import|query|generate|demo|serve|worker|user|valider`. Messages in French.
+"""Command line: `dataetat db|import|query|generate|demo|serve|worker|user|valider|enrichir`. Messages in French.
 
 One module per command group; this module only assembles them into `app` (the entry point
 `dataetat = "dataetat.cli:app"`). Modules import `cli.common` and each other downwards only:
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from dataetat.cli import comptes, db, demo, query, serve, sources, valider
+from dataetat.cli import comptes, db, demo, enrichir, query, serve, sources, valider
 
 app = typer.Typer(
     help="Data-État : importer, chercher et exporter les financements publics.",
@@ -22,5 +22,6 @@ app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 app.command("worker")(serve.worker)
 app.command("query")(query.query)
+app.command("enrichir")(enrichir.enrichir)
 app.add_typer(comptes.app, name="user")
 app.add_typer(valider.app, name="valider")

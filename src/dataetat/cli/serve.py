@@ -55,7 +55,7 @@ def worker(
     lease = timedelta(seconds=settings.taches_bail_secondes)
     if une_fois:
         tidy(settings.dossier_televersements, espaces)
-        console.print(f"{run_pending(engine, espaces, lease)} tâche(s) exécutée(s).")
+        console.print(f"{run_pending(engine, espaces, lease, settings)} tâche(s) exécutée(s).")
         return
     runner = Worker(
         engine,
@@ -63,6 +63,7 @@ def worker(
         embedded=engine.dialect.name == "duckdb",
         lease=lease,
         uploads=settings.dossier_televersements,
+        settings=settings,
     )
     runner.start()
     console.print("Worker démarré (Ctrl+C pour arrêter).")

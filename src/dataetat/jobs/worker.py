@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
 from dataetat import scratch, stockage
+from dataetat.jobs import enrichissement as enrichment_jobs
 from dataetat.jobs import exports as export_jobs
 from dataetat.jobs import imports as import_jobs
-from dataetat.jobs import journal
+from dataetat.jobs import journal, planning
+from dataetat.settings import Settings
+from dataetat.store import enrichissement as enrichment_store
 from dataetat.store import taches
 from dataetat.store.taches import Tache
 
@@ -29,21 +33,39 @@ log = logging.getLogger("dataetat.jobs")
 
 def _on_a_connection(run):
     """An export reads through one connection; an import manages its own transactions: every
-    runner receives the engine, `run(engine, job, folder, progress) -> result`."""
+    runner receives the engine, `run(engine, job, folder, progress, settings) -> result`."""
 
-    def runner(engine: Engine, job: Tache, folder: Path, progress):
+    def runner(engine: Engine, job: Tache, folder: Path, progress, settings: Settings | None):
         with engine.connect() as conn:
             return run(conn, job, folder, progress)
 
     return runner
 
 
-def _audited_import(engine: Engine, job: Tache, folder: Path, progress):
-    """An import writes its audit row in its own transaction."""
-    return import_jobs.run(engine, job, folder, progress, record=journal.job_recorder(job))
+def _audited_import(engine: Engine, job: Tache, folder: Path, progress, settings: Settings | None):
+    """An import writes its audit row in its own transaction; a written import queues the enrichment
+    of its new beneficiaries (its job id and the geolocation rate so far go in the report)."""
+    result = import_jobs.run(engine, job, folder, progress, record=journal.job_recorder(job))
+    if result.get("importe") and settings is not None and settings.enrichissement_apres_import:
+        with engine.begin() as conn:
+            result["geolocalisation"] = enrichment_store.taux_geolocalisation(conn).as_dict()
+            result["enrichissement"] = enrichment_jobs.submit(
+                conn, job.proprietaire, job.region, nouveaux=True
+            )
+    return result
 
 
-RUNNERS = {export_jobs.TYPE: _on_a_connection(export_jobs.run), import_jobs.TYPE: _audited_import}
+def _enrichment(engine: Engine, job: Tache, folder: Path, progress, settings: Settings | None):
+    from dataetat.query import etiquetage  # the tags may read the beneficiary's columns
+
+    return enrichment_jobs.run(engine, settings or Settings(), job, progress, apres=etiquetage.reapply)
+
+
+RUNNERS = {
+    export_jobs.TYPE: _on_a_connection(export_jobs.run),
+    import_jobs.TYPE: _audited_import,
+    enrichment_jobs.TYPE: _enrichment,
+}
 BEAT_SECONDS = 1.0
 
 
@@ -77,9 +99,11 @@ def remove_leftovers(job: Tache, folder: Path) -> None:
         export_jobs.remove_file(folder, job)
 
 
-def run_one(engine: Engine, folder: Path, lease: timedelta = taches.LEASE) -> Tache | None:
+def run_one(
+    engine: Engine, folder: Path, lease: timedelta = taches.LEASE, settings: Settings | None = None
+) -> Tache | None:
     """Fail the jobs of dead workers, then claim and run the oldest waiting job; returns it (None
-    when there was none)."""
+    when there was none). `settings`: the outside services' (enrichment); None = the environment's."""
     expire(engine, folder, lease)
     with engine.begin() as conn:
         job = taches.claim(conn)
@@ -88,7 +112,7 @@ def run_one(engine: Engine, folder: Path, lease: timedelta = taches.LEASE) -> Ta
     beat = _Beat(engine, job.id)
     beat.start()
     try:
-        result = RUNNERS[job.type](engine, job, folder, beat.report)
+        result = RUNNERS[job.type](engine, job, folder, beat.report, settings)
     except Exception as exc:  # noqa: BLE001 - any failure is the job's, reported in French
         beat.stop()
         log.exception("tâche %s en échec", job.id)
@@ -103,10 +127,12 @@ def run_one(engine: Engine, folder: Path, lease: timedelta = taches.LEASE) -> Ta
     return job
 
 
-def run_pending(engine: Engine, folder: Path, lease: timedelta = taches.LEASE) -> int:
+def run_pending(
+    engine: Engine, folder: Path, lease: timedelta = taches.LEASE, settings: Settings | None = None
+) -> int:
     """Run every waiting job, one after the other; returns how many ran."""
     ran = 0
-    while run_one(engine, folder, lease) is not None:
+    while run_one(engine, folder, lease, settings) is not None:
         ran += 1
     return ran
 
@@ -161,9 +187,14 @@ class Worker:
         embedded: bool = True,
         lease: timedelta = taches.LEASE,
         uploads: Path | None = None,
+        settings: Settings | None = None,
+        planning_seconds: float = 30.0,
     ) -> None:
         self.engine, self.folder, self.poll_seconds = engine, folder, poll_seconds
         self.embedded, self.lease, self.uploads = embedded, lease, uploads
+        # With settings, the worker also keeps the schedule (jobs/planning.py) every planning_seconds.
+        self.settings, self.planning_seconds = settings, planning_seconds
+        self._next_tick = 0.0
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="dataetat-worker", daemon=True)
@@ -191,10 +222,17 @@ class Worker:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                ran = run_one(self.engine, self.folder, self.lease)
+                ran = run_one(self.engine, self.folder, self.lease, self.settings)
             except Exception:  # noqa: BLE001 - the queue itself failed (database down): retry later
                 log.exception("file des tâches indisponible")
                 ran = None
+            if ran is None and self.settings is not None and time.monotonic() >= self._next_tick:
+                self._next_tick = time.monotonic() + self.planning_seconds
+                try:
+                    if planning.tick(self.engine, self.settings):
+                        continue  # a scheduled job was queued: run it now
+                except Exception:  # noqa: BLE001 - the schedule must not kill the worker
+                    log.exception("planification indisponible")
             if ran is None:
                 self._wake.wait(self.poll_seconds)
                 self._wake.clear()

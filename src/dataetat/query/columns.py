@@ -108,6 +108,8 @@ COLONNES: tuple[Colonne, ...] = (
     _c("beneficiaire_qpv24_code", "QPV 2024 du SIRET", False, GROUP),
     _c("beneficiaire_qpv_code", "QPV 2015 du SIRET", False, GROUP),
     _c("lieu_action_qpv_code", "QPV du lieu de l'action", False, GROUP),
+    # Enrichment from the company registers (jobs/enrichissement.py).
+    _c("beneficiaire_naf", "NAF du SIRET", False, GROUP),
 )
 BY_CODE = {c.code: c for c in COLONNES}
 

@@ -234,7 +234,7 @@ def identite(conn: Connection, siret: str, region: str | None) -> dict[str, Any]
         return None
     b, cj, com = beneficiaire, ref_categorie_juridique, ref_commune
     dep, reg, sq = ref_departement, ref_region, siret_qpv
-    q15, q24 = ref_qpv.alias("q15"), ref_qpv.alias("q24")
+    q15, q24, epci = ref_qpv.alias("q15"), ref_qpv.alias("q24"), ref_epci
     sirene = (
         conn.execute(
             sa.select(
@@ -252,12 +252,16 @@ def identite(conn: Connection, siret: str, region: str | None) -> dict[str, Any]
                 q15.c.label.label("qpv_label"),
                 sq.c.code_qpv24.label("qpv24_code"),
                 q24.c.label.label("qpv24_label"),
+                com.c.code_epci.label("epci_code"),
+                epci.c.label.label("epci_label"),
+                *(b.c[k] for k in _ENRICHED),
             )
             .select_from(
                 b.outerjoin(cj, cj.c.code == b.c.categorie_juridique)
                 .outerjoin(com, com.c.code == b.c.code_commune)
                 .outerjoin(dep, dep.c.code == com.c.code_departement)
                 .outerjoin(reg, reg.c.code == com.c.code_region)
+                .outerjoin(epci, epci.c.code == com.c.code_epci)
                 .outerjoin(sq, sq.c.siret == b.c.siret)
                 .outerjoin(q15, q15.c.code == sq.c.code_qpv15)
                 .outerjoin(q24, q24.c.code == sq.c.code_qpv24)
@@ -274,7 +278,16 @@ def identite(conn: Connection, siret: str, region: str | None) -> dict[str, Any]
     for key in _IDENTITY_KEYS:
         value = sirene.get(key) if sirene is not None else None
         found[key] = value if value not in (None, "") else (seen or {}).get(key)
+    for key in (*_ENRICHED, "epci_code", "epci_label"):
+        found[key] = sirene.get(key) if sirene is not None else None
     return found
+
+
+# What the enrichment keeps (jobs/enrichissement.py), shown as it is (no fallback on the lines).
+_ENRICHED = (
+    "source", "updated_at", "enseigne", "naf", "tranche_effectif", "siege", "adresse", "latitude", "longitude",
+    "etat_administratif", "date_fermeture", "non_diffusible", "introuvable",
+)  # fmt: skip
 
 
 _IDENTITY_KEYS = (

@@ -29,7 +29,7 @@ def import_sirene(
     frame, reports = read_sirene(paths, sirets)
     if any(not r.valid for r in reports) or frame.height == 0:
         return 0, reports
-    frame = frame.with_columns(pl.lit(datetime.now()).alias("updated_at"))
+    frame = frame.with_columns(pl.lit(datetime.now()).alias("updated_at"), pl.lit("sirene").alias("source"))
     with engine.begin() as conn:
         conn.execute(
             beneficiaire.delete().where(beneficiaire.c.siret.in_(sa.bindparam("s", expanding=True))),

@@ -168,6 +168,7 @@ _DECORATE = f"""
         COALESCE(be.denomination, b.nom_beneficiaire, b.fournisseur_label) AS beneficiaire_denomination,
         be.categorie_juridique AS beneficiaire_categorie_juridique,
         cj.type AS beneficiaire_categorie_juridique_type,
+        be.naf AS beneficiaire_naf,
         {_geo("beneficiaire", "bc")},
         bd.code AS beneficiaire_departement_code, bd.label AS beneficiaire_departement_label,
         br.code AS beneficiaire_region_code, br.label AS beneficiaire_region_label,

@@ -204,7 +204,21 @@ beneficiaire = sa.Table(
     sa.Column("denomination", sa.String),
     sa.Column("categorie_juridique", sa.String),
     sa.Column("code_commune", sa.String),
-    sa.Column("updated_at", sa.DateTime),
+    sa.Column("updated_at", sa.DateTime),  # the last refresh (import of a SIRENE file, or enrichment)
+    # Enrichment from the company registers (jobs/enrichissement.py): what the service said.
+    sa.Column("source", sa.String),  # sirene | recherche-entreprises | api-entreprise
+    sa.Column("siren", sa.String),
+    sa.Column("enseigne", sa.String),
+    sa.Column("naf", sa.String),
+    sa.Column("tranche_effectif", sa.String),
+    sa.Column("siege", sa.Boolean),
+    sa.Column("adresse", sa.String),
+    sa.Column("latitude", sa.Float),
+    sa.Column("longitude", sa.Float),
+    sa.Column("etat_administratif", sa.String),  # A (actif) | F (fermé)
+    sa.Column("date_fermeture", sa.Date),
+    sa.Column("non_diffusible", sa.Boolean),  # the service said 451: the unit is not public
+    sa.Column("introuvable", sa.Boolean),  # no service knows this SIRET (asked again later)
 )
 
 # SIRET -> QPV where the établissement stands (data.gouv.fr "entreprises en QPV" link file).
@@ -457,6 +471,7 @@ ligne = sa.Table(
     sa.Column("beneficiaire_denomination", sa.String),
     sa.Column("beneficiaire_categorie_juridique", sa.String),
     sa.Column("beneficiaire_categorie_juridique_type", sa.String),
+    sa.Column("beneficiaire_naf", sa.String),  # activité principale (enrichment)
     *_geo_cols("beneficiaire"),
     sa.Column("localisation_code", sa.String),
     sa.Column("localisation_label", sa.String),
@@ -506,3 +521,14 @@ tache = sa.Table(
 )
 sa.Index("ix_tache_proprietaire", tache.c.proprietaire, tache.c.id).ddl_if(dialect="postgresql")
 sa.Index("ix_tache_statut", tache.c.statut, tache.c.id).ddl_if(dialect="postgresql")
+
+# --- Schedule: one row per (task, slot) won by the worker that runs it (jobs/planning.py) ---------
+
+planification = sa.Table(
+    "planification",
+    metadata,
+    sa.Column("tache", sa.String, primary_key=True),  # the scheduled task's name: enrichissement, …
+    sa.Column("creneau", sa.DateTime, primary_key=True),  # the slot (day and time) it runs for
+    sa.Column("cree_le", sa.DateTime, nullable=False),
+    sa.Column("tache_id", sa.BigInteger),  # the job it queued, when it queued one
+)

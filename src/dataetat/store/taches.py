@@ -108,6 +108,11 @@ def progress(conn: Connection, job_id: int, done: int) -> None:
     conn.execute(tache.update().where(tache.c.id == job_id).values(progression=done, battement=_now()))
 
 
+def set_total(conn: Connection, job_id: int, total: int) -> None:
+    """The amount of work of a running job, once it knows it (progress shows done / total)."""
+    conn.execute(tache.update().where(tache.c.id == job_id).values(total=total))
+
+
 def finish(conn: Connection, job_id: int, resultat: dict[str, Any], done: int) -> None:
     conn.execute(
         tache.update()
@@ -165,6 +170,16 @@ def list_of(conn: Connection, proprietaire: str, type_: str, limit: int = 100) -
         .limit(limit)
     ).mappings()
     return [Tache.of(r) for r in rows]
+
+
+def latest_of_type(conn: Connection, type_: str) -> Tache | None:
+    """The most recent job of this type, whoever asked it."""
+    row = (
+        conn.execute(sa.select(tache).where(tache.c.type == type_).order_by(tache.c.id.desc()).limit(1))
+        .mappings()
+        .first()
+    )
+    return Tache.of(row) if row else None
 
 
 def delete(conn: Connection, job_id: int, proprietaire: str) -> bool:

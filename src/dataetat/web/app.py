@@ -77,6 +77,7 @@ def create_app(settings: Settings) -> FastAPI:
                 embedded=True,
                 lease=timedelta(seconds=settings.taches_bail_secondes),
                 uploads=settings.dossier_televersements,
+                settings=settings,
             )
             worker.start()
         app.state.engine, app.state.worker = engine, worker
