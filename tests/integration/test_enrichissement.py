@@ -153,6 +153,13 @@ def test_import_queues_the_enrichment_that_fills_beneficiaries_page_and_search(
         assert {(x["beneficiaire_naf"], x["beneficiaire_commune_code"]) for x in found["lignes"]} == {
             ("85.59A", "35238")
         }
+        referentiels = web.get("/referentiels").text
+        assert (
+            "Lignes géolocalisées (leur bénéficiaire a une commune) : <strong>40.0 %</strong>" in referentiels
+        )
+        assert (
+            "0.0 % → 40.0 %" in referentiels and "Enrichissement des nouveaux bénéficiaires" in referentiels
+        )
 
 
 def test_a_service_down_interrupts_then_the_schedule_takes_it_again(engine, reglages, faux, tmp_path):
@@ -176,6 +183,7 @@ def test_a_service_down_interrupts_then_the_schedule_takes_it_again(engine, regl
     assert _beneficiaires(engine) == {}
     with TestClient(create_app(reglages)) as web:
         assert "pas encore rafraîchies" in web.get(f"/beneficiaires/{ATLAS}").text
+        assert "4 SIRET pas encore rafraîchi(s) : nouvel essai prévu après" in web.get("/referentiels").text
     # The schedule queues the retry once its time has come, once whatever the number of ticks.
     later = datetime.fromisoformat(r["reprendre_apres"]) + timedelta(seconds=1)
     assert planning.tick(engine, reglages, now=later - timedelta(minutes=5)) == []

@@ -78,11 +78,28 @@ def import_chorus(
         console.print(f"Lignes rejetées écrites dans {rejets}.")
     print_replaced(result.flux)
     console.print("[green]Import terminé.[/green]")
+    queue_enrichment(engine)
     if any(f.lignes_avant for f in result.flux):
         console.print(
             "L'état d'avant est gardé jusqu'au prochain import de cet exercice : "
             "« dataetat import annuler --region R --annee N » le rétablit."
         )
+
+
+def queue_enrichment(engine) -> None:
+    """After a written import: the enrichment of its new beneficiaries, as a job for the workers."""
+    from dataetat.jobs import enrichissement
+    from dataetat.settings import Settings
+    from dataetat.store import audit
+
+    if not Settings().enrichissement_apres_import:
+        return
+    with engine.begin() as conn:
+        job_id = enrichissement.submit(conn, audit.CLI, None, nouveaux=True)
+    console.print(
+        f"Enrichissement des nouveaux bénéficiaires en file (tâche n° {job_id}) : le serveur ou "
+        "« dataetat worker » l'exécutera (ou « dataetat enrichir » tout de suite)."
+    )
 
 
 def print_replaced(flux) -> None:

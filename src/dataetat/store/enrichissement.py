@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dataetat.model.geometrie import Zones
+from dataetat.store import taches
 from dataetat.store.engine import insert_arrow
 from dataetat.store.schema import SOURCE_AE, SOURCE_CP, beneficiaire, ligne, ref_qpv, siret_qpv
 
@@ -267,3 +268,13 @@ def etat(conn: Connection) -> Etat:
         )
     ).one()
     return Etat({s or "inconnue": int(n) for s, n in rows}, int(counts[0]), int(counts[1]), counts[2])
+
+
+def resume(conn: Connection, taches_max: int = 5) -> dict[str, Any]:
+    """What the « Référentiels » page shows of the enrichment: the geolocation rate, the beneficiaries
+    per source, and the latest enrichment jobs (progress, report)."""
+    return {
+        "taux": taux_geolocalisation(conn),
+        "etat": etat(conn),
+        "taches": taches.recent_of_type(conn, "enrichissement", taches_max),
+    }

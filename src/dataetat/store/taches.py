@@ -172,14 +172,17 @@ def list_of(conn: Connection, proprietaire: str, type_: str, limit: int = 100) -
     return [Tache.of(r) for r in rows]
 
 
-def latest_of_type(conn: Connection, type_: str) -> Tache | None:
-    """The most recent job of this type, whoever asked it."""
-    row = (
-        conn.execute(sa.select(tache).where(tache.c.type == type_).order_by(tache.c.id.desc()).limit(1))
-        .mappings()
-        .first()
+def recent_of_type(conn: Connection, type_: str, limit: int = 5) -> list[Tache]:
+    """The most recent jobs of this type, whoever asked them, newest first."""
+    rows = conn.execute(
+        sa.select(tache).where(tache.c.type == type_).order_by(tache.c.id.desc()).limit(limit)
     )
-    return Tache.of(row) if row else None
+    return [Tache.of(r) for r in rows.mappings()]
+
+
+def latest_of_type(conn: Connection, type_: str) -> Tache | None:
+    found = recent_of_type(conn, type_, 1)
+    return found[0] if found else None
 
 
 def delete(conn: Connection, job_id: int, proprietaire: str) -> bool:

@@ -18,6 +18,7 @@ from dataetat import scratch
 from dataetat.query.referentiels import counts
 from dataetat.referentiels.readers import KIND_HELP, READERS, ReferentielError
 from dataetat.store import audit
+from dataetat.store import enrichissement as enrichment
 from dataetat.store import referentiels as store
 from dataetat.web import csrf
 from dataetat.web.deps import Admin, Db
@@ -36,6 +37,7 @@ async def _page(request: Request, db: Db, *, status: int = 200, **context) -> HT
         {
             "page_active": "/televersement",
             "comptes": await db.read(counts),
+            "enrichissement": await db.read(enrichment.resume),
             "types": KIND_HELP,
             "csrf": token,
             "csrf_champ": csrf.FIELD,
