@@ -234,6 +234,12 @@ class Settings(BaseSettings):
     data_subvention_par_minute: float = Field(
         20, gt=0, description="Requêtes par minute au plus vers Data Subvention (limite publiée : 20)."
     )
+    data_subvention_ttl_heures: float = Field(
+        24,
+        gt=0,
+        description="Durée de conservation d'une réponse de Data Subvention (subventions d'une association), "
+        "en heures : passé ce délai, la page du bénéficiaire la redemande au service.",
+    )
     connecteurs_delai_s: float = Field(
         5, gt=0, description="Délai d'attente d'une réponse d'un service extérieur, en secondes."
     )

@@ -43,6 +43,7 @@ from dataetat.web.pages import oidc as pages_oidc
 from dataetat.web.pages import ouvert as pages_ouvert
 from dataetat.web.pages import qpv as pages_qpv
 from dataetat.web.pages import referentiels as pages_referentiels
+from dataetat.web.pages import subventions as pages_subventions
 from dataetat.web.pages import territoire as pages_territoire
 from dataetat.web.pages import validation_decp as pages_validation_decp
 from dataetat.web.security import SecurityHeaders
@@ -131,6 +132,7 @@ def create_app(settings: Settings) -> FastAPI:
         api_schemas,
         api_validation,
         pages_validation_decp,
+        pages_subventions,
     ):
         # Every route needs an identity (a login), except the public ones: login, help, API docs, the
         # open aggregates (query/ouvert.py: the statistical secrecy rule), the catalogue and the open

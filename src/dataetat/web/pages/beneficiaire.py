@@ -16,6 +16,7 @@ from dataetat.query import fiches
 from dataetat.query.columns import BY_CODE
 from dataetat.query.params import SearchParams
 from dataetat.query.search import search
+from dataetat.query.subventions import est_association
 from dataetat.web.deps import CurrentIdentity, Db
 from dataetat.web.pages.erreurs import page_not_found
 from dataetat.web.pages.fiche_commune import annees, api_query, graphiques, part_pourcent, search_page_years
@@ -90,5 +91,7 @@ async def page_beneficiaire(
         "graphiques": graphiques(found["fiche"]),
         "pourcent": part_pourcent,
         "sources": fiches.SOURCES,
+        # The Data Subvention panel (loaded after the page): associations, and unknown catégories.
+        "subventions": est_association(who["categorie_juridique"], who.get("rna")) is not False,
     }
     return templates.TemplateResponse(request, "beneficiaire.html", context)

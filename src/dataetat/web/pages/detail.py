@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from dataetat.model.tags import BY_TYPE, with_labels
 from dataetat.query import details
 from dataetat.query.columns import BY_CODE
+from dataetat.query.subventions import est_association
 from dataetat.store.schema import SOURCE_CP, ligne
 from dataetat.web.deps import CurrentIdentity, Db
 from dataetat.web.pages.templating import date_fr, euros, templates, valeur
@@ -167,6 +168,17 @@ def _read(conn: Connection, line_id: int, region: str | None) -> dict[str, Any] 
     }
 
 
+def _subvention_possible(line: dict[str, Any]) -> bool:
+    """Whether the line may have a Data Subvention subsidy: an EJ, a SIRET, maybe an association."""
+    siret = line.get("beneficiaire_code") or ""
+    return (
+        bool(line.get("n_ej"))
+        and len(siret) == 14
+        and siret.isdigit()
+        and (est_association(line.get("beneficiaire_categorie_juridique")) is not False)
+    )
+
+
 def titre(line: dict[str, Any]) -> str:
     if line.get("source") in _AIDES:
         reference = f" n° {line['reference']}" if line.get("reference") else ""
@@ -202,5 +214,6 @@ async def page_ligne(
         "total_paiements": sum(p["montant"] or 0 for p in paiements),
         "orphelin": line["source"] == SOURCE_CP,
         "fichiers": _sources(found["fichiers"]),
+        "subvention": _subvention_possible(line),
     }
     return templates.TemplateResponse(request, "_ligne.html" if fragment else "ligne.html", context)
