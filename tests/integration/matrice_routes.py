@@ -482,3 +482,21 @@ MATRIX.update(
         ],
     }
 )
+
+# --- Data Subvention (issue 12 §3): the panels loaded after the beneficiary page and the line detail
+# (no token in the matrix's settings: « jeton non configuré », a 200; a 404 for what one may not see)
+MATRIX.update(
+    {
+        ("GET", "/beneficiaires/{siret}/subventions"): [
+            Cas(LIGNE_53_PAGE, chemin={"siret": "77567227200015"}),
+            Cas(LIGNE_52_PAGE, chemin={"siret": "21440109300015"}),
+            Cas(INCONNUE_PAGE, chemin={"siret": INCONNUE_SIRET}),
+            Cas(S(303, 404, 404, 404, 404, 404), chemin={"siret": "2135"}),
+        ],
+        ("GET", "/lignes/{line_id}/subventions"): [
+            Cas(LIGNE_53_PAGE, chemin={"line_id": "ligne:53"}),
+            Cas(LIGNE_52_PAGE, chemin={"line_id": "ligne:52"}),
+            Cas(INCONNUE_PAGE, chemin={"line_id": "aide:inconnue"}),
+        ],
+    }
+)

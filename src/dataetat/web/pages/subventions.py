@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
+from dataetat.connectors.data_subvention import Etat
 from dataetat.query import details, fiches
 from dataetat.query import subventions as panels
 from dataetat.web.deps import CurrentIdentity, Db
@@ -46,11 +47,15 @@ async def panneau_beneficiaire(siret: str, request: Request, me: CurrentIdentity
 @router.get("/lignes/{line_id}/subventions", response_class=HTMLResponse)
 async def panneau_ligne(line_id: LineId, request: Request, me: CurrentIdentity, db: Db):
     line = await db.read(details.line, line_id, me.region)
-    siret = (line or {}).get("beneficiaire_code") or ""
-    who = await db.read(fiches.identite, siret, me.region) if line else None
-    if line is None or who is None:
+    if line is None:
         return _not_found(request, "Ligne introuvable parmi celles que vous pouvez voir.")
-    panel = await run_in_threadpool(panels.panneau, db.engine, request.app.state.settings, who, me.region)
+    siret = line.get("beneficiaire_code") or ""
+    who = await db.read(fiches.identite, siret, me.region)
+    if who is None:  # no SIRET (an operator's aid to a person…), or one SIRENE does not know
+        panel = panels.Panneau(siret, Etat.AUCUNE, "Cette ligne n'a pas de SIRET de bénéficiaire connu : "
+                               "Data Subvention ne peut pas être interrogé.")  # fmt: skip
+    else:
+        panel = await run_in_threadpool(panels.panneau, db.engine, request.app.state.settings, who, me.region)
     context: dict[str, Any] = {
         "p": panel,
         "n_ej": line.get("n_ej"),
