@@ -1,14 +1,14 @@
 """The cache of Data Subvention's answers (`subvention_cache`, see store/subventions.py).
 
 Revision ID: subventions
-Revises: lots_import
+Revises: enrichissement
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "subventions"
-down_revision = "lots_import"
+down_revision = "enrichissement"
 branch_labels = None
 depends_on = None
 
