@@ -175,6 +175,9 @@ class Settings(BaseSettings):
         ge=1,
         description="Un jeu du catalogue est « à jour » quand son dernier import a moins de N jours.",
     )
+    catalogue_editeur: str = Field(
+        "Data-État", description="Nom de l'éditeur (dct:publisher) du catalogue DCAT de l'instance."
+    )
     url_publique: str = Field(
         "",
         description="Adresse publique de l'instance (https://data-etat.exemple.gouv.fr), base des URI "

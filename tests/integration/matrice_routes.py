@@ -475,9 +475,16 @@ MATRIX.update(
             Cas(PUBLIC, chemin={"fmt": "parquet"}, query={"niveau": "region"}),
             Cas(BAD, chemin={"fmt": "xlsx"}),
         ],
+        ("GET", "/catalogue"): [Cas(PUBLIC), Cas(PUBLIC, query={"page_size": "1"})],
+        ("GET", "/catalogue.{fmt}"): [
+            Cas(PUBLIC, chemin={"fmt": "ttl"}),
+            Cas(PUBLIC, chemin={"fmt": "jsonld"}, query={"page_size": "1"}),
+            Cas(BAD, chemin={"fmt": "csv"}),
+        ],
         ("GET", "/schemas"): [Cas(PUBLIC)],
         ("GET", "/schemas/{name}.json"): [
             Cas(PUBLIC, chemin={"name": "agregats-ouverts"}),
+            Cas(PUBLIC, chemin={"name": "lignes"}),
             Cas(NOT_FOUND, chemin={"name": "rien"}),
         ],
     }

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -15,25 +14,15 @@ from typing import IO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dataetat.catalog.tableschema import schema
 from dataetat.query.ouvert import Cellule
 
-SCHEMAS = Path(__file__).resolve().parent / "schemas"
 SCHEMA_AGREGATS = "agregats-ouverts"
 BATCH = 10_000
-
-
-def schema(name: str) -> dict:
-    """A bundled Table Schema (schemas/NAME.json)."""
-    return json.loads((SCHEMAS / f"{name}.json").read_text("utf-8"))
-
-
-def schema_names() -> list[str]:
-    return sorted(p.stem for p in SCHEMAS.glob("*.json"))
-
-
-COLUMNS = [f["name"] for f in schema(SCHEMA_AGREGATS)["fields"]]
+_FIELDS = schema(SCHEMA_AGREGATS)["fields"]
+COLUMNS = [f["name"] for f in _FIELDS]
 _ARROW = {"string": pa.string(), "integer": pa.int64(), "number": pa.decimal128(18, 2)}
-ARROW_SCHEMA = pa.schema([pa.field(f["name"], _ARROW[f["type"]]) for f in schema(SCHEMA_AGREGATS)["fields"]])
+ARROW_SCHEMA = pa.schema([pa.field(f["name"], _ARROW[f["type"]]) for f in _FIELDS])
 
 
 def row(cell: Cellule) -> list:

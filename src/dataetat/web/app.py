@@ -38,6 +38,7 @@ from dataetat.web.pages import (
 )
 from dataetat.web.pages import audit as pages_audit
 from dataetat.web.pages import beneficiaire as pages_beneficiaire
+from dataetat.web.pages import catalogue as pages_catalogue
 from dataetat.web.pages import etiquetage as pages_etiquetage
 from dataetat.web.pages import oidc as pages_oidc
 from dataetat.web.pages import ouvert as pages_ouvert
@@ -133,6 +134,7 @@ def create_app(settings: Settings) -> FastAPI:
         api_validation,
         pages_validation_decp,
         pages_subventions,
+        pages_catalogue,
     ):
         # Every route needs an identity (a login), except the public ones: login, help, API docs, the
         # open aggregates (query/ouvert.py: the statistical secrecy rule), the catalogue and the open
@@ -147,6 +149,7 @@ def create_app(settings: Settings) -> FastAPI:
             api_schemas,
             api_validation,
             pages_validation_decp,
+            pages_catalogue,
         )
         app.include_router(module.router, dependencies=[] if public else [Depends(identity)])
     return app

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from dataetat.catalog import fichiers_ouverts
+from dataetat.catalog import tableschema
 from dataetat.web.errors import NotFound
 
 router = APIRouter(tags=["Données ouvertes (sans compte)"])
@@ -17,8 +17,8 @@ async def liste_schemas() -> dict:
     """The Table Schemas served here."""
     return {
         "schemas": [
-            {"nom": name, "titre": fichiers_ouverts.schema(name).get("title"), "url": f"/schemas/{name}.json"}
-            for name in fichiers_ouverts.schema_names()
+            {"nom": name, "titre": tableschema.schema(name).get("title"), "url": f"/schemas/{name}.json"}
+            for name in tableschema.names()
         ]
     }
 
@@ -26,6 +26,6 @@ async def liste_schemas() -> dict:
 @router.get("/schemas/{name}.json")
 async def schema(name: str) -> JSONResponse:
     """One Table Schema (application/schema+json)."""
-    if name not in fichiers_ouverts.schema_names():
+    if name not in tableschema.names():
         raise NotFound("schema-introuvable", f"Aucun schéma « {name[:40]} » : voir /schemas.")
-    return JSONResponse(fichiers_ouverts.schema(name), media_type="application/schema+json")
+    return JSONResponse(tableschema.schema(name), media_type="application/schema+json")
