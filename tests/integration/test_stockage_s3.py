@@ -64,6 +64,7 @@ def test_store_contract(store, tmp_path):
     with pytest.raises(stockage.Introuvable):
         list(store.iter(key))
     assert store.reachable()
+    assert stockage.Espaces(store, store).reachable()
 
 
 def test_concat_of_chunks(store):
@@ -86,6 +87,7 @@ def test_unreachable_store_says_so_and_hides_its_secret(endpoint, caplog):
     store = stockage.espaces(gone).exports
     with caplog.at_level(logging.DEBUG):
         assert store.reachable() is False
+        assert stockage.espaces(gone).reachable() is False
     assert SECRET not in caplog.text and SECRET not in repr(store)
     with pytest.raises(ValueError, match="jamais dans l'adresse"):
         parse_url("s3://cle:secret@seau/x")

@@ -30,6 +30,10 @@ class Espaces:
     exports: Store
     televersements: Store
 
+    def reachable(self) -> bool:
+        """Both stores answer (the readiness probe `/sante/pret`); never raises."""
+        return self.exports.reachable() and self.televersements.reachable()
+
 
 def espaces(settings) -> Espaces:
     """The stores of these settings: S3 when `stockage_url` is `s3://…`, the local folders otherwise."""

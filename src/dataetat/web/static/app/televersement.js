@@ -2,6 +2,8 @@
 // give its exercice (a regional INF-BUD-53 export without its « Exercice comptable » line, a
 // national AE extract). Say so before sending, from the first lines of the chosen files; the
 // chosen files stay chosen. Without JavaScript the server refuses with the same advice.
+import { envoyerParMorceaux, supported } from "./envoi-reprenable.js";
+
 const form = document.getElementById("televersement");
 const MESSAGE_ID = "televersement-annee-erreur";
 
@@ -43,19 +45,18 @@ if (form) {
   const select = form.querySelector("[name=annee]");
   const group = select.closest(".fr-select-group");
   select.addEventListener("change", () => clearError(group, select));
+  // Then the files go in chunks that survive a cut connection (envoi-reprenable.js); a browser
+  // without fetch sends the form whole.
+  const send = () => (supported() ? envoyerParMorceaux(form) : form.submit());
   form.addEventListener("submit", (event) => {
-    if (form.dataset.verifie === "1" || select.value) return;
     const files = [...form.querySelectorAll("input[type=file]")].map((i) => i.files[0]).filter(Boolean);
-    if (!files.length) return;
+    if (!files.length) return; // the server says « choisissez au moins un fichier »
     event.preventDefault();
+    if (select.value) return send();
     Promise.all(files.map((f) => f.slice(0, 65536).text().then((text) => [f.name, text]))).then((read) => {
       const missing = read.filter(([, text]) => exerciceManquant(text)).map(([name]) => name);
-      if (missing.length) {
-        showError(group, select, missing);
-      } else {
-        form.dataset.verifie = "1";
-        form.requestSubmit();
-      }
+      if (missing.length) showError(group, select, missing);
+      else send();
     });
   });
 }
