@@ -35,6 +35,7 @@ def server(tmp_path_factory) -> Iterator[str]:
         auth_developpement=True,
         secret_key="secret-de-test-e2e-" + "x" * 40,
         envoi_morceau_mo=MORCEAU / 1024 / 1024,
+        enrichissement_apres_import=False,  # no outside service in this test
     )
     with running_app(settings) as base:
         yield base

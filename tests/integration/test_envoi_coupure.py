@@ -45,6 +45,7 @@ def test_upload_resumes_after_a_cut_connection(settings, engine, tmp_path):
             endpoint,
             dossier_televersements=tmp_path / "televersements",
             envoi_morceau_mo=MORCEAU / 1024 / 1024,
+            enrichissement_apres_import=False,  # no outside service in this test
         )
         bucket = s3.stockage_url.split("/")[2]
         with running_app(s3) as url, httpx.Client(base_url=url, timeout=10) as client:
