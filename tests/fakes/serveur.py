@@ -68,7 +68,8 @@ class ServeurLocal:
                     self.send_response(reponse.statut)
                     for name, value in reponse.entetes.items():
                         self.send_header(name, value)
-                    self.send_header("Content-Type", "application/json; charset=utf-8")
+                    if not any(name.lower() == "content-type" for name in reponse.entetes):
+                        self.send_header("Content-Type", "application/json; charset=utf-8")
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
                     self.wfile.write(body)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from dataetat.cli import comptes, db, demo, enrichir, query, serve, sources, valider
+from dataetat.cli import comptes, db, demo, enrichir, moisson, query, serve, sources, valider
 
 app = typer.Typer(
     help="Data-État : importer, chercher et exporter les financements publics.",
@@ -25,3 +25,5 @@ app.command("query")(query.query)
 app.command("enrichir")(enrichir.enrichir)
 app.add_typer(comptes.app, name="user")
 app.add_typer(valider.app, name="valider")
+app.add_typer(moisson.app, name="catalogues")
+app.command("moissonner")(moisson.moissonner)
