@@ -22,8 +22,10 @@ from dataetat.decp.moisson.telechargement import EchecTelechargement, Fichier, c
 from dataetat.decp.validation import Rapport, iter_valider
 from dataetat.settings import Settings
 from dataetat.store import moisson as store
+from dataetat.store import taches
 
 log = logging.getLogger("dataetat.moisson")
+TYPE = "moisson"  # the job kind (worker RUNNERS, the schedule's « moissonnage »)
 TAILLE_MAX_PAGE = 20 * 1024 * 1024  # a catalogue page larger than this is not a catalogue page
 MAX_DETAILS_RAPPORT = 200
 
@@ -221,3 +223,22 @@ def _importer(engine: Engine, fichier: Fichier, rapport: Rapport, invalides: set
 def _noter(engine: Engine, row: dict) -> None:
     with engine.begin() as conn:
         store.enregistrer_distribution(conn, **row)
+
+
+def submit(conn, proprietaire: str, url: str | None = None, libelle: str | None = None) -> int:
+    """Queue a harvest job (one catalogue, or all)."""
+    libelle = libelle or (f"Moisson du catalogue DECP {url}" if url else "Moisson des catalogues DECP")
+    return taches.submit(conn, TYPE, proprietaire, None, {"url": url}, libelle)
+
+
+def run(engine: Engine, settings: Settings, job, progress=None) -> dict:
+    """The job: harvest, then a summary for « Mes tâches » and the audit."""
+    bilans = moissonner(engine, settings, job.parametres.get("url"))
+    return {
+        "catalogues": len(bilans),
+        "en_erreur": sum(1 for b in bilans if b.statut == "erreur"),
+        "fichiers": sum(b.fichiers for b in bilans),
+        "enregistrements": sum(b.enregistrements for b in bilans),
+        "valides": sum(b.valides for b in bilans),
+        "importes": sum(b.importes for b in bilans),
+    }

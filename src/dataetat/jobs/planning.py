@@ -46,7 +46,15 @@ def _nightly_enrichment(conn: Connection, settings: Settings, slot: datetime) ->
     )  # fmt: skip
 
 
-TACHES: dict[str, Submit] = {"enrichissement": _nightly_enrichment}
+def _harvest(conn: Connection, settings: Settings, slot: datetime) -> int | None:
+    from dataetat.jobs import moisson
+
+    return moisson.submit(
+        conn, enrichissement.SYSTEME, libelle=f"Moisson planifiée des catalogues DECP ({slot:%d/%m/%Y %H:%M})"
+    )
+
+
+TACHES: dict[str, Submit] = {"enrichissement": _nightly_enrichment, "moissonnage": _harvest}
 REPRISES: list[
     Callable[[Connection, Settings, datetime], list[tuple[str, datetime, Callable[[Connection], int]]]]
 ] = [enrichissement.reprises]

@@ -61,10 +61,17 @@ def _enrichment(engine: Engine, job: Tache, folder: Path, progress, settings: Se
     return enrichment_jobs.run(engine, settings or Settings(), job, progress, apres=etiquetage.reapply)
 
 
+def _harvest(engine: Engine, job: Tache, folder: Path, progress, settings: Settings | None):
+    from dataetat.jobs import moisson  # DCAT and validation libraries, loaded only for a harvest
+
+    return moisson.run(engine, settings or Settings(), job, progress)
+
+
 RUNNERS = {
     export_jobs.TYPE: _on_a_connection(export_jobs.run),
     import_jobs.TYPE: _audited_import,
     enrichment_jobs.TYPE: _enrichment,
+    "moisson": _harvest,  # jobs/moisson.py TYPE
 }
 BEAT_SECONDS = 1.0
 
