@@ -2,14 +2,14 @@
 the conformity history), `decp_distribution` (each distribution seen, its file's hash and report).
 
 Revision ID: moissonnage
-Revises: enrichissement
+Revises: subventions
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "moissonnage"
-down_revision = "enrichissement"
+down_revision = "subventions"
 branch_labels = None
 depends_on = None
 
