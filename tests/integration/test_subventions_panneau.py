@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
@@ -22,6 +23,7 @@ from tests.fakes.data_subvention import (
 from tests.fakes.serveur import Reponse
 
 from dataetat.connectors import client
+from dataetat.query.subventions import panneau
 from dataetat.settings import Settings
 from dataetat.store import readmodel
 from dataetat.store.schema import beneficiaire, ligne
@@ -183,3 +185,16 @@ def test_line_detail_shows_its_subsidy(settings, data, fake):
         assert fake.appels(SIRET) == 1  # the beneficiary's cached answer serves every line
     with app_client(settings, fake, region_developpement="52") as http:
         assert http.get(f"/lignes/{ej100}/subventions").status_code == 404  # région 53's line
+
+
+def test_one_fetch_at_a_time_per_siret(settings, engine, fake):
+    """Two pages asking the same SIRET at once: one call to the service, both panels shown."""
+    fake.file_attente[SIRET] = [Reponse(200, fake.applications[SIRET], delai=0.3)]
+    configured = Settings(
+        **(settings.model_dump() | {"data_subvention_url": fake.url, "data_subvention_jeton": fake.jeton})
+    )
+    who = {"siret": SIRET, "categorie_juridique": "9220"}
+    with ThreadPoolExecutor(2) as pool:
+        panels = list(pool.map(lambda _: panneau(engine, configured, who, None), range(2)))
+    assert [p.etat for p in panels] == ["ok", "ok"] and [p.nombre for p in panels] == [3, 3]
+    assert fake.appels(SIRET) == 1

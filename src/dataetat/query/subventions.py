@@ -18,6 +18,7 @@ A subsidy whose `ej` is the n_ej of a financial line the identity may see links 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -48,6 +49,10 @@ MESSAGES = {
 }
 
 Fetch = Callable[[Settings, str], ds.Resultat]
+# Fetches of one SIRET are serialised (striped locks: bounded memory); a request waits at most
+# ATTENTE_MAX_S for another fetch of its stripe before saying the service is busy.
+_STRIPES = tuple(threading.Lock() for _ in range(64))
+ATTENTE_MAX_S = 60.0
 
 
 @dataclass
@@ -97,25 +102,43 @@ def panneau(
     if est_association(who.get("categorie_juridique"), who.get("rna")) is False:
         return Panneau(siret, Etat.PAS_ASSOCIATION, MESSAGES[Etat.PAS_ASSOCIATION])
     now = now or datetime.now()
+    cached, failed = _cached_or_fetched(engine, settings, siret, fetch, now)
+    if cached is None:
+        assert failed is not None
+        return Panneau(siret, failed.etat, MESSAGES[failed.etat], failed.message)
+    found = _shown(engine, siret, cached, region)
+    if failed is not None:  # the service failed: its last answer, dated
+        found.date_perimee, found.detail = True, failed.message
+    return found
+
+
+def _cached_or_fetched(
+    engine: Engine, settings: Settings, siret: str, fetch: Fetch, now: datetime
+) -> tuple[cache.Cached | None, ds.Resultat | None]:
+    """The answer to show (fresh from the cache, else fetched and cached, else the stale one) and
+    the failure of the service when it was asked and failed. One fetch at a time per SIRET: a
+    second page asking the same SIRET waits for the first, then reads what it cached."""
+    ttl = timedelta(hours=settings.data_subvention_ttl_heures)
     with engine.connect() as conn:
         cached = cache.read(conn, siret)
-    fresh = cached is not None and now - cached.recupere_le < timedelta(
-        hours=settings.data_subvention_ttl_heures
-    )
-    if not fresh:
+    if cached is not None and now - cached.recupere_le < ttl:
+        return cached, None
+    lock = _STRIPES[hash(siret) % len(_STRIPES)]
+    if not lock.acquire(timeout=ATTENTE_MAX_S):
+        return cached, ds.Resultat(Etat.INDISPONIBLE, message="Trop de demandes en cours à Data Subvention.")
+    try:
+        with engine.connect() as conn:
+            again = cache.read(conn, siret)
+        if again is not None and again.recupere_le != getattr(cached, "recupere_le", None):
+            return again, None  # fetched by another request meanwhile
         resultat = fetch(settings, siret)
-        if resultat.etat in ds.DEFINITIVE:
-            rows = [s.model_dump() for s in resultat.subventions]
-            write_retrying(engine, cache.write, siret, resultat.etat.value, now, rows)
-            cached = cache.Cached(resultat.etat.value, now, rows)
-        elif cached is None:
-            return Panneau(siret, resultat.etat, MESSAGES[resultat.etat], resultat.message)
-        else:
-            found = _shown(engine, siret, cached, region)
-            found.date_perimee, found.detail = True, resultat.message
-            return found
-    assert cached is not None
-    return _shown(engine, siret, cached, region)
+        if resultat.etat not in ds.DEFINITIVE:
+            return cached, resultat
+        rows = [s.model_dump() for s in resultat.subventions]
+        write_retrying(engine, cache.write, siret, resultat.etat.value, now, rows)
+        return cache.Cached(resultat.etat.value, now, rows), None
+    finally:
+        lock.release()
 
 
 def _shown(engine: Engine, siret: str, cached: cache.Cached, region: str | None) -> Panneau:
