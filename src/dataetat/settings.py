@@ -263,10 +263,14 @@ class Settings(BaseSettings):
     )
     # --- DECP validation (decp/validation/, docs/decp.md) ---
     validation_taille_max_mo: int = Field(
-        50, ge=1, description="Taille maximale d'un fichier envoyé à la validation DECP (API ouverte et page), en Mo."
+        50,
+        ge=1,
+        description="Taille maximale d'un fichier envoyé à la validation DECP (API ouverte et page), en Mo.",
     )
     validation_par_minute: int = Field(
-        20, ge=1, description="Validations DECP par minute au plus pour un même client (adresse) ; au-delà, 429."
+        20,
+        ge=1,
+        description="Validations DECP par minute au plus pour un même client (adresse) ; au-delà, 429.",
     )
     enrichissement_apres_import: bool = Field(
         True,

@@ -82,7 +82,10 @@ def test_chunks_resume_at_the_received_offset_and_become_an_import(app_settings,
             and ahead.json()["attendu"] == 0
             and ahead.headers["upload-offset"] == "0"
         )
-        first = _put(client, headers, sid, "ae", ae, 0)
+        altered = _put(client, headers | {"X-Empreinte-Morceau": "0" * 64}, sid, "ae", ae, 0)
+        assert altered.status_code == 400 and altered.json()["erreur"]["code"] == "morceau-altere"
+        digest = hashlib.sha256(ae[:MORCEAU]).hexdigest()
+        first = _put(client, headers | {"X-Empreinte-Morceau": digest}, sid, "ae", ae, 0)
         assert first.status_code == 200 and first.json()["recu"] == MORCEAU
         again = _put(client, headers, sid, "ae", ae, 0)  # its answer was lost: sent again
         assert again.status_code == 200 and again.json()["recu"] == MORCEAU
@@ -157,7 +160,8 @@ def test_sessions_are_private_checked_and_expire(app_settings, engine, pair):
 
 
 def test_sweep_removes_old_sessions_with_their_chunks(tmp_path):
-    from dataetat.stockage import LocalStore
+    from dataetat.jobs.worker import tidy
+    from dataetat.stockage import Espaces, LocalStore
 
     store = LocalStore(tmp_path / "t")
     s = envois.create(
@@ -174,4 +178,10 @@ def test_sweep_removes_old_sessions_with_their_chunks(tmp_path):
     chunk.write_bytes(b"abcd")
     assert envois.put_chunk(store, s, "ae", 0, chunk) == 4
     assert envois.sweep(store, 3600) == []
-    assert envois.sweep(store, -1) == [s.id] and not list(store.entries())
+    assert envois.claim_assembly(store, s) and not envois.claim_assembly(store, s)
+    envois.release_assembly(store, s)  # the assembly failed: « terminer » may try again
+    assert envois.claim_assembly(store, s)
+    tidy(None, Espaces(store, store), 3600)
+    assert envois.received(store, s) == {"ae": 4}
+    tidy(None, Espaces(store, store), -1)  # a worker's start sweeps expired sessions
+    assert not list(store.entries())

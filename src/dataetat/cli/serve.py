@@ -54,7 +54,7 @@ def worker(
     engine = engine_of_settings()
     lease = timedelta(seconds=settings.taches_bail_secondes)
     if une_fois:
-        tidy(settings.dossier_televersements, espaces)
+        tidy(settings.dossier_televersements, espaces, settings.envoi_expiration_heures * 3600)
         console.print(f"{run_pending(engine, espaces, lease, settings)} tâche(s) exécutée(s).")
         return
     runner = Worker(

@@ -177,8 +177,9 @@ def claim_assembly(store: Store, s: Session) -> bool:
 
 
 def assemble(store: Store, s: Session) -> tuple[str, list[Envoi]]:
-    """Concatenate each file's chunks into the upload folder `envoi-<id>` (as the form's uploads),
-    compute its sha256, remove the chunks; returns the folder's key and the files."""
+    """Concatenate each file's chunks into the upload folder `envoi-<id>` (as the form's uploads)
+    and compute its sha256; returns the folder's key and the files. The chunks stay until `finish`
+    (a failure here can be tried again)."""
     folder = f"envoi-{s.id}"
     envois = []
     for f in s.fichiers:
@@ -190,14 +191,21 @@ def assemble(store: Store, s: Session) -> tuple[str, list[Envoi]]:
         for block in store.iter(target):
             digest.update(block)
         envois.append(Envoi(target, display_name(f.nom, f.champ), f.champ, digest.hexdigest(), f.taille))
-    for f in s.fichiers:
-        store.delete_prefix(_key(store, s.id, f.champ))
     return store.key(folder), envois
 
 
+def release_assembly(store: Store, s: Session) -> None:
+    """The assembly failed: another « terminer » may try again."""
+    store.delete(_key(store, s.id, "assemblage"))
+
+
 def finish(store: Store, s: Session, job_id: int) -> None:
+    """The import is queued: the session remembers it (a retried « terminer » answers it), its
+    chunks are removed."""
     s.tache = job_id
     _write(store, s)
+    for f in s.fichiers:
+        store.delete_prefix(_key(store, s.id, f.champ))
 
 
 def remove(store: Store, session_id: str) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from dataetat import scratch, stockage
 from dataetat.jobs import enrichissement as enrichment_jobs
+from dataetat.jobs import envois as envoi_sessions
 from dataetat.jobs import exports as export_jobs
 from dataetat.jobs import imports as import_jobs
 from dataetat.jobs import journal, planning
@@ -88,10 +89,15 @@ def expire(engine: Engine, folder: Path, lease: timedelta = taches.LEASE) -> lis
     return failed
 
 
-def tidy(uploads: Path | None, espaces: stockage.Espaces | None = None) -> None:
+def tidy(
+    uploads: Path | None, espaces: stockage.Espaces | None = None, sessions_seconds: float | None = None
+) -> None:
     """Remove what killed processes left: scratch folders (import staging, direct exports), empty
-    upload folders, and the uploads an object store kept more than a day."""
+    upload folders, the uploads an object store kept more than a day, and the resumable upload
+    sessions older than `sessions_seconds` with their chunks."""
     removed = scratch.sweep() + (scratch.sweep_uploads(uploads) if uploads else [])
+    if espaces is not None and sessions_seconds is not None:
+        removed += envoi_sessions.sweep(espaces.televersements, sessions_seconds)
     if espaces is not None and espaces.televersements.local_path("envoi") is None:
         removed += espaces.televersements.sweep("", scratch.KEPT_AGE)
     if removed:
@@ -209,7 +215,9 @@ class Worker:
     def start(self) -> None:
         # Embedded: this process owns the database, so a running job is from a dead process.
         expire(self.engine, self.folder, timedelta(0) if self.embedded else self.lease)
-        tidy(self.uploads, self.folder if isinstance(self.folder, stockage.Espaces) else None)
+        espaces = self.folder if isinstance(self.folder, stockage.Espaces) else None
+        expiry = self.settings.envoi_expiration_heures * 3600 if self.settings is not None else None
+        tidy(self.uploads, espaces, expiry)
         self._thread.start()
 
     def wake(self) -> None:

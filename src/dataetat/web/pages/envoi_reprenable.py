@@ -7,7 +7,9 @@ Chorus files (1–2 GB over préfecture networks) sent in chunks that survive a 
     GET    /televersement/envois/{id}            the session and the bytes received of each file
     PUT    /televersement/envois/{id}/{champ}    one chunk, raw bytes, at `Upload-Offset`; the same
                                                  chunk twice changes nothing; another offset → 409
-                                                 with the expected one (`Upload-Offset` too)
+                                                 with the expected one (`Upload-Offset` too); with
+                                                 `X-Empreinte-Morceau`, a chunk of another sha256
+                                                 is refused (400 morceau-altere)
     POST   /televersement/envois/{id}/terminer   the files assembled, the import queued → its page
     DELETE /televersement/envois/{id}            abandoned: its chunks are removed
 
@@ -18,6 +20,7 @@ Every request carries the page's CSRF token (`X-CSRF-Token`) and is the session 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 from pathlib import Path
@@ -40,6 +43,7 @@ from dataetat.web.pages.televersement import _choices, _limit
 router = APIRouter(include_in_schema=False)
 _ID = re.compile(r"^[0-9a-f]{32}$")
 OFFSET = "Upload-Offset"
+DIGEST = "X-Empreinte-Morceau"  # optional: the sha256 (hex) of the chunk, checked before it is kept
 
 
 async def _checked(request: Request) -> None:
@@ -171,20 +175,21 @@ async def etat(session_id: str, request: Request, me: Comptable):
     return _public(s, recus)
 
 
-async def _receive(request: Request, target: Path, expected: int) -> int | None:
-    """Write the request body to `target`; its size, or None when the client went away (then the
-    chunk is dropped: a cut connection stores nothing) or sent more than expected."""
-    size = 0
+async def _receive(request: Request, target: Path, expected: int) -> tuple[int, str] | None:
+    """Write the request body to `target`; its size and sha256, or None when the client went away
+    (then the chunk is dropped: a cut connection stores nothing) or sent more than expected."""
+    size, digest = 0, hashlib.sha256()
     try:
         with target.open("wb") as out:
             async for piece in request.stream():
                 size += len(piece)
                 if size > expected:
                     return None
+                digest.update(piece)
                 out.write(piece)
     except ClientDisconnect:
         return None
-    return size
+    return size, digest.hexdigest()
 
 
 @router.put("/televersement/envois/{session_id}/{champ}")
@@ -203,10 +208,15 @@ async def morceau(session_id: str, champ: str, request: Request, me: Comptable):
         return error(404, "fichier-introuvable", str(e))
     work = scratch.make("import")
     try:
-        size = await _receive(request, work / "morceau", expected)
-        if size is None:
+        got = await _receive(request, work / "morceau", expected)
+        if got is None:
             return error(
                 400, "morceau-incomplet", "Morceau interrompu ou trop long : reprenez au dernier octet reçu."
+            )
+        sent_digest = request.headers.get(DIGEST, "").strip().lower()
+        if sent_digest and sent_digest != got[1]:
+            return error(
+                400, "morceau-altere", "Morceau altéré en route (empreinte SHA-256 différente) : renvoyez-le."
             )
         try:
             recu = await run_in_threadpool(
@@ -245,19 +255,23 @@ async def terminer(session_id: str, request: Request, me: Comptable, db: Db):
             "assemblage-en-cours",
             "Ces fichiers sont en cours d'assemblage : patientez puis rechargez la page.",
         )
-    dossier, fichiers = await run_in_threadpool(envois.assemble, store, s)
-    job_id = await db.write(
-        lambda conn: import_jobs.submit(
-            conn,
-            me.user,
-            me.region,
-            dossier,
-            fichiers,
-            annee=s.annee,
-            region_fichiers=s.region,
-            garder_valides=s.garder_valides,
+    try:
+        dossier, fichiers = await run_in_threadpool(envois.assemble, store, s)
+        job_id = await db.write(
+            lambda conn: import_jobs.submit(
+                conn,
+                me.user,
+                me.region,
+                dossier,
+                fichiers,
+                annee=s.annee,
+                region_fichiers=s.region,
+                garder_valides=s.garder_valides,
+            )
         )
-    )
+    except BaseException:
+        await run_in_threadpool(envois.release_assembly, store, s)
+        raise
     await run_in_threadpool(envois.finish, store, s, job_id)
     worker = getattr(request.app.state, "worker", None)
     if worker is not None:

@@ -132,6 +132,14 @@ async function openSession(ui, files, body, headers) {
   return session;
 }
 
+// The chunk's sha256 in hex, checked by the server before it keeps the chunk (when the browser
+// offers WebCrypto: https or localhost).
+async function empreinte(blob) {
+  if (!globalThis.crypto?.subtle) return null;
+  const digest = await crypto.subtle.digest("SHA-256", await blob.arrayBuffer());
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 async function sendFile(ui, session, champ, file, headers) {
   const url = `${BASE}/${session.id}/${champ}`;
   let offset = session.fichiers.find((f) => f.champ === champ).recu;
@@ -141,10 +149,17 @@ async function sendFile(ui, session, champ, file, headers) {
     ui.status(`Envoi de « ${file.name} »…`);
     let response;
     try {
+      const chunk = file.slice(offset, offset + session.morceau);
+      const digest = await empreinte(chunk);
       response = await fetch(url, {
         method: "PUT",
-        headers: { ...headers, "Upload-Offset": String(offset), "Content-Type": "application/octet-stream" },
-        body: file.slice(offset, offset + session.morceau),
+        headers: {
+          ...headers,
+          "Upload-Offset": String(offset),
+          "Content-Type": "application/octet-stream",
+          ...(digest ? { "X-Empreinte-Morceau": digest } : {}),
+        },
+        body: chunk,
       });
     } catch {
       response = null;
@@ -171,6 +186,25 @@ async function sendFile(ui, session, champ, file, headers) {
   }
 }
 
+// « terminer », then the import's page. Assembling 2 GB takes a while: a proxy may cut the answer,
+// another request may be assembling: then wait, asking the session until it names its import.
+async function finish(ui, session, headers) {
+  const done = await patient(ui, `${BASE}/${session.id}/terminer`, { method: "POST", headers });
+  if (done.ok) return (await done.json()).lien;
+  const body = await done.json().catch(() => null);
+  if (done.status !== 409 || body?.erreur?.code !== "assemblage-en-cours") {
+    throw new Failure(body?.erreur?.message || `Le serveur a répondu ${done.status}. Rechargez la page puis recommencez.`);
+  }
+  for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
+    await pause(backoff(attempt));
+    const state = await patient(ui, `${BASE}/${session.id}`, { headers });
+    if (!state.ok) throw new Failure(await message(state));
+    const lien = (await state.json()).lien;
+    if (lien) return lien;
+  }
+  throw new Failure(LOST);
+}
+
 export async function envoyerParMorceaux(form) {
   const token = form.querySelector("[name=csrf_token]").value;
   const headers = { "X-CSRF-Token": token };
@@ -192,10 +226,9 @@ export async function envoyerParMorceaux(form) {
     const session = await openSession(ui, files, body, headers);
     for (const { champ, file } of files) await sendFile(ui, session, champ, file, headers);
     ui.status("Fichiers reçus : assemblage et mise en file de l'import…");
-    const done = await patient(ui, `${BASE}/${session.id}/terminer`, { method: "POST", headers });
-    if (!done.ok) throw new Failure(await message(done));
+    const lien = await finish(ui, session, headers);
     localStorage.removeItem(memoryKey(files));
-    window.location.assign((await done.json()).lien);
+    window.location.assign(lien);
   } catch (error) {
     document.getElementById("envoi-progression")?.remove();
     showError(form, error instanceof Failure ? error.message : "Erreur inattendue pendant l'envoi : rechargez la page puis recommencez.");
