@@ -28,16 +28,20 @@ def s3_server() -> Iterator[str]:
         assert not server._thread.is_alive(), "le serveur S3 de test tourne encore"
 
 
-def s3_settings(settings, endpoint: str, bucket: str | None = None, **more):
-    """These settings pointed at a new bucket of the local server (created here)."""
-    bucket = bucket or f"dataetat-{uuid.uuid4().hex[:12]}"
-    client = boto3.client(
+def _client(endpoint: str):
+    return boto3.client(
         "s3",
         endpoint_url=endpoint,
         region_name="us-east-1",
         aws_access_key_id=KEY,
         aws_secret_access_key=SECRET,
     )
+
+
+def s3_settings(settings, endpoint: str, bucket: str | None = None, **more):
+    """These settings pointed at a new bucket of the local server (created here)."""
+    bucket = bucket or f"dataetat-{uuid.uuid4().hex[:12]}"
+    client = _client(endpoint)
     client.create_bucket(Bucket=bucket)
     return settings.model_copy(
         update={
@@ -51,12 +55,6 @@ def s3_settings(settings, endpoint: str, bucket: str | None = None, **more):
 
 
 def objects(endpoint: str, bucket: str, prefix: str = "") -> dict[str, bytes]:
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=KEY,
-        aws_secret_access_key=SECRET,
-    )
+    client = _client(endpoint)
     keys = [o["Key"] for o in client.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])]
     return {k: client.get_object(Bucket=bucket, Key=k)["Body"].read() for k in keys}
