@@ -186,11 +186,16 @@ class Settings(BaseSettings):
     data_gouv_url: str = Field(
         "https://www.data.gouv.fr", description="Adresse de data.gouv.fr (ou de sa démo) pour la publication."
     )
-    data_gouv_cle_api: str = Field(
-        "", description="Clé d'API data.gouv.fr (en-tête X-API-KEY) ; depuis l'environnement seulement."
+    data_gouv_cle_api: SecretStr | None = Field(
+        None, description="Clé d'API data.gouv.fr (en-tête X-API-KEY) ; depuis l'environnement seulement."
+    )
+    data_gouv_cle_api_fichier: Path | None = Field(
+        None, description="Fichier secret contenant la clé d'API data.gouv.fr (première ligne)."
     )
     data_gouv_delai_s: float = Field(
-        60, gt=0, description="Délai d'attente d'une réponse de data.gouv.fr, en secondes."
+        60,
+        gt=0,
+        description="Délai d'attente d'une réponse de data.gouv.fr (un envoi de fichier), en secondes.",
     )
 
     # --- Outside services (connectors/, docs/connecteurs.md) ---

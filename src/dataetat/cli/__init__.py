@@ -1,4 +1,4 @@
-"""Command line: `dataetat db|import|query|generate|demo|serve|worker|user|valider|enrichir`. Messages in French.
+"""Command line: `dataetat db|import|query|generate|demo|serve|worker|user|valider|enrichir|publier`. Messages in French.
 
 One module per command group; this module only assembles them into `app` (the entry point
 `dataetat = "dataetat.cli:app"`). Modules import `cli.common` and each other downwards only:
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from dataetat.cli import comptes, db, demo, enrichir, moisson, query, serve, sources, valider
+from dataetat.cli import comptes, db, demo, enrichir, moisson, publier, query, serve, sources, valider
 
 app = typer.Typer(
     help="Data-État : importer, chercher et exporter les financements publics.",
@@ -27,3 +27,4 @@ app.add_typer(comptes.app, name="user")
 app.add_typer(valider.app, name="valider")
 app.add_typer(moisson.app, name="catalogues")
 app.command("moissonner")(moisson.moissonner)
+app.add_typer(publier.app, name="publier")

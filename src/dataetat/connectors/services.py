@@ -3,6 +3,7 @@
     recherche_entreprises(settings) -> Service          open, 7 req/s
     api_entreprise(settings) -> Service | None          token; None when not configured
     data_subvention(settings) -> Service | None         token; None when not configured
+    data_gouv(settings) -> Service | None               API key (X-API-KEY); None when not configured
     reglages(settings) -> Reglages                      timeouts, retries, circuit breaker
 
 A token comes from its setting (`…_JETON`) or from a secret file (`…_JETON_FICHIER`, e.g. a Docker or
@@ -81,3 +82,13 @@ def data_subvention(settings: Settings) -> Service | None:
         entete_jeton="x-access-token",  # the service also takes ?token=: never used (URLs get logged)
         prefixe_jeton="",
     )
+
+
+def data_gouv(settings: Settings) -> Service | None:
+    key = jeton(settings.data_gouv_cle_api, settings.data_gouv_cle_api_fichier)
+    if not key:
+        return None
+    return Service(
+        nom="data.gouv.fr", url=settings.data_gouv_url, par=(10.0, 1.0), jeton=key, entete_jeton="X-API-KEY",
+        prefixe_jeton="",
+    )  # fmt: skip
