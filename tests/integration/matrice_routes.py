@@ -58,6 +58,7 @@ class Cas:
     url: str | None = None  # a literal URL (the static files' mount)
     session_separee: bool = False  # call it from a new session of the same identity (logout)
     redirige: str | None = None  # a 303 of a logged-in identity goes to an address containing this
+    csrf_entete: bool = False  # send the client's CSRF token in X-CSRF-Token (the page's scripts)
 
 
 def _formats(attendu, **kw) -> list[Cas]:
@@ -70,6 +71,9 @@ GROUPES = {"grouping": "beneficiaire_code", "page_size": 500}
 PIVOT = {"lignes": "beneficiaire_code", "colonnes": "source_region"}
 PIVOT_CP = {"lignes": "beneficiaire_code", "colonnes": "annee", "valeur": "montant_cp"}
 RECHERCHE = {"nom": "Sauvegardée par la matrice", "recherche": {"annee_min": 2023}}
+# another exercice than the import the matrix queues through POST /televersement (« déjà prévu »)
+ENVOI = {"region": "53", "annee": "2021", "fichiers": [{"champ": "ae", "nom": "a.csv", "taille": 10}]}
+ENVOI_AUTRE = S(303, 403, 403, 403, 404, 404)
 
 MATRIX: dict[tuple[str, str], list[Cas]] = {
     ("GET", "/openapi.json"): [Cas(PUBLIC)],
@@ -271,6 +275,24 @@ MATRIX: dict[tuple[str, str], list[Cas]] = {
     ("GET", "/televersement/{job_id}/lignes-ecartees.csv"): [
         Cas(IMPORT_C53, chemin={"job_id": "import:comptable53"}),
         Cas(IMPORT_ADMIN, chemin={"job_id": "import:admin"}),
+    ],
+    # resumable uploads (web/pages/envoi_reprenable.py): the session of nobody (or of someone else)
+    # is « introuvable »; without the page's token, refused
+    ("POST", "/televersement/envois"): [
+        Cas(S(303, 403, 403, 403, 403, 403), json=ENVOI),
+        Cas(S(303, 403, 403, 403, 201, 201), json=ENVOI, csrf_entete=True),
+    ],
+    ("GET", "/televersement/envois/{session_id}"): [Cas(ENVOI_AUTRE, chemin={"session_id": "0" * 32})],
+    ("PUT", "/televersement/envois/{session_id}/{champ}"): [
+        Cas(S(303, 403, 403, 403, 403, 403), chemin={"session_id": "0" * 32, "champ": "ae"}),
+        Cas(ENVOI_AUTRE, chemin={"session_id": "0" * 32, "champ": "ae"}, csrf_entete=True),
+    ],
+    ("POST", "/televersement/envois/{session_id}/terminer"): [
+        Cas(ENVOI_AUTRE, chemin={"session_id": "0" * 32}, csrf_entete=True),
+    ],
+    ("DELETE", "/televersement/envois/{session_id}"): [
+        Cas(S(303, 403, 403, 403, 403, 403), chemin={"session_id": "0" * 32}),
+        Cas(ENVOI_AUTRE, chemin={"session_id": "0" * 32}, csrf_entete=True),
     ],
     ("GET", "/referentiels"): [Cas(PAGE)],
     ("POST", "/referentiels"): [Cas(S(303, 403, 403, 403, 403, 400), form={"type": ""})],

@@ -152,6 +152,8 @@ def _call(monde: Monde, client: TestClient, method: str, path: str, cas: Cas, qu
         }
     if cas.json is not None:
         kwargs["json"] = cas.json
+    if cas.csrf_entete:
+        kwargs["headers"] = {csrf.HEADER: client.cookies.get(csrf.COOKIE) or ""}
     if cas.televersement:
         ae = write_ae(monde.folder / "envoi-matrice.csv", [ae_row("7770001", 1, "10")])
         kwargs["files"] = {"fichier_ae": (ae.name, ae.read_bytes(), "text/csv")}
