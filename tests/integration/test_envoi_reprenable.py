@@ -108,8 +108,10 @@ def test_chunks_resume_at_the_received_offset_and_become_an_import(app_settings,
         assert done.status_code == 200, done.text
         job_id = done.json()["tache"]
         assert done.json()["lien"] == f"/televersement/{job_id}"
-        # retried (its answer lost): the same job, not a second one
+        # retried (its answer lost): the same job, not a second one; the session names it
         assert client.post(f"/televersement/envois/{sid}/terminer", headers=headers).json()["tache"] == job_id
+        state = client.get(f"/televersement/envois/{sid}").json()
+        assert state["lien"] == done.json()["lien"] and state["fichiers"][1]["recu"] == len(cp)
         with engine.connect() as conn:
             job = taches.get(conn, job_id, DEVELOPMENT_USER)
         sent = {f["champ"]: f["sha256"] for f in job.parametres["fichiers"]}

@@ -171,6 +171,8 @@ async def etat(session_id: str, request: Request, me: Comptable):
     s = await _session(request, me, session_id)
     if isinstance(s, JSONResponse):
         return s
+    if s.tache is not None:  # assembled and queued: its chunks are gone, its import is named
+        return _public(s, {f.champ: f.taille for f in s.fichiers})
     recus = await run_in_threadpool(envois.received, _store(request), s)
     return _public(s, recus)
 
