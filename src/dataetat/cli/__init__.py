@@ -8,7 +8,19 @@ from __future__ import annotations
 
 import typer
 
-from dataetat.cli import comptes, db, demo, enrichir, moisson, publier, query, serve, sources, valider
+from dataetat.cli import (
+    comptes,
+    db,
+    decp,  # noqa: F401 - registers `dataetat import decp`
+    demo,
+    enrichir,
+    moisson,
+    publier,
+    query,
+    serve,
+    sources,
+    valider,
+)
 
 app = typer.Typer(
     help="Data-État : importer, chercher et exporter les financements publics.",

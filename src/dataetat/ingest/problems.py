@@ -129,6 +129,14 @@ CATALOGUE: dict[str, tuple[Level, str]] = {
     "region-invalide": ("erreur", "Région « {valeur} » refusée : {detail}."),
     "fichier-trop-gros": ("erreur", "{detail}"),
     "imbrication-trop-profonde": ("erreur", "{detail}"),
+    # Public procurement (DECP: `dataetat import decp`)
+    "decp-nettoyage": (
+        "avertissement",
+        "Règle de nettoyage « {valeur} » (colonne « {colonne} ») : {detail}.",
+    ),
+    "decp-ignore": ("avertissement", "{detail}."),
+    "decp-avertissement": ("avertissement", "Champ « {colonne} » : {detail}."),
+    "decp-invalide": ("erreur", "Enregistrement invalide, champ « {colonne} » : {detail}."),
 }
 
 MAX_PROBLEMS = 1000

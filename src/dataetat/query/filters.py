@@ -236,3 +236,15 @@ def region_scope(region: str | None) -> sa.ColumnElement[bool] | None:
 def unknown_region() -> sa.ColumnElement[bool]:
     """The lines of unknown région (counted apart, see `region_scope`)."""
     return c.source_region.is_(None)
+
+
+def marches_scope(region: str | None) -> sa.ColumnElement[bool] | None:
+    """The région scope of public procurement (`marche_ligne`), next to the lines' one: a regional
+    user sees the marchés executed in their région, else (no lieu d'exécution resolved) those of an
+    acheteur of their région (`region_code`, store/marches_readmodel.py). Marchés of no known région
+    are seen by national users only. None (national) sees everything."""
+    if region is None:
+        return None
+    from dataetat.store.marches_schema import marche_ligne
+
+    return marche_ligne.c.region_code == region.zfill(2)

@@ -17,6 +17,7 @@ from dataetat.settings import Settings
 from dataetat.store.engine import make_engine
 from dataetat.web import errors, geo
 from dataetat.web.api import carte, exports, lignes, recherches, referentiels
+from dataetat.web.api import marches as api_marches
 from dataetat.web.api import ouvert as api_ouvert
 from dataetat.web.api import qpv as api_qpv
 from dataetat.web.api import schemas as api_schemas
@@ -40,6 +41,7 @@ from dataetat.web.pages import audit as pages_audit
 from dataetat.web.pages import beneficiaire as pages_beneficiaire
 from dataetat.web.pages import catalogue as pages_catalogue
 from dataetat.web.pages import etiquetage as pages_etiquetage
+from dataetat.web.pages import marches as pages_marches
 from dataetat.web.pages import oidc as pages_oidc
 from dataetat.web.pages import ouvert as pages_ouvert
 from dataetat.web.pages import qpv as pages_qpv
@@ -135,6 +137,8 @@ def create_app(settings: Settings) -> FastAPI:
         pages_validation_decp,
         pages_subventions,
         pages_catalogue,
+        api_marches,
+        pages_marches,
     ):
         # Every route needs an identity (a login), except the public ones: login, help, API docs, the
         # open aggregates (query/ouvert.py: the statistical secrecy rule), the catalogue and the open

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Connection
 
-from dataetat.query import fiches
+from dataetat.query import fiches, marches_fiches
 from dataetat.query.columns import BY_CODE
 from dataetat.query.params import SearchParams
 from dataetat.query.search import search
@@ -52,7 +52,12 @@ def _read(conn: Connection, siret: str, years: list[int], page: int, region: str
         page=page,
         page_size=PAGE_SIZE,
     )
-    return {"identite": who, "fiche": fiche, "resultat": search(conn, lines, region)}
+    marches = {
+        "titulaire": marches_fiches.acteur(conn, siret, "titulaire", region),
+        "acheteur": marches_fiches.acteur(conn, siret, "acheteur", region),
+        "liens": marches_fiches.liens(conn, region, siret=siret),
+    }
+    return {"identite": who, "fiche": fiche, "resultat": search(conn, lines, region), "marches": marches}
 
 
 @router.get("/beneficiaires/{siret}", response_class=HTMLResponse)
@@ -93,5 +98,6 @@ async def page_beneficiaire(
         "sources": fiches.SOURCES,
         # The Data Subvention panel (loaded after the page): associations, and unknown catégories.
         "subventions": est_association(who["categorie_juridique"], who.get("rna")) is not False,
+        "marches": found["marches"],
     }
     return templates.TemplateResponse(request, "beneficiaire.html", context)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Connection
 
-from dataetat.query import details, fiches
+from dataetat.query import details, fiches, marches_fiches
 from dataetat.query.params import SearchParams
 from dataetat.web.deps import CurrentIdentity, Db
 from dataetat.web.pages.erreurs import page_not_found
@@ -32,6 +32,7 @@ def _read(conn: Connection, niveau: str, code: str, years: list[int], region: st
         "zone": zone,
         "fiche": fiches.fiche(conn, params, region),
         "annees_connues": sorted(details.years(conn, region), reverse=True),
+        "commande_publique": marches_fiches.territoire(conn, niveau, code, region),
     }
 
 
@@ -62,6 +63,9 @@ async def page_territoire(
         "page_active": None,
         "titre": f"{zone['label']} ({zone['niveau_label'].lower()} {code})",
         "z": zone,
+        "cp": found["commande_publique"],
+        "niveau": niveau,
+        "code": code,
         "f": found["fiche"],
         "annees": years,
         "annees_connues": found["annees_connues"],

@@ -1,0 +1,200 @@
+"""Run a « Commande publique » search: rows or groups of the current drill-down level, the totals of
+the whole result, the totals per zone for the map, and the rows streamed for the exports.
+
+Totals count rows (marché × titulaire), distinct marchés, and Σ `montant_part` (each marché's montant
+once, split between its titulaires): a total never counts a marché twice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from dataetat.query.filters import marches_scope
+from dataetat.query.marches import BY_CODE, DEFAULT, NIVEAUX_LIEU, MarchesParams, build
+from dataetat.query.params import QueryError
+from dataetat.query.search import jsonable
+from dataetat.store.marches_schema import marche_ligne
+
+c = marche_ligne.c
+
+
+@dataclass
+class Totaux:
+    count: int
+    marches: int
+    montant: float
+
+
+@dataclass
+class MarchesResult:
+    total: Totaux
+    lignes: list[dict[str, Any]] | None = None
+    groupes: list[dict[str, Any]] | None = None
+    has_next: bool = False
+    description: list[str] = field(default_factory=list)
+
+
+def where(params: MarchesParams, region: str | None) -> tuple[list[sa.ColumnElement[bool]], list[str]]:
+    built = build(params)
+    clauses = [f.clause for f in built]
+    scope = marches_scope(region)
+    if scope is not None:
+        clauses.append(scope)
+    for name, value in zip(params.grouping, params.grouped, strict=False):
+        col = c[name]
+        if value == "None":
+            clauses.append(col.is_(None))
+        elif isinstance(col.type, sa.Integer):
+            if not (value.lstrip("-").isdigit() and abs(int(value)) < 2**31):
+                raise QueryError(f"grouped : « {value} » n'est pas un nombre entier ({name}).")
+            clauses.append(col == int(value))
+        else:
+            clauses.append(col == value)
+    return clauses, [f.description for f in built]
+
+
+def totaux(conn: Connection, clauses: list) -> Totaux:
+    row = conn.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.count(sa.distinct(c.uid)),
+            sa.func.coalesce(sa.func.sum(c.montant_part), 0),
+        ).where(*clauses)
+    ).one()
+    return Totaux(row[0], row[1], float(row[2]))
+
+
+def search(conn: Connection, params: MarchesParams, region: str | None = None) -> MarchesResult:
+    params.check()
+    clauses, description = where(params, region)
+    result = MarchesResult(totaux(conn, clauses), description=description)
+    offset = (params.page - 1) * params.page_size
+    if len(params.grouped) < len(params.grouping):
+        result.groupes, result.has_next = _groups(conn, params, clauses, offset)
+    else:
+        result.lignes, result.has_next = _rows(conn, params, clauses, offset)
+    return result
+
+
+def columns_of(params: MarchesParams) -> list[str]:
+    return list(dict.fromkeys(params.colonnes)) or list(DEFAULT)
+
+
+def _select(names: list[str]) -> list[sa.ColumnElement]:
+    columns = [c.uid.label("uid"), c.rang] if "uid" not in names else [c.rang]
+    columns += [c[n] for n in names]
+    for n in names:
+        label = BY_CODE[n].label_column
+        if label and label not in names:
+            columns.append(c[label])
+    return columns
+
+
+def _order(params: MarchesParams) -> list:
+    order = []
+    if params.sort_by:
+        col = c[params.sort_by]
+        order.append(col.desc().nulls_last() if params.sort_order == "desc" else col.asc().nulls_last())
+    else:
+        order.append(c.date_notification.desc().nulls_last())
+    return [*order, c.uid, c.rang]
+
+
+def _rows(conn, params, clauses, offset):
+    names = columns_of(params)
+    query = sa.select(*_select(names)).where(*clauses).order_by(*_order(params))
+    rows = conn.execute(query.limit(params.page_size + 1).offset(offset)).mappings().all()
+    return [jsonable(dict(r)) for r in rows[: params.page_size]], len(rows) > params.page_size
+
+
+def _groups(conn, params, clauses, offset):
+    name = params.grouping[len(params.grouped)]
+    col = c[name]
+    label_name = BY_CODE[name].label_column
+    label = sa.func.max(c[label_name]) if label_name else sa.null()
+    montant = sa.func.sum(c.montant_part)
+    rows = conn.execute(
+        sa.select(
+            col.label("code"),
+            label.label("label"),
+            sa.func.count(),
+            sa.func.count(sa.distinct(c.uid)),
+            montant,
+        )
+        .where(*clauses)
+        .group_by(col)
+        .order_by(montant.desc().nulls_last(), col)
+        .limit(params.page_size + 1)
+        .offset(offset)
+    ).all()
+    groups = [
+        {
+            "colonne": name,
+            "code": code,
+            "label": "Non renseigné" if code is None else f"{code} - {lab}" if lab else str(code),
+            "count": n,
+            "marches": m,
+            "montant": float(s or 0),
+        }
+        for code, lab, n, m, s in rows[: params.page_size]
+    ]
+    return groups, len(rows) > params.page_size
+
+
+def carte(conn: Connection, params: MarchesParams, niveau: str, region: str | None) -> list[dict[str, Any]]:
+    """Totals per zone of the lieu d'exécution (région, département or commune) for the map."""
+    if niveau not in NIVEAUX_LIEU:
+        raise QueryError(f"niveau « {niveau} » : valeurs possibles {', '.join(NIVEAUX_LIEU)}.")
+    params.check()
+    clauses, _ = where(params, region)
+    code, label = c[f"lieu_{niveau}_code"], c[f"lieu_{niveau}_label"]
+    rows = conn.execute(
+        sa.select(code, sa.func.max(label), sa.func.count(sa.distinct(c.uid)), sa.func.sum(c.montant_part))
+        .where(*clauses, code.is_not(None))
+        .group_by(code)
+        .order_by(code)
+    ).all()
+    return [{"code": k, "label": lab, "marches": n, "montant": float(s or 0)} for k, lab, n, s in rows]
+
+
+def export_fields(names: list[str]) -> list[tuple[str, str]]:
+    """(column, French header) of each exported column: a code column is followed by its label."""
+    result = []
+    for name in names:
+        col = BY_CODE[name]
+        result.append((name, col.label))
+        if col.label_column and col.label_column not in names:
+            labelled = BY_CODE.get(col.label_column)
+            result.append((col.label_column, labelled.label if labelled else f"{col.label} (libellé)"))
+    return result
+
+
+def kinds(fields: list[tuple[str, str]]) -> list[str]:
+    result = []
+    for name, _ in fields:
+        typ = c[name].type
+        result.append(
+            "date" if isinstance(typ, sa.Date) else "int" if isinstance(typ, sa.Integer)
+            else "decimal" if isinstance(typ, sa.Numeric) else "text"
+        )  # fmt: skip
+    return result
+
+
+def stream(
+    conn: Connection,
+    params: MarchesParams,
+    region: str | None,
+    fields: list[tuple[str, str]],
+    page: int = 10_000,
+) -> Iterator[list[tuple]]:
+    """Every row of the search (no cap), `page` rows at a time, in a stable order."""
+    params.check()
+    clauses, _ = where(params, region)
+    query = sa.select(*(c[n] for n, _ in fields)).where(*clauses).order_by(c.uid, c.rang)
+    result = conn.execution_options(stream_results=True, yield_per=page).execute(query)
+    for part in result.partitions(page):
+        yield [tuple(r) for r in part]
