@@ -14,6 +14,8 @@ from tests.e2e.browser import running_app
 from tests.factories import ae_row, write_ae
 from tests.s3_local import objects, s3_server, s3_settings
 
+from dataetat import stockage
+from dataetat.jobs.worker import run_pending
 from dataetat.store import taches
 from dataetat.web import csrf
 from dataetat.web.deps import DEVELOPMENT_USER
@@ -93,3 +95,49 @@ def test_upload_resumes_after_a_cut_connection(settings, engine, tmp_path):
     (fichier,) = job.parametres["fichiers"]
     assert fichier["sha256"] == hashlib.sha256(data).hexdigest() and fichier["taille"] == len(data)
     assert job.resultat["totaux"]["lignes_importees"] == 119
+
+
+def test_two_app_servers_share_the_upload_through_the_bucket(settings, engine, tmp_path):
+    """Behind a load balancer, each chunk may reach another app server: two servers (each its own
+    local folder, unused) share the S3 store; chunks alternate between them, the second assembles."""
+    ae_file = write_ae(tmp_path / "AE.csv", [ae_row(str(i), 1, f"{i}0") for i in range(1, 60)])
+    data = ae_file.read_bytes()
+    with s3_server() as endpoint:
+        common = s3_settings(
+            settings, endpoint, envoi_morceau_mo=MORCEAU / 1024 / 1024, taches_dans_le_serveur=False
+        )
+        one = common.model_copy(update={"dossier_televersements": tmp_path / "un"})
+        two = common.model_copy(update={"dossier_televersements": tmp_path / "deux"})
+        with (
+            running_app(one) as url1,
+            running_app(two) as url2,
+            httpx.Client(base_url=url1, timeout=10) as c1,
+            httpx.Client(base_url=url2, timeout=10) as c2,
+        ):
+            token = re.search(r'name="csrf_token" value="([^"]+)"', c1.get("/televersement").text).group(1)
+            c2.cookies.set(csrf.COOKIE, token)
+            headers = {csrf.HEADER: token}
+            body = {
+                "region": "53",
+                "annee": "2023",
+                "fichiers": [{"champ": "ae", "nom": "AE.csv", "taille": len(data)}],
+            }
+            sid = c1.post("/televersement/envois", json=body, headers=headers).json()["id"]
+            offset, clients = 0, [c1, c2]
+            while offset < len(data):
+                client = clients[(offset // MORCEAU) % 2]
+                answer = client.put(
+                    f"/televersement/envois/{sid}/ae",
+                    content=data[offset : offset + MORCEAU],
+                    headers=headers | {"Upload-Offset": str(offset)},
+                )
+                assert answer.status_code == 200, answer.text
+                offset = answer.json()["recu"]
+            assert c1.get(f"/televersement/envois/{sid}").json()["fichiers"][0]["recu"] == len(data)
+            job_id = c2.post(f"/televersement/envois/{sid}/terminer", headers=headers).json()["tache"]
+        assert not (tmp_path / "un").exists() and not (tmp_path / "deux").exists()
+        assert run_pending(engine, stockage.espaces(common)) == 1
+    with engine.connect() as conn:
+        job = taches.get(conn, job_id, DEVELOPMENT_USER)
+    assert job.statut == taches.TERMINEE and job.resultat["totaux"]["lignes_importees"] == 59
+    assert job.parametres["fichiers"][0]["sha256"] == hashlib.sha256(data).hexdigest()
