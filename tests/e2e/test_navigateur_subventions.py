@@ -93,3 +93,18 @@ def test_subsidies_panel_on_the_beneficiary_page(page: Page, association, fake):
     check_accessibility(page)
     screenshot(page, "ligne-subvention")
     assert fake.appels(siret) == 1  # the line reads the beneficiary's cached answer
+
+
+def test_subsidy_in_the_line_dialog_of_the_search(page: Page, association, fake):
+    """The « Aperçu » dialog of the search table loads the subsidy of the line (htmx inside the
+    dialog), without changing the search's URL."""
+    siret, n_ej = association
+    page.goto(f"/?vue=lignes&beneficiaires={siret}&colonnes=n_ej,montant_ae")
+    search_url = page.url
+    row = page.locator("tr[data-ligne]", has_text=n_ej).first
+    row.locator("button[aria-controls=modal-ligne]").click()
+    card = page.locator("#modal-ligne #subvention-ligne")
+    expect(card).to_have_attribute("data-etat", "ok", timeout=15_000)
+    expect(card.locator(f"dl[data-ej='{n_ej}']")).to_contain_text("DRAJES Bretagne")
+    assert page.url == search_url
+    check_accessibility(page)
