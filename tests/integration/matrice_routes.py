@@ -355,6 +355,14 @@ MATRIX: dict[tuple[str, str], list[Cas]] = {
     ("GET", "/connexion/oidc/retour"): [Cas(S(*[404] * 6), query={"code": "x", "state": "y"})],
     ("GET", "/admin/audit"): [Cas(ADMIN_PAGE), Cas(ADMIN_PAGE, query={"action": "export"})],
     ("GET", "/admin/audit.csv"): [Cas(ADMIN_PAGE)],
+    # --- Register of DECP catalogues (ADMIN) and the national coverage (any account) ------------
+    ("GET", "/admin/catalogues"): [Cas(ADMIN_PAGE)],
+    ("POST", "/admin/catalogues"): [Cas(S(303, 403, 403, 403, 403, 400), form={"url": "pas-une-adresse"})],
+    ("GET", "/admin/catalogues/{catalogue_id}"): [Cas(S(303, 403, 403, 403, 403, 404), chemin={"catalogue_id": "999999"})],
+    ("POST", "/admin/catalogues/{catalogue_id}/moisson"): [
+        Cas(S(303, 403, 403, 403, 403, 404), chemin={"catalogue_id": "999999"}, form={})
+    ],
+    ("GET", "/commande-publique/couverture"): [Cas(PAGE)],
     ("GET", "/admin/comptes"): [Cas(ADMIN_PAGE), Cas(ADMIN_PAGE, query={"role": "USERS", "q": "exemple"})],
     ("POST", "/admin/comptes"): [
         Cas(

@@ -159,12 +159,12 @@ def _distribution(engine, http, cat, moisson_id, jeu, d, folder, taille_max, bil
                 row | {"statut": "deja-vu", "message": "Contenu déjà moissonné (même empreinte) : ignoré."},
             )
             return
-        rapport, invalides = _valider(fichier, d.url)
-        importes = _importer(engine, fichier, rapport, invalides)
+        rapport = _valider(fichier, d.url)
+        importes = _importer(engine, fichier, rapport)
         bilan.fichiers += 1
         bilan.enregistrements += rapport.enregistrements
         bilan.valides += rapport.valides
-        bilan.importes += importes or 0
+        bilan.importes += importes
         _noter(
             engine,
             row
@@ -185,37 +185,25 @@ def _distribution(engine, http, cat, moisson_id, jeu, d, folder, taille_max, bil
         fichier.chemin.unlink(missing_ok=True)
 
 
-def _valider(fichier: Fichier, url: str) -> tuple[Rapport, set[str]]:
-    """The report, and the uids (acheteur + id) of the marchés with an error."""
+def _valider(fichier: Fichier, url: str) -> Rapport:
     rapport = Rapport(fichier=url.rsplit("/", 1)[-1] or url, max_details=MAX_DETAILS_RAPPORT)
-    invalides: set[str] = set()
-    for kind, _index, record, resultat in iter_valider(fichier.chemin, rapport=rapport):
-        if not resultat.valide and kind == "marche" and isinstance(record, dict):
-            acheteur = record.get("acheteur") if isinstance(record.get("acheteur"), dict) else {}
-            invalides.add(f"{acheteur.get('id', '')}{record.get('id', '')}")
-    return rapport, invalides
+    for _ in iter_valider(fichier.chemin, rapport=rapport):
+        pass
+    return rapport
 
 
-def _importer(engine: Engine, fichier: Fichier, rapport: Rapport, invalides: set[str]) -> int | None:
-    """Import the valid marchés of the file through the DECP import (`dataetat import decp`), the
-    invalid ones left out; None when that import is not installed. A file that could not be read
-    to the end (a file error) imports nothing."""
+def _importer(engine: Engine, fichier: Fichier, rapport: Rapport) -> int:
+    """Import the valid marchés of the file through the DECP import (`dataetat import decp`, which
+    runs the same validator and leaves the invalid marchés out with `rejets`). A file without a
+    valid record, or that could not be read to the end, imports nothing."""
+    from dataetat.store.marches_import import import_decp
+
     if rapport.valides == 0 or any(c.niveau == "erreur" for c in rapport.fichier_constats):
         return 0
-    try:
-        from dataetat.store.marches_import import import_decp  # the DECP import (issue 13 §2)
-    except ImportError:
-        return None
     named = fichier.chemin.with_suffix(f".{rapport.format or 'json'}")  # the import reads the extension
     fichier.chemin = fichier.chemin.rename(named)
     rejets = fichier.chemin.with_suffix(".rejets.json")
-    result = import_decp(
-        engine,
-        [fichier.chemin],
-        rejets=rejets,
-        noms=[rapport.fichier],
-        validateur=lambda _p, _r: set(invalides),
-    )
+    result = import_decp(engine, [fichier.chemin], rejets=rejets, noms=[rapport.fichier])
     rejets.unlink(missing_ok=True)
     return result.marches if result.written else 0
 

@@ -154,3 +154,36 @@ def couverture(conn: Connection) -> list[dict]:
             z["enregistrements"] += c["enregistrements"] or 0
             z["valides"] += c["valides"] or 0
     return sorted(zones.values(), key=lambda z: (z["niveau"], z["code"]))
+
+
+def couverture_departements(conn: Connection) -> dict[str, dict]:
+    """Département code → what the register covers there: catalogues (a région's catalogue covers
+    its départements, a commune's its département), producers, records and valid records of their
+    last harvests. National and EPCI catalogues are not placed on the map."""
+    from dataetat.store.schema import ref_departement
+
+    regions: dict[str, list[str]] = {}
+    for code, region in conn.execute(sa.select(ref_departement.c.code, ref_departement.c.code_region)):
+        regions.setdefault(region, []).append(code)
+    out: dict[str, dict] = {}
+    for c in catalogues(conn):
+        code, niveau = c["zone_code"] or "", c["zone_niveau"] or ""
+        if niveau == "departement":
+            deps = [code]
+        elif niveau == "region":
+            deps = regions.get(code, [])
+        elif niveau == "commune" and len(code) == 5:
+            deps = [code[:3] if code.startswith("97") else code[:2]]
+        else:
+            deps = []
+        for dep in deps:
+            z = out.setdefault(
+                dep, {"catalogues": 0, "moissonnes": 0, "enregistrements": 0, "valides": 0, "producteurs": []}
+            )
+            z["catalogues"] += 1
+            z["producteurs"].append(c["producteur_nom"] or c["url"])
+            if c["derniere_moisson"] is not None:
+                z["moissonnes"] += 1
+                z["enregistrements"] += c["enregistrements"] or 0
+                z["valides"] += c["valides"] or 0
+    return out

@@ -48,6 +48,7 @@ from dataetat.web.pages import qpv as pages_qpv
 from dataetat.web.pages import referentiels as pages_referentiels
 from dataetat.web.pages import subventions as pages_subventions
 from dataetat.web.pages import territoire as pages_territoire
+from dataetat.web.pages import catalogues_decp as pages_catalogues_decp
 from dataetat.web.pages import validation_decp as pages_validation_decp
 from dataetat.web.security import SecurityHeaders
 
@@ -139,6 +140,7 @@ def create_app(settings: Settings) -> FastAPI:
         pages_catalogue,
         api_marches,
         pages_marches,
+        pages_catalogues_decp,
     ):
         # Every route needs an identity (a login), except the public ones: login, help, API docs, the
         # open aggregates (query/ouvert.py: the statistical secrecy rule), the catalogue and the open
