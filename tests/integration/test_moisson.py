@@ -263,3 +263,19 @@ def test_scheduled_harvest_runs_as_a_job(engine, reglages, serveur, tmp_path):
     with engine.connect() as conn:
         [cat] = store.catalogues(conn)
     assert cat["statut"] == "ok" and cat["valides"] == 2
+
+
+def test_valid_marches_are_imported_invalid_ones_left_out(engine, reglages, serveur):
+    """The KO/OK gate: the valid marchés of a harvested file reach the marchés tables, not the others."""
+    import sqlalchemy as sa
+
+    from dataetat.store.marches_schema import marche
+
+    _inscrire(engine, f"{serveur.url}/cat.ttl")
+    [bilan] = moissonner(engine, reglages)
+    with engine.connect() as conn:
+        ids = set(conn.execute(sa.select(marche.c.id)).scalars())
+    assert bilan.importes == len(ids) > 0
+    assert "TEST2022" in ids  # valide.json's marchés
+    assert "M0000000002" not in ids  # montant 0 in invalide.json: refused
+    assert "M0000000000" in ids  # a valid marché of invalide.json: imported

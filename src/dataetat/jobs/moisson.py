@@ -175,9 +175,6 @@ def _distribution(engine, http, cat, moisson_id, jeu, d, folder, taille_max, bil
                 "erreurs": rapport.erreurs + sum(1 for c in rapport.fichier_constats if c.niveau == "erreur"),
                 "avertissements": rapport.avertissements,
                 "importes": importes,
-                "message": None
-                if importes is not None
-                else "Import DECP indisponible : rapport gardé, rien importé.",
                 "rapport": json.dumps(rapport.as_dict(), ensure_ascii=False),
             },
         )
