@@ -24,6 +24,7 @@ from dataetat.jobs import enrichissement, planning
 from dataetat.jobs import imports as import_jobs
 from dataetat.jobs.worker import Worker, run_pending
 from dataetat.store.engine import make_engine
+from dataetat.store.schema import ligne, ref_qpv
 from dataetat.store.taches import TERMINEE
 from dataetat.web.app import create_app
 
@@ -95,6 +96,18 @@ def _job(engine, job_id):
         return Tache.of(conn.execute(sa.select(tache).where(tache.c.id == job_id)).mappings().one())
 
 
+def _qpv_around_atlas(engine) -> None:
+    """A QPV 2024 contour around ATLAS's coordinates (QPV contours loaded, no SIRET → QPV row)."""
+    square = '{"type": "Polygon", "coordinates": [[[-1.7, 48.1], [-1.66, 48.1], [-1.66, 48.12], [-1.7, 48.12], [-1.7, 48.1]]]}'
+    with engine.begin() as conn:
+        conn.execute(
+            ref_qpv.insert().values(
+                code="QN03599Z", label="Quartier d'essai", annee_decoupage=2024, code_commune="35238",
+                code_departement="35", code_region="53", geometrie=square, longitude=-1.68, latitude=48.11,
+            )
+        )  # fmt: skip
+
+
 def _beneficiaires(engine) -> dict:
     with engine.connect() as conn:
         rows = conn.exec_driver_sql(
@@ -106,6 +119,7 @@ def _beneficiaires(engine) -> dict:
 def test_import_queues_the_enrichment_that_fills_beneficiaries_page_and_search(
     engine, reglages, faux, tmp_path
 ):
+    _qpv_around_atlas(engine)
     import_id = _upload(engine, tmp_path)
     ran = run_pending(engine, reglages.dossier_exports, settings=reglages)
     assert ran == 2  # the import, then the enrichment
@@ -127,17 +141,27 @@ def test_import_queues_the_enrichment_that_fills_beneficiaries_page_and_search(
         AUTRE: (None, None, None, "api-entreprise", False, True),
     }
     with engine.connect() as conn:
-        lines = conn.exec_driver_sql(
-            "SELECT beneficiaire_denomination, beneficiaire_naf, beneficiaire_commune_label, beneficiaire_epci_code,"
-            " beneficiaire_departement_code, beneficiaire_region_code FROM ligne WHERE beneficiaire_code = ?"
-            if engine.dialect.name == "duckdb"
-            else "SELECT beneficiaire_denomination, beneficiaire_naf, beneficiaire_commune_label, "
-            "beneficiaire_epci_code, beneficiaire_departement_code, beneficiaire_region_code FROM ligne "
-            "WHERE beneficiaire_code = %s",
-            (ATLAS,),
+        lines = conn.execute(
+            sa.select(
+                *(
+                    ligne.c[f"beneficiaire_{k}"]
+                    for k in ("denomination", "naf", "commune_label", "epci_code")
+                ),
+                *(ligne.c[f"beneficiaire_{k}"] for k in ("departement_code", "region_code", "qpv24_code")),
+                ligne.c.qpv_code,
+            ).where(ligne.c.beneficiaire_code == ATLAS)
         ).all()
     assert {tuple(x) for x in lines} == {
-        ("ATLAS SOUTENIR LES COMPETENCES", "85.59A", "Rennes", "243500139", "35", "53")
+        (
+            "ATLAS SOUTENIR LES COMPETENCES",
+            "85.59A",
+            "Rennes",
+            "243500139",
+            "35",
+            "53",
+            "QN03599Z",
+            "QN03599Z",
+        )
     }
     with TestClient(create_app(reglages)) as web:
         page = web.get(f"/beneficiaires/{ATLAS}")
@@ -258,3 +282,29 @@ def test_the_schedule_setting_is_checked_in_french():
     ]
     now = datetime(2026, 12, 5, 1, 0)
     assert planning.creneau(datetime.strptime("02:00", "%H:%M").time(), now) == datetime(2026, 12, 4, 2, 0)
+
+
+def test_dataetat_enrichir_command(engine, reglages, faux, settings, monkeypatch):
+    from typer.testing import CliRunner
+
+    from dataetat.cli import app
+    from dataetat.store.chorus_import import ImportOptions, import_chorus
+
+    import_chorus(
+        engine, [TEST_DATA / "chorus" / "regional" / "chorus_ae.csv"], ImportOptions(annee=2023, region="53")
+    )
+    for name in ("database_url", "recherche_entreprises_url", "connecteurs_essais", "connecteurs_backoff_s"):
+        monkeypatch.setenv(f"DATAETAT_{name.upper()}", str(getattr(reglages, name)))
+    runner = CliRunner()
+    bad = runner.invoke(app, ["enrichir", "--siret", "123"])
+    assert bad.exit_code == 2 and "SIRET invalide : 123" in bad.output
+    done = runner.invoke(app, ["enrichir", "--max", "5"], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    assert "1 SIRET demandés : 1 enrichis" in done.output
+    assert "Lignes géolocalisées : 0.0 % avant, 100.0 % après." in done.output
+    assert (
+        runner.invoke(app, ["enrichir", "--plus-vieux-que", "1"]).output.strip() == "Aucun SIRET à enrichir."
+    )
+    faux.panne = Reponse(503, {})
+    down = runner.invoke(app, ["enrichir", "--siret", ATLAS])
+    assert down.exit_code == 1 and "Interrompu : Le service Recherche d'entreprises" in down.output

@@ -3,8 +3,10 @@
     limiter = RateLimiter(7, 1.0)      # 7 requests per second
     limiter.acquire()                  # sleeps until this call's slot
 
-Slots are spaced by period / rate (no burst), so the service never sees more than its limit in any
-window, whatever the number of threads sharing the limiter. `limiter_for(key, rate, period)` returns
+Slots are spaced by period / rate plus a 5 % margin (no burst), so the service never sees more than
+its limit in any window, whatever the number of threads sharing the limiter: without the margin, the
+jitter between our clock and the service's (a request sent a few milliseconds late, the next one on
+time) puts rate + 1 requests in some window and earns a 429 (measured: 45 of 420 at 7 req/s). `limiter_for(key, rate, period)` returns
 the process-wide limiter of a service (the limits are per IP address or per token, not per client).
 """
 
@@ -14,12 +16,15 @@ import threading
 import time
 
 
+MARGE = 0.05  # fraction of the interval added between two calls
+
+
 class RateLimiter:
     def __init__(self, rate: float, period: float = 1.0) -> None:
         if rate <= 0 or period <= 0:
             raise ValueError("rate and period must be positive")
         self.rate, self.period = rate, period
-        self.interval = period / rate
+        self.interval = period / rate * (1 + MARGE)
         self._next = 0.0  # monotonic time of the next free slot
         self._lock = threading.Lock()
 
@@ -35,6 +40,10 @@ class RateLimiter:
         wait = self.reserve()
         if wait > 0:
             time.sleep(wait)
+        # A sleep that overshot (a loaded machine) must not bring the next call closer than the
+        # interval: the next slot counts from now, when the call actually goes.
+        with self._lock:
+            self._next = max(self._next, time.monotonic() + self.interval)
 
     def pause(self, seconds: float) -> None:
         """No slot before `seconds` from now (the service said Retry-After, or its window is spent)."""
