@@ -179,10 +179,10 @@ def test_import_queues_the_enrichment_that_fills_beneficiaries_page_and_search(
         }
         referentiels = web.get("/referentiels").text
         assert (
-            "Lignes géolocalisées (leur bénéficiaire a une commune) : <strong>40.0 %</strong>" in referentiels
+            "Lignes géolocalisées (leur bénéficiaire a une commune) : <strong>40,0\u202f%</strong>" in referentiels
         )
         assert (
-            "0.0 % → 40.0 %" in referentiels and "Enrichissement des nouveaux bénéficiaires" in referentiels
+            "0,0\u202f% → 40,0\u202f%" in referentiels and "Enrichissement des nouveaux bénéficiaires" in referentiels
         )
 
 

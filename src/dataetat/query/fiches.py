@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from dataetat.model.effectifs import TRANCHES
 from dataetat.query.filters import region_scope
 from dataetat.query.params import SearchParams
 from dataetat.query.search import where
@@ -280,6 +281,7 @@ def identite(conn: Connection, siret: str, region: str | None) -> dict[str, Any]
         found[key] = value if value not in (None, "") else (seen or {}).get(key)
     for key in (*_ENRICHED, "epci_code", "epci_label"):
         found[key] = sirene.get(key) if sirene is not None else None
+    found["tranche_effectif_label"] = TRANCHES.get(found["tranche_effectif"] or "")
     return found
 
 

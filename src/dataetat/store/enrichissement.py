@@ -258,7 +258,9 @@ class Etat:
 
 def etat(conn: Connection) -> Etat:
     rows = conn.execute(
-        sa.select(beneficiaire.c.source, sa.func.count()).group_by(beneficiaire.c.source)
+        sa.select(beneficiaire.c.source, sa.func.count())
+        .where(sa.or_(beneficiaire.c.introuvable.is_(None), beneficiaire.c.introuvable.is_(False)))
+        .group_by(beneficiaire.c.source)
     ).all()
     counts = conn.execute(
         sa.select(
