@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection
 from dataetat.model.geometrie import Zones
 from dataetat.store import taches
 from dataetat.store.engine import insert_arrow
+from dataetat.store.readmodel import geo_joins
 from dataetat.store.schema import SOURCE_AE, SOURCE_CP, beneficiaire, ligne, ref_qpv, siret_qpv
 
 FIELDS = (
@@ -163,7 +164,7 @@ def _qpv_from_coordinates(conn: Connection, fiches: list[dict[str, Any]]) -> Non
         conn.execute(siret_qpv.insert(), rows)
 
 
-_BENEFICIARY = """
+_BENEFICIARY = f"""
     SELECT be.siret, be.denomination, be.categorie_juridique, cj.type AS cj_type, be.naf,
         bc.code AS commune_code, bc.label AS commune_label,
         bc_ar.code AS arrondissement_code, bc_ar.label AS arrondissement_label,
@@ -173,10 +174,7 @@ _BENEFICIARY = """
         sq.code_qpv15, q15.label AS qpv15_label, sq.code_qpv24, q24.label AS qpv24_label
     FROM beneficiaire be JOIN enrichis e ON e.siret = be.siret
     LEFT JOIN ref_categorie_juridique cj ON cj.code = be.categorie_juridique
-    LEFT JOIN ref_commune_passage bc_pa ON bc_pa.code_ancien = be.code_commune
-    LEFT JOIN ref_commune bc ON bc.code = COALESCE(bc_pa.code_actuel, be.code_commune)
-    LEFT JOIN ref_arrondissement bc_ar ON bc_ar.code = bc.code_arrondissement
-    LEFT JOIN ref_epci bc_ep ON bc_ep.code = bc.code_epci
+    {geo_joins("bc", "be.code_commune")}
     LEFT JOIN ref_departement bd ON bd.code = bc.code_departement
     LEFT JOIN ref_region br ON br.code = bc.code_region
     LEFT JOIN siret_qpv sq ON sq.siret = be.siret

@@ -142,7 +142,7 @@ def _geo(prefix: str, commune: str) -> str:
         {commune}_ep.code AS {prefix}_epci_code, {commune}_ep.label AS {prefix}_epci_label"""
 
 
-def _geo_joins(alias: str, commune_code: str) -> str:
+def geo_joins(alias: str, commune_code: str) -> str:
     return f"""
     LEFT JOIN ref_commune_passage {alias}_pa ON {alias}_pa.code_ancien = {commune_code}
     LEFT JOIN ref_commune {alias} ON {alias}.code = COALESCE({alias}_pa.code_actuel, {commune_code})
@@ -206,11 +206,11 @@ _DECORATE = f"""
     LEFT JOIN siret_qpv sq ON sq.siret = b.siret
     LEFT JOIN ref_qpv q15 ON q15.code = sq.code_qpv15
     LEFT JOIN ref_qpv q24 ON q24.code = sq.code_qpv24
-    {_geo_joins("bc", "be.code_commune")}
+    {geo_joins("bc", "be.code_commune")}
     LEFT JOIN ref_departement bd ON bd.code = bc.code_departement
     LEFT JOIN ref_region br ON br.code = bc.code_region
     LEFT JOIN ref_localisation_interministerielle li ON li.code = b.localisation_interministerielle
-    {_geo_joins("lc", "COALESCE(li.code_commune, b.loc_commune)")}
+    {geo_joins("lc", "COALESCE(li.code_commune, b.loc_commune)")}
     LEFT JOIN ref_departement ld ON ld.code = COALESCE(lc.code_departement, li.code_departement, b.loc_departement)
     LEFT JOIN ref_region lr ON lr.code = COALESCE(lc.code_region, ld.code_region, b.loc_region)
 """
