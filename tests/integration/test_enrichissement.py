@@ -27,6 +27,7 @@ from dataetat.store.engine import make_engine
 from dataetat.store.schema import ligne, ref_qpv
 from dataetat.store.taches import TERMINEE
 from dataetat.web.app import create_app
+from dataetat.web.deps import DEVELOPMENT_USER
 
 ATLAS, CACHE, INCONNU, AUTRE = "85129663200017", "84442098400016", "41867744900054", "45228173600010"
 
@@ -84,7 +85,14 @@ def _upload(engine, tmp_path) -> int:
         envois.append(import_jobs.Envoi(str(path), name, champ, sha256_of(path), path.stat().st_size))
     with engine.begin() as conn:
         return import_jobs.submit(
-            conn, "agent", "53", folder, envois, annee=2023, region_fichiers="53", garder_valides=False
+            conn,
+            DEVELOPMENT_USER,
+            "53",
+            folder,
+            envois,
+            annee=2023,
+            region_fichiers="53",
+            garder_valides=False,
         )
 
 
@@ -127,7 +135,7 @@ def test_import_queues_the_enrichment_that_fills_beneficiaries_page_and_search(
     assert imported.resultat["importe"] and imported.resultat["geolocalisation"]["geolocalisees"] == 0
     job = _job(engine, imported.resultat["enrichissement"])
     assert (job.type, job.statut, job.proprietaire, job.total, job.progression) == (
-        "enrichissement", TERMINEE, "agent", 4, 4,
+        "enrichissement", TERMINEE, DEVELOPMENT_USER, 4, 4,
     )  # fmt: skip
     r = job.resultat
     assert (r["enrichis"], r["non_diffusibles"], r["introuvables"], r["interrompu"]) == (1, 1, 2, None)
@@ -177,12 +185,18 @@ def test_import_queues_the_enrichment_that_fills_beneficiaries_page_and_search(
         assert {(x["beneficiaire_naf"], x["beneficiaire_commune_code"]) for x in found["lignes"]} == {
             ("85.59A", "35238")
         }
+        report = web.get(f"/televersement/{import_id}").text
+        assert "Enrichissement des nouveaux bénéficiaires (tâche n°" in report
+        assert "Terminé : 1 enrichi(s), 1 non diffusible(s), 2 inconnu(s) des registres" in report
+        assert "<strong>0,0\u202f% → 40,0\u202f%</strong>" in report
         referentiels = web.get("/referentiels").text
         assert (
-            "Lignes géolocalisées (leur bénéficiaire a une commune) : <strong>40,0\u202f%</strong>" in referentiels
+            "Lignes géolocalisées (leur bénéficiaire a une commune) : <strong>40,0\u202f%</strong>"
+            in referentiels
         )
         assert (
-            "0,0\u202f% → 40,0\u202f%" in referentiels and "Enrichissement des nouveaux bénéficiaires" in referentiels
+            "0,0\u202f% → 40,0\u202f%" in referentiels
+            and "Enrichissement des nouveaux bénéficiaires" in referentiels
         )
 
 

@@ -272,6 +272,10 @@ async def _job_context(request: Request, db: Db, job: taches.Tache) -> dict:
         and await run_in_threadpool(import_jobs.files_kept, job, request.app.state.stockage.televersements),
         "empreintes": ",".join(e["sha256"] for e in job.parametres.get("fichiers", [])),
         "libelles_regions": await db.read(region_labels, {f["source_region"] for f in flux}),
+        # the enrichment of the new beneficiaries this import queued (jobs/enrichissement.py)
+        "enrichissement": await db.read(taches.get, r["enrichissement"], job.proprietaire)
+        if r.get("enrichissement")
+        else None,
     }
 
 
