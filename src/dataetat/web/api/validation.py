@@ -56,42 +56,30 @@ class RapportModele(BaseModel):
     avertissements_fichier: list[ConstatModele]
 
 
-_CORPS = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {"fichier": {"type": "string", "format": "binary"}},
-                    "required": ["fichier"],
-                }
-            },
-            "application/json": {
-                "schema": {"type": "object", "description": "Un fichier DECP JSON (format 2)."}
-            },
-            "application/xml": {
-                "schema": {"type": "string", "description": "Un fichier DECP XML (format 2)."}
-            },
-        },
+def _corps(autres: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI request body: the multipart field `fichier`, or the file as the body."""
+    multipart = {
+        "schema": {
+            "type": "object",
+            "properties": {"fichier": {"type": "string", "format": "binary"}},
+            "required": ["fichier"],
+        }
     }
-}
-_CORPS_TABULAIRE = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {"fichier": {"type": "string", "format": "binary"}},
-                    "required": ["fichier"],
-                }
-            },
-            "text/csv": {"schema": {"type": "string"}},
-            "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}},
-        },
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": multipart} | autres}}
+
+
+_CORPS = _corps(
+    {
+        "application/json": {"schema": {"type": "object", "description": "Un fichier DECP JSON (format 2)."}},
+        "application/xml": {"schema": {"type": "string", "description": "Un fichier DECP XML (format 2)."}},
     }
-}
+)
+_CORPS_TABULAIRE = _corps(
+    {
+        "text/csv": {"schema": {"type": "string"}},
+        "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}},
+    }
+)
 _REPONSES = {
     400: {"description": "Aucun fichier envoyé (`fichier-absent`)."},
     413: {"description": "Fichier au-delà de la taille maximale (`fichier-trop-gros`)."},
