@@ -5,6 +5,7 @@ web/api/ouvert.py's `territoire` (query/ouvert.py: the statistical secrecy rule)
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -29,6 +30,13 @@ def _pourcent(part, total) -> str:
     if not total:
         return "—"
     return f"{100 * float(part.montant_ae) / float(total):.1f}".replace(".", ",") + "\u202f%"
+
+
+def _programme_label(part) -> str:
+    """« 102 - Accès et retour à l'emploi »; the « autres » and « sans programme » rows as they are."""
+    if part.code in (ouvert.AUTRES, ouvert.SANS_PROGRAMME) or part.label == part.code:
+        return part.label
+    return f"{part.code} - {part.label}"
 
 
 def _zones(conn: Connection, n: int) -> dict[str, Any]:
@@ -88,6 +96,7 @@ async def page_territoire_ouvert(
         "seuil": found["seuil_secret"],
         "pourcent": _pourcent,
         "graphiques": {"annees": _series(f.par_annee), "themes": _series(f.par_theme[:10])},
+        "programmes": [replace(p, label=_programme_label(p)) for p in f.par_programme],
         "secret": any(c.programme_code == ouvert.AUTRES for c in found["cellules"]),
         "api": f"/api/v1/ouvert/territoires/{niveau}/{code}",
     }
