@@ -19,6 +19,7 @@ from tests.ouvert_donnees import fill
 from dataetat.catalog.dcat import HYDRA, LICENCE_OUVERTE
 from dataetat.query import catalogue
 from dataetat.settings import Settings
+from dataetat.store.marches_schema import marche_ligne
 from dataetat.store.schema import import_fichier
 from dataetat.web.app import create_app
 
@@ -33,12 +34,19 @@ def build(engine, _folder) -> None:
         ("chorus-cp", "REGION", "53", 400),
         ("chorus-ae", "NATION", "52,53", 45),
         ("ademe", None, None, 10),
+        ("decp", None, None, 1),
     ]
     with engine.begin() as conn:
         for n, (kind, data_source, region, age) in enumerate(files, 1):
             conn.execute(import_fichier.insert().values(
                 id=n, kind=kind, filename=f"f{n}.csv", data_source=data_source, source_region=region,
                 imported_at=NOW - timedelta(days=age)))  # fmt: skip
+        # Two marchés of région 53 (the second with two titulaires: two rows, one marché).
+        conn.execute(marche_ligne.insert(), [
+            {"uid": "m1", "rang": 1, "region_code": "53", "annee": 2024, "montant": 1000, "montant_part": 1000, "import_id": 5},
+            {"uid": "m2", "rang": 1, "region_code": "53", "annee": 2025, "montant": 600, "montant_part": 300, "import_id": 5},
+            {"uid": "m2", "rang": 2, "region_code": "53", "annee": 2025, "montant": 600, "montant_part": 300, "import_id": 5},
+        ])  # fmt: skip
 
 
 @pytest.fixture(scope="module", params=["duckdb", "postgresql"])
@@ -58,7 +66,10 @@ def anonyme(base):
 def test_jeux(base):
     with base.connect() as conn:
         jeux = {j.identifiant: j for j in catalogue.jeux(conn)}
-    assert set(jeux) == {"chorus-region-53", "chorus-nation-53", "ademe-53", "qpv-53"}
+    assert set(jeux) == {"chorus-region-53", "chorus-nation-53", "ademe-53", "qpv-53", "decp-53"}
+    decp = jeux["decp-53"]
+    assert (decp.lignes, decp.montant_marches, decp.annees) == (2, Decimal("1600.00"), [2024, 2025])
+    assert decp.montant_ae == 0 and decp.dernier_import == NOW - timedelta(days=1) and not decp.ouvert
     region = jeux["chorus-region-53"]
     assert region.annees == [2023, 2024] and region.lignes == 24
     assert region.premier_import == NOW - timedelta(days=400) and region.dernier_import == NOW - timedelta(
@@ -92,17 +103,25 @@ def test_dcat_output_conforms_to_dcat_ap_shapes(anonyme, fmt, parser):
             ("lignes", DCTERMS.license)
         }
     datasets = list(graph.subjects(RDF.type, DCAT.Dataset))
-    assert len(datasets) == 4
+    assert len(datasets) == 5
     for ds in datasets:
         for prop in (DCTERMS.identifier, DCTERMS.title, DCTERMS.description, DCTERMS.publisher, DCTERMS.issued,
                      DCTERMS.modified, DCTERMS.spatial, DCTERMS.temporal, DCAT.theme, DCTERMS.accessRights):  # fmt: skip
             assert graph.value(ds, prop) is not None, (ds, prop)
         assert graph.value(ds, DCTERMS.spatial) == URIRef("http://id.insee.fr/geo/region/53")
+        decp = str(graph.value(ds, DCTERMS.identifier)) == "decp-53"
         for dist in graph.objects(ds, DCAT.distribution):
-            for prop in (DCAT.accessURL, DCAT.downloadURL, DCTERMS["format"], DCTERMS.conformsTo):
+            for prop in (
+                DCAT.accessURL,
+                DCAT.downloadURL,
+                DCTERMS["format"],
+                *(() if decp else (DCTERMS.conformsTo,)),
+            ):
                 assert graph.value(dist, prop) is not None, (dist, prop)
             url = str(graph.value(dist, DCAT.downloadURL))
-            if "/ouvert/" in url:
+            if decp:
+                assert "/api/v1/marches/export.csv?niveau_geo=region&code_geo=53" in url
+            elif "/ouvert/" in url:
                 assert graph.value(dist, DCTERMS.license) == LICENCE_OUVERTE
                 assert str(graph.value(dist, DCTERMS.conformsTo)).endswith("/schemas/agregats-ouverts.json")
             else:
@@ -115,14 +134,14 @@ def test_paging_as_udata_follows_it(anonyme):
         graph = Graph().parse(data=anonyme.get(url).content, format="turtle")
         pages += 1
         catalog = URIRef("https://data-etat.example.fr/catalogue")
-        assert int(graph.value(catalog, HYDRA.totalItems)) == 4
+        assert int(graph.value(catalog, HYDRA.totalItems)) == 5
         view = graph.value(catalog, HYDRA.view)
         assert (view, RDF.type, HYDRA.PartialCollectionView) in graph
         seen |= {str(graph.value(d, DCTERMS.identifier)) for d in graph.objects(catalog, DCAT.dataset)}
         following = graph.value(view, HYDRA.next)
         assert following is None or isinstance(following, URIRef)
         url = str(following).removeprefix("https://data-etat.example.fr") if following else None
-    assert pages == 2 and len(seen) == 4
+    assert pages == 2 and len(seen) == 5
     assert anonyme.get("/catalogue.ttl?page=3&page_size=3").status_code == 404
 
 
@@ -147,6 +166,9 @@ def test_catalogue_page(anonyme):
     assert 'data-fraicheur="a-jour"' in row and "/?source_region=53&amp;data_source=REGION" in row
     nation = text.split('data-jeu="chorus-nation-53"')[1].split("</tr>")[0]
     assert 'data-fraicheur="ancien"' in nation and "plus de 30 jours" in nation
+    decp = text.split('data-jeu="decp-53"')[1].split("</tr>")[0]
+    assert "/marches?niveau_geo=region&amp;code_geo=53" in decp and "montant des marchés" in decp
+    assert "agregats" not in decp
     assert "/schemas/agregats-ouverts.json" in text and "/schemas/lignes.json" in text
     assert 'rel="alternate" type="text/turtle"' in text
 

@@ -21,7 +21,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
 from dataetat.catalog.tableschema import LIGNES
-from dataetat.query.catalogue import QPV, Jeu
+from dataetat.query.catalogue import DECP, QPV, Jeu
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 DCATAP = Namespace("http://data.europa.eu/r5r/")
@@ -102,7 +102,7 @@ def _licence(g: Graph) -> URIRef:
 def _distribution(g: Graph, ctx: Contexte, jeu: Jeu, kind: str) -> URIRef:
     """`kind`: csv | parquet (open aggregates) or lignes (internal lines export)."""
     if kind == LIGNES:
-        url = f"{ctx.base}/api/v1/exports/lignes.csv?{urlencode(jeu.recherche)}"
+        url = f"{ctx.base}{jeu.export}?{urlencode(jeu.recherche)}"
         node = _typed(g, URIRef(f"{ctx.base}/catalogue/{jeu.identifiant}#lignes"), DCAT.Distribution)
         g.add((node, DCTERMS.title, Literal("Lignes financières (CSV, accès réservé)", lang="fr")))
         g.add((node, DCTERMS.description, Literal(
@@ -112,7 +112,7 @@ def _distribution(g: Graph, ctx: Contexte, jeu: Jeu, kind: str) -> URIRef:
         g.add((rights, RDFS.label, Literal("Accès réservé aux agents habilités", lang="fr")))
         g.add((node, DCTERMS.rights, rights))
         file_type, media = FILE_TYPES["csv"]
-        schema = LIGNES
+        schema = jeu.schema
     else:
         url = f"{ctx.base}/api/v1/ouvert/agregats.{kind}?{urlencode(jeu.ouvert)}"
         node = _typed(g, URIRef(f"{ctx.base}/catalogue/{jeu.identifiant}#agregats-{kind}"), DCAT.Distribution)
@@ -132,16 +132,20 @@ def _distribution(g: Graph, ctx: Contexte, jeu: Jeu, kind: str) -> URIRef:
     )
     g.add((node, DCAT.mediaType, _typed(g, URIRef(f"https://www.iana.org/assignments/media-types/{media}"),
                                         DCTERMS.MediaType)))  # fmt: skip
-    standard = _typed(g, URIRef(f"{ctx.base}/schemas/{schema}.json"), DCTERMS.Standard)
-    g.add((standard, DCTERMS.title, Literal(schema)))
-    g.add((standard, DCTERMS.type, Literal("tableschema")))
-    g.add((node, DCTERMS.conformsTo, standard))
+    if schema is not None:
+        standard = _typed(g, URIRef(f"{ctx.base}/schemas/{schema}.json"), DCTERMS.Standard)
+        g.add((standard, DCTERMS.title, Literal(schema)))
+        g.add((standard, DCTERMS.type, Literal("tableschema")))
+        g.add((node, DCTERMS.conformsTo, standard))
     _date(g, node, DCTERMS.modified, jeu.dernier_import)
     return node  # type: ignore[return-value]
 
 
 def _description(jeu: Jeu) -> str:
     years = f"exercices {jeu.annees[0]} à {jeu.annees[-1]}" if jeu.annees else "aucun exercice"
+    if jeu.famille == DECP:
+        return (f"{jeu.titre}. {jeu.lignes:,} marchés, notifiés de {years.removeprefix('exercices ')}.".replace(",", "\u202f")
+                + " Données essentielles de la commande publique importées ; lignes réservées aux agents habilités.")  # fmt: skip
     text = f"{jeu.titre}. {jeu.lignes:,} lignes financières, {years}.".replace(",", "\u202f")
     if jeu.famille == QPV:
         text += " Lignes des fichiers de la région rattachées à un quartier prioritaire."
@@ -182,7 +186,7 @@ def _dataset(g: Graph, ctx: Contexte, jeu: Jeu, publisher: URIRef) -> URIRef:
     for theme, label in THEMES.items():
         g.add((node, DCAT.theme, _concept(g, theme, label)))
     g.add((node, DCTERMS.accessRights, _typed(g, RESTRICTED, DCTERMS.RightsStatement)))
-    kinds = ["csv", "parquet"] if jeu.famille == QPV else [LIGNES, "csv", "parquet"]
+    kinds = ([] if jeu.famille == QPV else [LIGNES]) + (["csv", "parquet"] if jeu.ouvert else [])
     for kind in kinds:
         g.add((node, DCAT.distribution, _distribution(g, ctx, jeu, kind)))
     return node  # type: ignore[return-value]

@@ -20,11 +20,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dataetat.query.ouvert import FAMILLES
+from dataetat.store.marches_schema import marche_ligne
 from dataetat.store.schema import SOURCE_AE, SOURCE_CP, import_fichier, ligne, ref_region
 
 c = ligne.c
 f = import_fichier.c
 QPV = "qpv"
+DECP = "decp"
 # Import kinds (import_fichier.kind) that bring each family's lines.
 KINDS = {
     "chorus-region": ("chorus-ae", "chorus-cp"),
@@ -32,8 +34,9 @@ KINDS = {
     "ademe": ("ademe",),
     "france2030": ("france2030",),
     QPV: ("qpv", "siret-qpv", "qpv-lieu-action", "chorus-ae", "chorus-cp", "ademe", "france2030"),
+    DECP: ("decp",),
 }
-TITRES = {**FAMILLES, QPV: "Financements dans les quartiers prioritaires"}
+TITRES = {**FAMILLES, QPV: "Financements dans les quartiers prioritaires", DECP: "Marchés publics (DECP)"}
 
 
 @dataclass
@@ -50,8 +53,13 @@ class Jeu:
     # Query of the internal search pre-filtered on the jeu (the search page; the line exports, but
     # for the QPV jeux, whose page query groups by QPV).
     recherche: dict[str, str] = field(default_factory=dict)
-    # Filters of the open aggregates' files of the jeu (/api/v1/ouvert/agregats.{csv,parquet}).
+    # Filters of the open aggregates' files of the jeu (/api/v1/ouvert/agregats.{csv,parquet}); none
+    # for the DECP marchés (no open aggregates of them).
     ouvert: dict[str, str] = field(default_factory=dict)
+    page: str = "/"  # the search page of the jeu (with `recherche`)
+    export: str = "/api/v1/exports/lignes.csv"  # the internal export of its lines (with `recherche`)
+    schema: str | None = "lignes"  # the Table Schema of that export (/schemas/NAME.json)
+    montant_marches: Decimal | None = None  # DECP: Σ montant of the marchés
 
     @property
     def identifiant(self) -> str:
@@ -154,4 +162,34 @@ def jeux(conn: Connection) -> list[Jeu]:
     return sorted(result, key=lambda j: j.identifiant)
 
 
-JEUX_EXTRA: list[Callable[[Connection], list[Jeu]]] = []
+def jeux_decp(conn: Connection) -> list[Jeu]:
+    """One jeu per région of the marchés (marche_ligne.region_code); lignes = marchés."""
+    m = marche_ligne.c
+    rows = conn.execute(
+        sa.select(
+            m.region_code, m.annee, sa.func.count(sa.distinct(m.uid)), sa.func.sum(m.montant_part)
+        ).group_by(m.region_code, m.annee)
+    ).all()
+    if not rows:
+        return []
+    labels = dict(conn.execute(sa.select(ref_region.c.code, ref_region.c.label)).all())
+    imports = _imports(conn)
+    found: dict[str, Jeu] = {}
+    for region, annee, n, montant in rows:
+        region = region or ""
+        jeu = found.get(region)
+        if jeu is None:
+            query = {"niveau_geo": "region", "code_geo": region} if region else {}
+            jeu = found[region] = Jeu(
+                DECP, region, labels.get(region), [], 0, Decimal(0), Decimal(0), *_dates(imports, DECP, region),
+                recherche=query, page="/marches", export="/api/v1/marches/export.csv", schema=None,
+                montant_marches=Decimal(0),
+            )  # fmt: skip
+        if annee is not None:
+            jeu.annees.append(int(annee))
+        jeu.lignes += int(n)
+        jeu.montant_marches = (jeu.montant_marches or Decimal(0)) + Decimal(montant or 0)
+    return list(found.values())
+
+
+JEUX_EXTRA: list[Callable[[Connection], list[Jeu]]] = [jeux_decp]
