@@ -322,3 +322,25 @@ def test_dataetat_enrichir_command(engine, reglages, faux, settings, monkeypatch
     faux.panne = Reponse(503, {})
     down = runner.invoke(app, ["enrichir", "--siret", ATLAS])
     assert down.exit_code == 1 and "Interrompu : Le service Recherche d'entreprises" in down.output
+
+
+def test_one_enrichment_at_a_time_whatever_the_workers(engine):
+    """A newer enrichment job waits while an older one runs (the services' limits are per IP)."""
+    import threading
+
+    from dataetat.store import taches
+
+    with engine.begin() as conn:
+        older = enrichissement.submit(conn, "agent", None, nouveaux=True)
+        newer = enrichissement.submit(conn, "agent", None, nouveaux=True)
+        assert taches.claim(conn).id == older  # running in another worker
+        job = taches.claim(conn)
+    assert job.id == newer
+    waiter = threading.Thread(target=enrichissement.attendre_les_precedents, args=(engine, job, 0.05))
+    waiter.start()
+    waiter.join(0.5)
+    assert waiter.is_alive()  # still waiting for the older one
+    with engine.begin() as conn:
+        taches.finish(conn, older, {}, 0)
+    waiter.join(5)
+    assert not waiter.is_alive()

@@ -61,11 +61,11 @@ def euros(value) -> str:
     return f"{value:,.2f} €".replace(",", "\u202f").replace(".", ",")
 
 
-def progress_bar() -> Progress:
+def progress_bar(unite: str = "lignes") -> Progress:
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed} lignes"),
+        TextColumn(f"{{task.completed}} {unite}"),
         TimeElapsedColumn(),
         console=err,
     )

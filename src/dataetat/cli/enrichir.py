@@ -40,7 +40,7 @@ def enrichir(
     if not sirets:
         console.print("Aucun SIRET à enrichir.")
         return
-    with progress_bar() as progress:
+    with progress_bar("SIRET") as progress:
         task = progress.add_task("enrichissement", total=len(sirets))
         bilan = enrichissement.enrichir(
             engine, settings, sirets, lambda n: progress.update(task, completed=n), apres=etiquetage.reapply

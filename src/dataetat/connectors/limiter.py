@@ -15,7 +15,6 @@ from __future__ import annotations
 import threading
 import time
 
-
 MARGE = 0.05  # fraction of the interval added between two calls
 
 

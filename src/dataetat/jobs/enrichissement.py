@@ -187,10 +187,23 @@ def enrichir(
     return bilan
 
 
+def attendre_les_precedents(engine: Engine, job: Tache, pause: float = 1.0) -> None:
+    """One enrichment at a time, whatever the number of workers: the services' limits are per IP
+    address or token, and the rate limiter is per process. A job waits while an older enrichment
+    job runs (its worker's beat keeps its lease meanwhile; a dead worker's job is failed at its
+    lease's end, and the wait ends)."""
+    while True:
+        with engine.connect() as conn:
+            if not taches.running_before(conn, TYPE, job.id):
+                return
+        time.sleep(pause)
+
+
 def run(
     engine: Engine, settings: Settings, job: Tache, progress, apres: Callable[[Connection], Any] | None = None
 ) -> dict[str, Any]:
     """The job: select its SIRETs, enrich them, report (geolocation rate before and after)."""
+    attendre_les_precedents(engine, job)
     with engine.begin() as conn:
         sirets = selection(conn, job.parametres)
         taches.set_total(conn, job.id, len(sirets))

@@ -180,6 +180,18 @@ def recent_of_type(conn: Connection, type_: str, limit: int = 5) -> list[Tache]:
     return [Tache.of(r) for r in rows.mappings()]
 
 
+def running_before(conn: Connection, type_: str, job_id: int) -> bool:
+    """A job of this type older than `job_id` is running (one at a time: jobs/enrichissement.py)."""
+    return (
+        conn.execute(
+            sa.select(sa.func.count())
+            .select_from(tache)
+            .where(tache.c.type == type_, tache.c.statut == EN_COURS, tache.c.id < job_id)
+        ).scalar_one()
+        > 0
+    )
+
+
 def latest_of_type(conn: Connection, type_: str) -> Tache | None:
     found = recent_of_type(conn, type_, 1)
     return found[0] if found else None
