@@ -4,10 +4,10 @@ tests/fakes/data_subvention.py, parse, write the cache), then from the cache (re
 links under région scope), each time with the panel's HTML rendered (`query.subventions.panneau`
 and the template of the route; the HTTP layer of the app is left out).
 
-    python bench/subventions_bench.py [--associations 50] [--subventions 20] [--postgres URL]
+    python bench/subventions_bench.py [--associations 50] [--subventions 20] [--postgres]
 
-Each run: a fresh database (DuckDB in a temporary folder; PostgreSQL when --postgres gives an
-admin URL: a database created and dropped) with one AE line per association (its EJ is the first
+Each run: a fresh database (DuckDB in a temporary folder; with --postgres also a PostgreSQL
+database created on DATAETAT_TEST_PG_URL, as the tests do, and dropped) with one AE line per association (its EJ is the first
 subsidy's), the fake service without rate limit (the service's own 20 req/min would dominate:
 3 s a call), then the panel twice per association, as a national user.
 """
@@ -19,15 +19,13 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime
 from pathlib import Path
-
-import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.conftest import fresh_database_url  # noqa: E402
 from tests.fakes.data_subvention import application, serveur_data_subvention  # noqa: E402
 
 from dataetat.connectors.client import reinitialiser  # noqa: E402
@@ -97,23 +95,14 @@ def main() -> None:
     parser.add_argument("--associations", type=int, default=50)
     parser.add_argument("--subventions", type=int, default=20)
     parser.add_argument(
-        "--postgres", help="admin URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        "--postgres", action="store_true", help="also PostgreSQL (a database created on DATAETAT_TEST_PG_URL)"
     )
     args = parser.parse_args()
+    results = {}
     with tempfile.TemporaryDirectory() as folder:
-        results = {"DuckDB": run(f"duckdb:///{folder}/bench.duckdb", args.associations, args.subventions)}
-    if args.postgres:
-        name = f"dataetat_bench_{uuid.uuid4().hex[:8]}"
-        admin = sa.create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        try:
-            url = sa.engine.make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
-            results["PostgreSQL"] = run(url, args.associations, args.subventions)
-        finally:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.dispose()
+        for kind in ("duckdb", "postgresql") if args.postgres else ("duckdb",):
+            with fresh_database_url(kind, Path(folder)) as url:
+                results[kind] = run(url, args.associations, args.subventions)
     print(f"{args.associations} associations × {args.subventions} subventions, médiane par panneau :")
     for base, timing in results.items():
         print(f"  {base:<10} " + ", ".join(f"{kind} {ms:.1f} ms" for kind, ms in timing.items()))
