@@ -530,6 +530,12 @@ MATRIX.update(
             Cas(INCONNUE_PAGE, chemin={"siret": INCONNUE_SIRET}),
             Cas(S(303, 404, 404, 404, 404, 404), chemin={"siret": "2135"}),
         ],
+        ("GET", "/api/v1/beneficiaires/{siret}/subventions"): [
+            Cas(LIGNE_53_API, chemin={"siret": "77567227200015"}),
+            Cas(LIGNE_52_API, chemin={"siret": "21440109300015"}),
+            Cas(INCONNUE_API, chemin={"siret": INCONNUE_SIRET}),
+            Cas(S(401, 404, 404, 404, 404, 404), chemin={"siret": "2135"}),
+        ],
         ("GET", "/lignes/{line_id}/subventions"): [
             Cas(LIGNE_53_PAGE, chemin={"line_id": "ligne:53"}),
             Cas(LIGNE_52_PAGE, chemin={"line_id": "ligne:52"}),

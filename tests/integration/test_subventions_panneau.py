@@ -114,6 +114,20 @@ def test_panel_by_exercice_with_totals_links_and_cache(settings, data, fake):
         assert http.get(f"/beneficiaires/{SIRET}/subventions").status_code == 200
         assert fake.appels(SIRET) == 1  # the second time from the cache
 
+        # The same as JSON (the reference's info-subvention), from the same cache.
+        body = http.get(f"/api/v1/beneficiaires/{SIRET}/subventions").json()
+        assert fake.appels(SIRET) == 1
+        assert (body["etat"], body["nombre"], body["total_demande"], body["total_accorde"]) == (
+            "ok",
+            3,
+            28000,
+            19000,
+        )
+        assert [e["exercice"] for e in body["exercices"]] == [2023, 2022]
+        by_ej = {s["ej"]: s for e in body["exercices"] for s in e["subventions"]}
+        assert by_ej["100"]["ligne_id"] == line_id(data, "100") and by_ej[None]["ligne_id"] is None
+        assert by_ej["200"]["dispositif"] == "Emploi associatif (FONJEP)"
+
     with data.connect() as conn:
         (stored,) = conn.execute(sa.select(subvention_cache)).mappings().all()
     assert stored["identifiant"] == SIRET and stored["etat"] == "ok"
@@ -146,6 +160,10 @@ def test_french_states(settings, data, fake):
     with app_client(settings, fake, data_subvention_jeton=None) as http:
         panel = http.get(f"/beneficiaires/{SIRET}/subventions")
         assert panel.status_code == 200 and "Jeton non configuré" in panel.text
+        body = http.get(f"/api/v1/beneficiaires/{SIRET}/subventions").json()
+        assert body["etat"] == "jeton-absent" and "Jeton non configuré" in body["message"]
+        missing = http.get("/api/v1/beneficiaires/12345678901234/subventions")
+        assert missing.status_code == 404 and missing.json()["erreur"]["code"] == "beneficiaire-introuvable"
     with app_client(settings, fake) as http:
         # A known catégorie juridique that is not 92xx: no panel, no call.
         assert "hx-get" not in http.get(f"/beneficiaires/{ENTREPRISE}").text.split("lignes-titre")[0]

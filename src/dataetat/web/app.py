@@ -21,6 +21,7 @@ from dataetat.web.api import marches as api_marches
 from dataetat.web.api import ouvert as api_ouvert
 from dataetat.web.api import qpv as api_qpv
 from dataetat.web.api import schemas as api_schemas
+from dataetat.web.api import subventions as api_subventions
 from dataetat.web.api import validation as api_validation
 from dataetat.web.deps import identity
 from dataetat.web.pages import (
@@ -137,6 +138,7 @@ def create_app(settings: Settings) -> FastAPI:
         api_validation,
         pages_validation_decp,
         pages_subventions,
+        api_subventions,
         pages_catalogue,
         api_marches,
         pages_marches,
