@@ -185,6 +185,7 @@ def test_french_states(settings, data, fake):
     with app_client(settings, fake) as http:
         panel = http.get(f"/beneficiaires/{SIRET}/subventions")
         assert panel.status_code == 200 and "Service indisponible" in panel.text
+        assert "Détail : Le service Data Subvention est indisponible (erreur 503)" in panel.text
     with data.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(subvention_cache)).scalar_one() == 0
 

@@ -18,6 +18,7 @@ A subsidy whose `ej` is the n_ej of a financial line the identity may see links 
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ MESSAGES = {
 }
 
 Fetch = Callable[[Settings, str], ds.Resultat]
+log = logging.getLogger("dataetat.subventions")
 # Fetches of one SIRET are serialised (striped locks: bounded memory); a request waits at most
 # ATTENTE_MAX_S for another fetch of its stripe before saying the service is busy.
 _STRIPES = tuple(threading.Lock() for _ in range(64))
@@ -103,6 +105,8 @@ def panneau(
         return Panneau(siret, Etat.PAS_ASSOCIATION, MESSAGES[Etat.PAS_ASSOCIATION])
     now = now or datetime.now()
     cached, failed = _cached_or_fetched(engine, settings, siret, fetch, now)
+    if failed is not None:
+        log.warning("Data Subvention, SIRET %s : %s (%s)", siret, failed.etat.value, failed.message)
     if cached is None:
         assert failed is not None
         return Panneau(siret, failed.etat, MESSAGES[failed.etat], failed.message)
