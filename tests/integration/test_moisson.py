@@ -130,6 +130,8 @@ def serveur():
             return Reponse(corps=jsonld(base).encode(), entetes={"Content-Type": "application/ld+json"})
         if r.chemin == "/redirige":
             return Reponse(statut=302, corps=b"", entetes={"Location": f"{base}/cat.jsonld"})
+        if r.chemin == "/tourne":
+            return Reponse(statut=302, corps=b"", entetes={"Location": f"{base}/tourne"})
         if r.chemin == "/boucle.ttl":
             return Reponse(corps=turtle(base, "/boucle.ttl", [], "/boucle.ttl").encode(), entetes=ttl)
         if r.chemin == "/infini.ttl":
@@ -222,9 +224,10 @@ def test_rdfxml_old_paging_jsonld_and_redirect(engine, reglages, serveur):
 
 
 def test_broken_looping_and_endless_catalogues(engine, reglages, serveur):
-    for path in ("/page.html", "/boucle.ttl", "/infini.ttl", "/rien.ttl"):
+    for path in ("/page.html", "/boucle.ttl", "/infini.ttl", "/rien.ttl", "/tourne"):
         _inscrire(engine, serveur.url + path)
-    html, boucle, infini, rien = moissonner(engine, reglages)
+    html, boucle, infini, rien, tourne = moissonner(engine, reglages)
+    assert tourne.statut == "erreur" and "trop de redirections" in tourne.erreurs[0]
     assert html.statut == "erreur" and "HTML" in html.erreurs[0]
     assert boucle.statut == "partielle" and boucle.pages == 1 and "boucle" in boucle.erreurs[0]
     assert infini.statut == "partielle" and infini.pages == 3 and "Plus de 3 pages" in infini.erreurs[0]
