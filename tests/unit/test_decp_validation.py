@@ -226,3 +226,12 @@ def test_cli_exit_codes_and_json():
     assert report["valide"] is False and report["stats"]["enregistrements"] == 22
     text = runner.invoke(app, ["valider", "decp", str(DATA / "regles-invalides.xml")])
     assert text.exit_code == 1 and "[champ-manquant]" in text.output and "non valide" in text.output
+
+
+def test_cli_tabular_form():
+    runner = CliRunner()
+    ok = runner.invoke(
+        app, ["valider", "decp", str(DATA / "tabulaire-exemple-valide.csv"), "--format", "json"]
+    )
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.output)["schema"] == "decp-tabulaire"

@@ -1,5 +1,6 @@
-"""`dataetat valider decp FICHIER [--format texte|json]`: check a DECP file (JSON or XML) against the
-official schema and the business rules, without a database. Exit 0 when valid, 1 otherwise."""
+"""`dataetat valider decp FICHIER [--format texte|json] [--entree json|xml|csv|parquet]`: check a DECP
+file (JSON or XML, or the consolidated CSV/Parquet) against the official schema and the business
+rules, without a database. Exit 0 when valid, 1 otherwise."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ class Sortie(StrEnum):
 class Entree(StrEnum):
     json = "json"
     xml = "xml"
+    csv = "csv"  # the consolidated (tabular) form
+    parquet = "parquet"
 
 
 MAX_LIGNES = 50
@@ -33,17 +36,33 @@ MAX_LIGNES = 50
 @app.command("decp")
 def valider_decp(
     fichier: Annotated[
-        Path, typer.Argument(help="Fichier DECP (JSON ou XML, format 2).", exists=True, dir_okay=False)
+        Path,
+        typer.Argument(
+            help="Fichier DECP (JSON ou XML, format 2 ; ou CSV / Parquet consolidé).",
+            exists=True,
+            dir_okay=False,
+        ),
     ],
     format: Annotated[Sortie, typer.Option("--format", help="Rapport en texte ou en JSON.")] = Sortie.texte,
     entree: Annotated[
-        Entree | None, typer.Option("--entree", help="Format du fichier (sinon détecté : JSON ou XML).")
+        Entree | None,
+        typer.Option(
+            "--entree",
+            help="Format du fichier (sinon : CSV ou Parquet d'après l'extension, JSON ou XML d'après le contenu).",
+        ),
     ] = None,
 ) -> None:
-    """Valider des données essentielles de la commande publique (schéma 2.0.3 et règles métier)."""
+    """Valider des données essentielles de la commande publique (schéma 2.0.3 et règles métier ; la
+    forme consolidée CSV ou Parquet avec --entree csv|parquet ou l'extension du fichier)."""
     from dataetat.decp.validation import valider_fichier
+    from dataetat.decp.validation.tabulaire import valider_tabulaire
 
-    rapport = valider_fichier(fichier, entree.value if entree else None)
+    kind = entree.value if entree else fichier.suffix.lower().lstrip(".")
+    if kind in ("csv", "parquet"):
+        with fichier.open("rb") as f:
+            rapport = valider_tabulaire(f, nom=fichier.name)
+    else:
+        rapport = valider_fichier(fichier, entree.value if entree else None)
     afficher(rapport, format)
     raise typer.Exit(0 if rapport.valide else 1)
 
