@@ -7,7 +7,7 @@ export DATAETAT_DATABASE_URL ?= duckdb:///var/dataetat.duckdb
 VENDOR := src/dataetat/web/static/vendor
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install demo test lint fmt bench clean
+.PHONY: install demo test lint fmt bench clean wheel
 
 $(BIN)/dataetat: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +46,15 @@ lint: install
 fmt: install
 	$(BIN)/ruff format src tests bench scripts
 
+# The wheel with the front-end files inside (setup.py runs the npm build when they are missing or old):
+# `pip install dist/dataetat-*.whl` (or pipx) then gives the whole application, anywhere.
+wheel: install
+	rm -rf dist
+	$(BIN)/pip wheel --no-deps --no-build-isolation --wheel-dir dist .
+	rm -rf build
+
 bench: install
 	$(BIN)/python bench/import_bench.py
 
 clean:
-	rm -rf var demo-data bench/out
+	rm -rf var demo-data bench/out dist build

@@ -123,6 +123,30 @@ class Settings(BaseSettings):
         description="L'application est derrière un mandataire (proxy) TLS : croire son en-tête "
         "X-Forwarded-Proto pour envoyer Strict-Transport-Security.",
     )
+    journaux_json: bool = Field(
+        False,
+        description="Journaux au format JSON, un objet par ligne sur la sortie d'erreur (`dataetat serve`, "
+        "`dataetat worker`) : horodatage, niveau, message, identifiant de la requête, une ligne par requête.",
+    )
+    id_requete_entrant: bool = Field(
+        False,
+        description="Reprendre l'en-tête X-Request-ID reçu comme identifiant de la requête (le mandataire "
+        "devant l'application le pose) ; sinon un identifiant est tiré pour chaque requête.",
+    )
+    metriques_jeton: str = Field(
+        "",
+        description="Jeton que Prometheus présente à /metrics (Authorization: Bearer …) ; vide = /metrics "
+        "répond 404. Confidentiel : par l'environnement seulement.",
+    )
+    clamav: str = Field(
+        "",
+        description="Antivirus : adresse de clamd (hôte:port ou chemin de son socket Unix) ; chaque fichier "
+        "envoyé y est analysé (INSTREAM) avant d'être enregistré ou importé, et refusé si clamd ne répond "
+        "pas. Vide = pas d'analyse.",
+    )
+    clamav_delai_s: float = Field(
+        30, gt=0, description="Délai de connexion et de réponse de clamd, en secondes (au-delà : refus)."
+    )
     auth_developpement: bool = Field(
         False,
         description="Sans connexion : chaque requête reçoit l'identité de développement (rôle ADMIN, région "

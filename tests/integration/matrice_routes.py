@@ -91,6 +91,9 @@ MATRIX: dict[tuple[str, str], list[Cas]] = {
     ("POST", "/api/v1/validation/decp-tabulaire"): [Cas(PUBLIC, json={"id": 1})],
     ("GET", "/valider"): [Cas(PUBLIC)],
     ("POST", "/valider"): [Cas(S(*[400] * 6), form={})],  # no file: the form again, with its alert
+    ("GET", "/sante"): [Cas(PUBLIC)],  # health probes: nothing of the data (web/sante.py)
+    ("GET", "/sante/pret"): [Cas(PUBLIC)],
+    ("GET", "/metrics"): [Cas(S(*[404] * 6))],  # off without its token (web/metriques.py)
     # --- API: lines, totals, groups, pivot, map ------------------------------------------------
     ("GET", "/api/v1/colonnes"): [Cas(API)],
     ("GET", "/api/v1/lignes"): [

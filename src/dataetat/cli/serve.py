@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from dataetat import journaux
 from dataetat.cli.common import console, engine_of_settings, err
 from dataetat.settings import Settings
 
@@ -18,6 +19,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     from dataetat.web.app import create_app
 
     settings = Settings()
+    if settings.journaux_json:
+        journaux.configure_json()
     try:
         web_app = create_app(settings)
     except ConfigurationError as e:  # e.g. server mode without DATAETAT_SECRET_KEY
@@ -33,6 +36,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
         log_level="warning",
         proxy_headers=bool(trusted),
         forwarded_allow_ips=trusted or None,
+        **({"log_config": None} if settings.journaux_json else {}),  # the JSON handler of journaux.py
     )
 
 
@@ -50,6 +54,8 @@ def worker(
     from dataetat.jobs.worker import Worker, run_pending, tidy
 
     settings = Settings()
+    if settings.journaux_json:
+        journaux.configure_json()
     espaces = stockage.espaces(settings)
     engine = engine_of_settings()
     lease = timedelta(seconds=settings.taches_bail_secondes)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from dataetat import scratch, stockage
+from dataetat import journaux, scratch, stockage
 from dataetat.jobs import enrichissement as enrichment_jobs
 from dataetat.jobs import envois as envoi_sessions
 from dataetat.jobs import exports as export_jobs
@@ -122,6 +122,12 @@ def run_one(
         job = taches.claim(conn)
     if job is None:
         return None
+    with journaux.request_scope(job.parametres.get(taches.ID_REQUETE)):  # its log lines carry it
+        log.info("tâche %s (%s) commencée", job.id, job.type)
+        return _run(engine, folder, job, settings)
+
+
+def _run(engine: Engine, folder: Path, job: Tache, settings: Settings | None) -> Tache:
     beat = _Beat(engine, job.id)
     beat.start()
     try:
@@ -137,6 +143,7 @@ def run_one(
     with engine.begin() as conn:
         taches.finish(conn, job.id, result, beat.done)
         journal.record_job(conn, job, result)
+    log.info("tâche %s terminée", job.id)
     return job
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from dataetat import metriques
 from dataetat.ingest.problems import Report
 from dataetat.store.schema import import_fichier
 
@@ -21,7 +22,9 @@ def record_file(
     report: Report,
     **feed: Any,
 ) -> None:
-    """Write a file's row; `feed`: what it replaced (data_source, source_region, annee)."""
+    """Write a file's row; `feed`: what it replaced (data_source, source_region, annee). Counts its
+    lines for /metrics (`dataetat_import_lignes_total`)."""
+    metriques.lignes_importees(kind, report.lignes_lues)
     conn.execute(
         import_fichier.insert().values(
             id=import_id,

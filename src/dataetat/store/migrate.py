@@ -30,6 +30,15 @@ def current(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def heads() -> tuple[str, ...]:
+    """The head revision(s) of the migrations shipped with this code (read from the scripts)."""
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return tuple(ScriptDirectory.from_config(config).get_heads())
+
+
 def revision(engine: Engine, message: str) -> None:
     """Developers: autogenerate a new revision from schema.py (`python -m dataetat.store.migrate msg`)."""
     with engine.begin() as connection:

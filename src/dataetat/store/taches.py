@@ -18,10 +18,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from dataetat import journaux
 from dataetat.store.schema import tache
 
 EN_ATTENTE, EN_COURS, TERMINEE, ECHEC = "en-attente", "en-cours", "terminee", "echec"
 LEASE = timedelta(seconds=30)  # default of the setting taches_bail_secondes
+ID_REQUETE = "id_requete"  # key of `parametres`: the request that submitted the job
 
 
 @dataclass
@@ -69,6 +71,10 @@ def submit(
     libelle: str,
     total: int | None = None,
 ) -> int:
+    """Queue a job; the id of the request submitting it (dataetat/journaux.py) goes with its
+    parameters (`id_requete`), for the worker's log lines."""
+    if (rid := journaux.request_id()) is not None:
+        parametres = {**parametres, ID_REQUETE: rid}
     return conn.execute(
         tache.insert()
         .values(
@@ -217,3 +223,11 @@ def queued(conn: Connection, type_: str) -> list[Tache]:
         .order_by(tache.c.id)
     ).mappings()
     return [Tache.of(r) for r in rows]
+
+
+def counts(conn: Connection) -> list[tuple[str, str, int]]:
+    """(type, statut, number of jobs) of the whole queue: the `/metrics` gauges."""
+    rows = conn.execute(
+        sa.select(tache.c.type, tache.c.statut, sa.func.count()).group_by(tache.c.type, tache.c.statut)
+    ).all()
+    return [(t, s, int(n)) for t, s, n in rows]

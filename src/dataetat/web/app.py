@@ -11,11 +11,12 @@ from fastapi import Depends, FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from dataetat import stockage
+from dataetat.antivirus import Antivirus
 from dataetat.auth.sessions import Authentication
 from dataetat.jobs.worker import Worker
 from dataetat.settings import Settings
 from dataetat.store.engine import make_engine
-from dataetat.web import errors, geo
+from dataetat.web import errors, geo, metriques, sante
 from dataetat.web.api import carte, exports, lignes, recherches, referentiels
 from dataetat.web.api import marches as api_marches
 from dataetat.web.api import ouvert as api_ouvert
@@ -51,6 +52,7 @@ from dataetat.web.pages import subventions as pages_subventions
 from dataetat.web.pages import territoire as pages_territoire
 from dataetat.web.pages import catalogues_decp as pages_catalogues_decp
 from dataetat.web.pages import validation_decp as pages_validation_decp
+from dataetat.web.requetes import RequestContext
 from dataetat.web.security import SecurityHeaders
 
 STATIC = (
@@ -94,7 +96,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     if not (STATIC / "vendor").is_dir():
         raise RuntimeError(
-            f"Les fichiers front-end (DSFR, htmx…) manquent dans {STATIC / 'vendor'} : lancez `make install`."
+            f"Les fichiers front-end (DSFR, htmx…) manquent dans {STATIC / 'vendor'} : lancez `make install` "
+            "dans le dépôt, ou installez une roue construite par `make wheel` (elle les contient)."
         )
     # /docs is pages/documentation_api.py: FastAPI's own pages load Swagger UI and ReDoc from a CDN.
     app = FastAPI(title="Data-État", lifespan=lifespan, docs_url=None, redoc_url=None)
@@ -102,12 +105,19 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.stockage = stockage.espaces(settings)  # uploads and exports: folders or S3
     app.state.auth = Authentication.from_settings(settings)  # refuses a default secret in server mode
     errors.install(app)
+    sante.install(app)
+    metriques.install(app)
+    app.state.antivirus = Antivirus.of(settings)  # None without the setting clamav
     app.add_middleware(CompressExceptExports, minimum_size=1024)
     app.add_middleware(SecurityHeaders, derriere_proxy_https=settings.derriere_proxy_https)
+    # outermost: the request id and the duration cover the others (web/requetes.py)
+    app.add_middleware(RequestContext, trust_incoming_id=settings.id_requete_entrant)
     erreurs.install(app)  # HTML 404 for pages, JSON for /api
     app.include_router(geo.router)  # /static/geo: compressed once, immutable URLs; before the /static mount
     app.mount("/static", geo.CompressedStaticFiles(directory=STATIC), name="static")
     for module in (
+        sante,
+        metriques,
         lignes,
         exports,
         referentiels,
@@ -144,10 +154,12 @@ def create_app(settings: Settings) -> FastAPI:
         pages_marches,
         pages_catalogues_decp,
     ):
-        # Every route needs an identity (a login), except the public ones: login, help, API docs, the
-        # open aggregates (query/ouvert.py: the statistical secrecy rule), the catalogue and the open
-        # DECP validation (API and page).
+        # Every route needs an identity (a login), except the public ones: health probes, login, help,
+        # API docs, the open aggregates (query/ouvert.py: the statistical secrecy rule), the catalogue
+        # and the open DECP validation (API and page).
         public = module in (
+            sante,
+            metriques,  # its own bearer token (setting metriques_jeton)
             aide,
             connexion,
             documentation_api,

@@ -38,6 +38,7 @@ from dataetat.store import taches
 from dataetat.web import csrf
 from dataetat.web.deps import Comptable, Db, Identity
 from dataetat.web.errors import Forbidden, error
+from dataetat.web.pages.envoi import antivirus_refusal_stored
 from dataetat.web.pages.televersement import _choices, _limit
 
 router = APIRouter(include_in_schema=False)
@@ -259,6 +260,14 @@ async def terminer(session_id: str, request: Request, me: Comptable, db: Db):
         )
     try:
         dossier, fichiers = await run_in_threadpool(envois.assemble, store, s)
+        if refus := await antivirus_refusal_stored(request, store, fichiers):  # before the import is queued
+            await run_in_threadpool(store.delete_prefix, dossier)
+            if refus[0] == 422:  # infected: nothing of it is kept
+                await run_in_threadpool(envois.remove, store, s.id)
+                return error(422, "refuse-par-antivirus", refus[1])
+            # no verdict (clamd unreachable): the chunks stay, « terminer » may be tried again
+            await run_in_threadpool(envois.release_assembly, store, s)
+            return error(503, "antivirus-indisponible", refus[1])
         job_id = await db.write(
             lambda conn: import_jobs.submit(
                 conn,

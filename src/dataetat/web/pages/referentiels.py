@@ -22,7 +22,7 @@ from dataetat.store import enrichissement as enrichment
 from dataetat.store import referentiels as store
 from dataetat.web import csrf
 from dataetat.web.deps import Admin, Db
-from dataetat.web.pages.envoi import TooLarge, save_uploads
+from dataetat.web.pages.envoi import TooLarge, antivirus_refusal, save_uploads
 from dataetat.web.pages.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -67,6 +67,8 @@ async def charger(request: Request, jeton_valide: csrf.Checked, me: Admin, db: D
         return await _page(request, db, status=400, erreur="Choisissez le type de référentiel.")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return await _page(request, db, status=400, erreur="Choisissez le fichier à charger.", choisi=kind)
+    if refus := await antivirus_refusal(request, {"fichier": (upload.filename, upload.file)}):
+        return await _page(request, db, status=refus[0], erreur=refus[1], choisi=kind)
     with tempfile.TemporaryDirectory(prefix=scratch.prefix("referentiel")) as folder:
         try:
             (envoi,) = await run_in_threadpool(

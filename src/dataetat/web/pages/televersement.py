@@ -42,7 +42,7 @@ from dataetat.store.sources_import import KINDS, LABELS
 from dataetat.web import csrf
 from dataetat.web.deps import ROLE_RANK, Comptable, CurrentIdentity, Db, Identity
 from dataetat.web.errors import Forbidden, NotFound
-from dataetat.web.pages.envoi import TooLarge, store_uploads
+from dataetat.web.pages.envoi import TooLarge, antivirus_refusal, store_uploads
 from dataetat.web.pages.templating import templates
 from dataetat.web.stockes import stream_stored
 
@@ -177,6 +177,8 @@ async def envoyer(
         erreurs.insert(0, "Choisissez au moins un fichier : engagements (AE) ou paiements (CP).")
     if erreurs:
         return await _form_page(request, me, db, status=400, erreurs=erreurs, valeurs=valeurs)
+    if refus := await antivirus_refusal(request, uploads):
+        return await _form_page(request, me, db, status=refus[0], erreurs=[refus[1]], valeurs=valeurs)
     store = request.app.state.stockage.televersements
     try:
         folder, envois = await run_in_threadpool(store_uploads, store, uploads, _limit(request))
@@ -235,10 +237,11 @@ async def envoyer_source(
     if erreurs:
         return await _form_page(request, me, db, status=400, erreurs=erreurs, valeurs=valeurs)
     store = request.app.state.stockage.televersements
+    sent = {kind: (upload.filename, upload.file)}
+    if refus := await antivirus_refusal(request, sent):
+        return await _form_page(request, me, db, status=refus[0], erreurs=[refus[1]], valeurs=valeurs)
     try:
-        folder, envois = await run_in_threadpool(
-            store_uploads, store, {kind: (upload.filename, upload.file)}, _limit(request)
-        )
+        folder, envois = await run_in_threadpool(store_uploads, store, sent, _limit(request))
     except TooLarge:
         return await _form_page(request, me, db, status=413, erreurs=[too_large], valeurs=valeurs)
     job_id = await db.write(import_jobs.submit_source, me.user, me.region, folder, envois[0], kind, decoupage)

@@ -1,0 +1,94 @@
+"""`GET /metrics`: the Prometheus text format of this process's metrics (dataetat/metriques.py) and of
+what is read at scrape time — the jobs of the queue by type and status (`dataetat_taches`: en-attente
+= queued, en-cours = running, echec = failed), the database pool (connections in use, open, maximum).
+
+Protected: the setting `metriques_jeton` is the bearer token Prometheus sends
+(`Authorization: Bearer …`, compared in constant time; a missing or wrong token: 401); without
+the setting `/metrics` answers 404, as an unknown page — a metric names no data, but the routes,
+volumes and load of a service are for its operators only.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from starlette.exceptions import HTTPException
+
+from dataetat import metriques
+from dataetat.store import taches
+
+router = APIRouter(include_in_schema=False)
+log = logging.getLogger("dataetat.metriques")
+STATUTS = (taches.EN_ATTENTE, taches.EN_COURS, taches.TERMINEE, taches.ECHEC)
+
+
+class DatabaseCollector:
+    """Read at each scrape: the jobs by type and status, the connection pool of the app's engine."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    def describe(self):
+        return []  # collected only when scraped (no database access when registering)
+
+    def collect(self):
+        engine = getattr(self.app.state, "engine", None)
+        if engine is None:
+            return
+        jobs = GaugeMetricFamily(
+            "dataetat_taches", "Tâches de la file, par type et statut.", labels=["type", "statut"]
+        )
+        try:
+            with engine.connect() as conn:
+                found = {(t, s): n for t, s, n in taches.counts(conn)}
+        except Exception:  # noqa: BLE001 - the other metrics are still worth a scrape
+            log.warning("métriques : file des tâches illisible", exc_info=True)
+        else:
+            for kind in sorted({t for t, _ in found}):
+                for statut in STATUTS:
+                    jobs.add_metric([kind, statut], found.get((kind, statut), 0))
+            yield jobs
+        yield from _pool(engine.pool, self.app.state.settings.connexions_max)
+
+
+def _pool(pool, maximum: int):
+    if not hasattr(pool, "checkedout"):  # StaticPool (an in-memory DuckDB): nothing to tell
+        return
+    used = GaugeMetricFamily("dataetat_base_connexions_utilisees", "Connexions à la base en cours d'usage.")
+    used.add_metric([], pool.checkedout())
+    opened = GaugeMetricFamily(
+        "dataetat_base_connexions_ouvertes", "Connexions à la base ouvertes (en usage ou libres)."
+    )
+    opened.add_metric([], pool.checkedout() + pool.checkedin())
+    most = GaugeMetricFamily(
+        "dataetat_base_connexions_max", "Connexions à la base au plus (réglage connexions_max)."
+    )
+    most.add_metric([], maximum)
+    yield from (used, opened, most)
+
+
+def install(app: FastAPI) -> None:
+    app.state.metriques = metriques.registry(DatabaseCollector(app))
+
+
+@router.get("/metrics")
+async def metrics(request: Request) -> Response:
+    expected = request.app.state.settings.metriques_jeton
+    if not expected:
+        raise HTTPException(404)
+    given = request.headers.get("authorization", "")
+    if not hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
+        return Response(
+            "Jeton des métriques absent ou invalide (Authorization: Bearer …).\n",
+            status_code=401,
+            media_type="text/plain; charset=utf-8",
+            headers={"WWW-Authenticate": 'Bearer realm="metriques"'},
+        )
+    body = await run_in_threadpool(generate_latest, request.app.state.metriques)
+    return Response(body, media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})

@@ -1,0 +1,154 @@
+"""Observability (issue 16 §5): /metrics (Prometheus, behind its bearer token; route templates, not raw
+paths; jobs by status; the pool; import lines; replica lag), the request id (response header, jobs
+submitted by the request, the worker's log lines), JSON log lines. Both databases."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from tests.factories import ae_row, write_ae
+
+from dataetat import journaux, metriques
+from dataetat.jobs.worker import run_one
+from dataetat.store import taches
+from dataetat.store.chorus_import import ImportOptions, import_chorus
+from dataetat.store.schema import tache
+from dataetat.web.app import create_app
+
+JETON = "jeton-des-metriques-" + "x" * 20
+AUTH = {"Authorization": f"Bearer {JETON}"}
+
+
+def _value(text: str, name: str, **labels) -> float | None:
+    """The sample `name{labels…}` of a Prometheus text page (labels in any order), or None."""
+    for line in text.splitlines():
+        sample = re.fullmatch(r"(\w+)(?:\{(.*)\})? (\S+)", line)
+        if sample is None or sample.group(1) != name:
+            continue
+        found = dict(re.findall(r'(\w+)="([^"]*)"', sample.group(2) or ""))
+        if all(found.get(k) == v for k, v in labels.items()):
+            return float(sample.group(3))
+    return None
+
+
+@pytest.fixture
+def client(engine, settings):
+    app = create_app(settings.model_copy(update={"metriques_jeton": JETON, "taches_dans_le_serveur": False}))
+    with TestClient(app) as client:
+        yield client
+
+
+def test_metrics_need_the_token_and_are_off_without_it(engine, settings, client):
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer mauvais"}).status_code == 401
+    ok = client.get("/metrics", headers=AUTH)
+    assert ok.status_code == 200 and ok.headers["content-type"].startswith("text/plain")
+    with TestClient(create_app(settings)) as off:  # no token set: as an unknown page
+        assert off.get("/metrics", headers=AUTH).status_code == 404
+
+
+def test_request_latency_by_route_template_and_status(client):
+    assert client.get("/aide").status_code == 200
+    assert client.get("/televersement/987654321").status_code == 404
+    assert client.get("/rien/123456789").status_code == 404
+    assert client.get("/static/app/app.css").status_code == 200
+    text = client.get("/metrics", headers=AUTH).text
+    name = "dataetat_http_requete_duree_secondes_count"
+    assert _value(text, name, methode="GET", route="/aide", statut="200") >= 1
+    assert _value(text, name, methode="GET", route="/televersement/{job_id}", statut="404") >= 1
+    assert _value(text, name, methode="GET", route="autre", statut="404") >= 1
+    assert _value(text, name, methode="GET", route="/static", statut="200") >= 1
+    assert "987654321" not in text and "123456789" not in text  # never a raw path
+    assert 'le="0.1"' in text  # a histogram
+
+
+def test_jobs_by_status_pool_and_replica_lag(client, engine):
+    with engine.begin() as conn:
+        for _ in range(2):
+            taches.submit(conn, "export", "quelqu-un@exemple.fr", None, {}, "export en attente")
+        failed = taches.submit(conn, "import", "quelqu-un@exemple.fr", None, {}, "import")
+        taches.fail(conn, failed, "raté")
+    metriques.set_replica_lag("replique-a", 0.25)
+    try:
+        text = client.get("/metrics", headers=AUTH).text
+    finally:
+        metriques.set_replica_lag("replique-a", None)
+    assert _value(text, "dataetat_taches", type="export", statut="en-attente") == 2
+    assert _value(text, "dataetat_taches", type="export", statut="en-cours") == 0
+    assert _value(text, "dataetat_taches", type="import", statut="echec") == 1
+    assert _value(text, "dataetat_base_connexions_max") == 64
+    assert _value(text, "dataetat_base_connexions_utilisees") >= 0
+    assert _value(text, "dataetat_replique_retard_secondes", replique="replique-a") == 0.25
+    assert "replique-a" not in client.get("/metrics", headers=AUTH).text
+
+
+def test_imported_lines_are_counted(client, engine, tmp_path):
+    before = (
+        _value(client.get("/metrics", headers=AUTH).text, "dataetat_import_lignes_total", type="chorus-ae")
+        or 0
+    )
+    rows = [ae_row(str(i), 1, "100") for i in range(1, 6)]
+    assert import_chorus(engine, [write_ae(tmp_path / "ae.csv", rows)], ImportOptions(region="53")).written
+    after = _value(
+        client.get("/metrics", headers=AUTH).text, "dataetat_import_lignes_total", type="chorus-ae"
+    )
+    assert after == before + 5
+
+
+def test_the_request_id_is_returned_and_travels_into_the_jobs(engine, settings, tmp_path):
+    app = create_app(
+        settings.model_copy(
+            update={"id_requete_entrant": True, "taches_dans_le_serveur": False, "region_developpement": "53"}
+        )
+    )
+    with TestClient(app) as client:
+        own = client.get("/aide")
+        assert re.fullmatch(r"[0-9a-f]{32}", own.headers["x-request-id"])
+        assert client.get("/aide").headers["x-request-id"] != own.headers["x-request-id"]
+        kept = client.get("/aide", headers={"X-Request-ID": "proxy-42.a_b"})
+        assert kept.headers["x-request-id"] == "proxy-42.a_b"
+        refused = client.get("/aide", headers={"X-Request-ID": "a b<script>"})
+        assert re.fullmatch(r"[0-9a-f]{32}", refused.headers["x-request-id"])
+        queued = client.post(
+            "/api/v1/exports/lignes.csv", params={"annee": "2023"}, headers={"X-Request-ID": "req-export-1"}
+        )
+        assert queued.status_code == 202, queued.text
+    with engine.connect() as conn:
+        (parametres,) = conn.execute(sa.select(tache.c.parametres)).scalars().all()
+    assert json.loads(parametres)["id_requete"] == "req-export-1"
+
+    lines = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(json.loads(journaux.JsonFormatter().format(record)))
+    logger = logging.getLogger("dataetat.jobs")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        assert run_one(engine, tmp_path / "exports") is not None
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)
+    assert lines and all(line["requete"] == "req-export-1" for line in lines), lines
+    assert journaux.request_id() is None  # restored after the job
+
+
+def test_json_log_lines():
+    formatter = journaux.JsonFormatter()
+    record = logging.LogRecord("dataetat.test", logging.WARNING, __file__, 1, "bonjour %s", ("é",), None)
+    with journaux.request_scope("abc"):
+        line = json.loads(formatter.format(record))
+    assert line["message"] == "bonjour é" and line["niveau"] == "WARNING" and line["requete"] == "abc"
+    assert line["journal"] == "dataetat.test" and line["horodatage"].endswith("+00:00")
+    assert "requete" not in json.loads(formatter.format(record))
+    try:
+        raise ValueError("boum")
+    except ValueError:
+        import sys
+
+        failed = logging.LogRecord("x", logging.ERROR, __file__, 1, "raté", (), sys.exc_info())
+    assert "ValueError: boum" in json.loads(formatter.format(failed))["exception"]
