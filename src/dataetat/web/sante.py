@@ -68,8 +68,7 @@ def _heads() -> tuple[str, ...]:
 
 def stockage_joignable(app: FastAPI) -> str | None:
     """The object store (S3: one HEAD of the bucket), or the local folders (writable)."""
-    espaces = app.state.stockage
-    if not (espaces.exports.reachable() and espaces.televersements.reachable()):
+    if not app.state.stockage.reachable():
         return "stockage des fichiers injoignable"
     return None
 
