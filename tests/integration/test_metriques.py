@@ -152,3 +152,47 @@ def test_json_log_lines():
 
         failed = logging.LogRecord("x", logging.ERROR, __file__, 1, "raté", (), sys.exc_info())
     assert "ValueError: boum" in json.loads(formatter.format(failed))["exception"]
+
+
+def test_a_worker_serves_its_own_metrics(settings, engine, tmp_path):
+    """`dataetat worker --port-metriques`: the import lines are counted in the process that imports."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    engine.dispose()  # DuckDB: the worker's process opens the file
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = os.environ | {
+        "DATAETAT_DATABASE_URL": settings.database_url,
+        "DATAETAT_DOSSIER_EXPORTS": str(tmp_path / "exports"),
+        "DATAETAT_DOSSIER_TELEVERSEMENTS": str(tmp_path / "televersements"),
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "dataetat.cli", "worker", "--port-metriques", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2)
+                break
+            except httpx.TransportError:
+                assert worker.poll() is None, worker.stdout.read()
+                assert time.monotonic() < deadline, "le worker ne sert pas ses métriques"
+                time.sleep(0.2)
+        assert page.status_code == 200 and "dataetat_import_lignes_total" in page.text
+    finally:
+        worker.send_signal(signal.SIGINT)
+        worker.wait(timeout=20)
+    assert worker.returncode is not None

@@ -44,6 +44,15 @@ def worker(
     une_fois: Annotated[
         bool, typer.Option("--une-fois", help="Exécuter les tâches en attente puis s'arrêter.")
     ] = False,
+    port_metriques: Annotated[
+        int,
+        typer.Option(
+            "--port-metriques",
+            help="Servir les métriques Prometheus de ce worker (lignes importées…) sur ce port, "
+            "à l'adresse --hote-metriques ; 0 = non.",
+        ),
+    ] = 0,
+    hote_metriques: Annotated[str, typer.Option("--hote-metriques")] = "127.0.0.1",
 ) -> None:
     """Exécuter les tâches (exports) en file d'attente : en mode serveur (PostgreSQL), à côté de
     `dataetat serve` lancé avec DATAETAT_TACHES_DANS_LE_SERVEUR=false ; plusieurs workers peuvent tourner."""
@@ -72,6 +81,13 @@ def worker(
         settings=settings,
     )
     runner.start()
+    if port_metriques:  # the import lines are counted in the process that imports: this one
+        from prometheus_client import start_http_server
+
+        from dataetat import metriques
+
+        start_http_server(port_metriques, addr=hote_metriques, registry=metriques.registry())
+        console.print(f"Métriques du worker sur http://{hote_metriques}:{port_metriques}/metrics")
     console.print("Worker démarré (Ctrl+C pour arrêter).")
     try:
         while True:
