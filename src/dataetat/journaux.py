@@ -71,5 +71,7 @@ def configure_json(level: int = logging.INFO) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
-    # the middleware writes one line per request, with its id and route: uvicorn's would repeat it
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # the middleware writes one line per request, with its id and route: uvicorn's would repeat it;
+    # the HTTP clients log every URL they call at INFO (query strings included): warnings only
+    for name in ("uvicorn.access", "httpx", "httpcore", "botocore", "boto3", "urllib3"):
+        logging.getLogger(name).setLevel(logging.WARNING)

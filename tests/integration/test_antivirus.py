@@ -183,3 +183,26 @@ def test_a_resumable_upload_is_scanned_before_its_import_is_queued(app_settings,
         assert refusal["code"] == "refuse-par-antivirus" and FOUND in refusal["message"]
         assert "« AE.csv »" in refusal["message"]
     assert _jobs(engine) == 0 and not _stored(app_settings.dossier_televersements)
+
+
+def test_a_resumable_upload_without_verdict_keeps_its_chunks_for_another_try(app_settings, engine, tmp_path):
+    clean = write_ae(tmp_path / "ae.csv", [ae_row("1", 1, "100")]).read_bytes()
+    down = app_settings.model_copy(update={"clamav": str(tmp_path / "absent.sock")})
+    with TestClient(create_app(down)) as client:
+        page = client.get("/televersement")
+        headers = {csrf.HEADER: re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)}
+        body = {
+            "annee": "2023",
+            "region": "53",
+            "fichiers": [{"champ": "ae", "nom": "AE.csv", "taille": len(clean)}],
+        }
+        sid = client.post("/televersement/envois", json=body, headers=headers).json()["id"]
+        put_headers = headers | {"Upload-Offset": "0", "Content-Type": "application/octet-stream"}
+        assert client.put(f"/televersement/envois/{sid}/ae", content=clean, headers=put_headers).is_success
+        refused = client.post(f"/televersement/envois/{sid}/terminer", headers=headers)
+        assert refused.status_code == 503 and refused.json()["erreur"]["code"] == "antivirus-indisponible"
+        assert _jobs(engine) == 0
+        client.app.state.antivirus = Antivirus(app_settings.clamav, 10)  # clamd back
+        done = client.post(f"/televersement/envois/{sid}/terminer", headers=headers)
+        assert done.status_code == 200, done.text
+    assert _jobs(engine) == 1

@@ -9,6 +9,7 @@ files are missing and cannot be built (no npm) is refused with a French message.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -151,7 +152,7 @@ def test_db_init_demo_and_serve_outside_the_tree(installed):
     port = _free_port()
     server = subprocess.Popen(
         [dataetat, "serve", "--port", str(port)],
-        env=env,
+        env=env | {"DATAETAT_JOURNAUX_JSON": "true"},
         cwd=home,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -182,10 +183,16 @@ def test_db_init_demo_and_serve_outside_the_tree(installed):
             assert login.status_code in (200, 303), login.text[:500]
             search = client.get("/", follow_redirects=True)
             assert search.status_code == 200 and "/connexion" not in str(search.url), search.text[:300]
+            assert client.get("/sante/pret").json()["statut"] == "pret"
     finally:
         server.terminate()
         server.wait(timeout=20)
     assert server.returncode is not None
+    # DATAETAT_JOURNAUX_JSON: JSON lines, one per request, with the id returned to the client
+    logged = [json.loads(line) for line in server.stdout.read().splitlines() if line.startswith("{")]
+    requests = {line["requete"]: line for line in logged if line["journal"] == "dataetat.requetes"}
+    assert requests[search.headers["x-request-id"]]["route"] == "/"
+    assert requests[css.headers["x-request-id"]]["route"] == "/static"
 
 
 def test_a_wheel_without_front_end_files_and_without_npm_is_refused_in_french(tmp_path):

@@ -24,10 +24,15 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def current(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
+    """The schema's revision, read from Alembic's table (no migration environment: Alembic knows
+    DuckDB only once migrations/env.py has run in this process); None when there is none."""
+    import sqlalchemy as sa
 
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not sa.inspect(connection).has_table("alembic_version"):
+            return None
+        revisions = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
+    return revisions[0] if len(revisions) == 1 else ",".join(sorted(revisions)) or None
 
 
 def heads() -> tuple[str, ...]:
