@@ -42,6 +42,7 @@ from dataetat.web.pages import (
 from dataetat.web.pages import audit as pages_audit
 from dataetat.web.pages import beneficiaire as pages_beneficiaire
 from dataetat.web.pages import catalogue as pages_catalogue
+from dataetat.web.pages import catalogues_decp as pages_catalogues_decp
 from dataetat.web.pages import etiquetage as pages_etiquetage
 from dataetat.web.pages import marches as pages_marches
 from dataetat.web.pages import oidc as pages_oidc
@@ -50,7 +51,6 @@ from dataetat.web.pages import qpv as pages_qpv
 from dataetat.web.pages import referentiels as pages_referentiels
 from dataetat.web.pages import subventions as pages_subventions
 from dataetat.web.pages import territoire as pages_territoire
-from dataetat.web.pages import catalogues_decp as pages_catalogues_decp
 from dataetat.web.pages import validation_decp as pages_validation_decp
 from dataetat.web.requetes import RequestContext
 from dataetat.web.security import SecurityHeaders
