@@ -113,6 +113,13 @@ class Settings(BaseSettings):
         "une tâche sans signe de vie depuis ce délai (worker tué, sur n'importe quel hôte) est marquée en "
         "échec par le prochain worker qui consulte la file, et ses fichiers sont effacés.",
     )
+    taches_essais_max: int = Field(
+        3,
+        ge=1,
+        description="Essais d'une tâche interrompue (son worker a cessé de donner signe de vie au-delà du "
+        "bail) : elle est reprise par un autre worker, sur n'importe quel hôte, et recommencée proprement ; "
+        "après ce nombre d'interruptions elle est marquée en échec avec un message.",
+    )
     proxys_de_confiance: str = Field(
         "",
         description="Adresses (IP ou réseaux, séparés par des virgules) des mandataires (proxys) dont "

@@ -106,17 +106,32 @@ def test_unwritable_folder_fails_the_job_in_french(settings, filled, tmp_path):
     assert job.statut == taches.ECHEC and job.erreur.startswith("Écriture du fichier impossible")
 
 
-def test_a_job_of_a_dead_process_is_failed_at_start(settings, filled):
+def test_a_job_of_a_dead_process_is_taken_again_at_start(settings, filled):
     with filled.begin() as conn:
         job_id = export_jobs.submit(conn, "csv", {}, "agent", None)
         assert taches.claim(conn).id == job_id
         conn.execute(tache.update().values(battement=datetime.now() - timedelta(hours=1)))
-    worker = Worker(filled, settings.dossier_exports, embedded=False)
+    settings.dossier_exports.mkdir(parents=True, exist_ok=True)
+    leftover = settings.dossier_exports / f"export-{job_id}.csv.partiel-1"
+    leftover.write_text("moitié d'un fich")  # what the dead try was writing
+    worker = Worker(filled, settings.dossier_exports, embedded=False, poll_seconds=0.05)
     worker.start()
-    worker.stop()
-    with filled.connect() as conn:
-        job = taches.get(conn, job_id, "agent")
-    assert job.statut == taches.ECHEC and "Relancez" in job.erreur
+    try:
+        deadline = time.monotonic() + 30
+        while (job := _get(filled, job_id)).statut != taches.TERMINEE:
+            assert time.monotonic() < deadline and job.statut != taches.ECHEC, job
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+    assert not worker._thread.is_alive()
+    assert job.tentatives == 2 and not leftover.exists()
+    with open(export_jobs.file_of(settings.dossier_exports, job), encoding="utf-8-sig") as f:
+        assert sum(1 for _ in f) == job.resultat["lignes"] + 1  # whole: header and every line
+
+
+def _get(engine, job_id: int) -> taches.Tache:
+    with engine.connect() as conn:
+        return taches.get(conn, job_id, "agent")
 
 
 def test_jobs_are_private_to_their_owner(filled):

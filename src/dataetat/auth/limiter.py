@@ -13,8 +13,10 @@ working while someone there guesses), and a new address only meets the short 5 s
 counters — never the pair's growing wait, which only the pair's own failures start. A good password
 clears the pair's failures.
 
-In memory, hence per process (the embedded mode's shape); behind a reverse proxy the client address
-is the proxy's unless `dataetat serve` trusts it (setting `proxys_de_confiance`).
+`SharedLimiter` keeps these counters in the database (store/limiteur.py), so that every app server
+behind the load balancer sees the same ones (and a restart forgets nothing); `LoginLimiter` is the
+same rules in memory. Both decide through `decide`. Behind a reverse proxy the client address is the
+proxy's unless `dataetat serve` trusts it (setting `proxys_de_confiance`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,11 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable
+
+from sqlalchemy.engine import Engine
+
+from dataetat.store import limiteur
+from dataetat.store.engine import write_retrying
 
 LIMIT_PAIR = 5  # failures of one (e-mail, address) before it waits
 LIMIT_EMAIL = 20  # failures on one e-mail, all addresses, before that e-mail is paced
@@ -63,24 +70,14 @@ class LoginLimiter:
         as that key's attempt."""
         pair, by_email, by_address = keys(email, client)
         with self._lock:
-            failures = self._recent(pair, now)
-            if len(failures) >= self.limit:
-                backoff = min(FIRST_WAIT * 2 ** (len(failures) - self.limit), self.window)
-                if (left := failures[-1] + backoff - now) > 0:
-                    return left
-            if pair in self._known:
-                return 0.0
-            paced = [
-                k
-                for k, limit in ((by_email, self.limit_email), (by_address, self.limit_address))
-                if len(self._recent(k, now)) >= limit
-            ]
-            left = max((self._attempts.get(k, -PACE) + PACE - now for k in paced), default=0.0)
-            if left > 0:
-                return left
+            counts = {k: len(self._recent(k, now)) for k in (pair, by_email, by_address)}
+            last = self._failures[pair][-1] if counts[pair] else 0.0
+            left, paced = decide(
+                self, (pair, by_email, by_address), counts, last, pair in self._known, self._attempts, now
+            )
             for k in paced:
                 self._attempts[k] = now
-            return 0.0
+            return left
 
     def failure(self, email: str, client: str | None, now: float) -> None:
         with self._lock:
@@ -100,6 +97,72 @@ class LoginLimiter:
             self._known.move_to_end(pair)
             while len(self._known) > MAX_KEYS:
                 self._known.popitem(last=False)
+
+
+def decide(
+    limits,
+    keys_: tuple[str, str, str],
+    counts: dict[str, int],
+    last_pair_failure: float,
+    known: bool,
+    attempts: dict[str, float],
+    now: float,
+) -> tuple[float, list[str]]:
+    """The rules: (seconds to wait, paced keys whose attempt this go counts as). `limits` has
+    `limit`, `limit_email`, `limit_address` and `window`; `counts` the failures per key in the window."""
+    pair, by_email, by_address = keys_
+    n = counts.get(pair, 0)
+    if n >= limits.limit:
+        backoff = min(FIRST_WAIT * 2 ** (n - limits.limit), limits.window)
+        if (left := last_pair_failure + backoff - now) > 0:
+            return left, []
+    if known:
+        return 0.0, []
+    paced = [
+        k
+        for k, limit in ((by_email, limits.limit_email), (by_address, limits.limit_address))
+        if counts.get(k, 0) >= limit
+    ]
+    left = max((attempts.get(k, -PACE) + PACE - now for k in paced), default=0.0)
+    if left > 0:
+        return left, []
+    return 0.0, paced
+
+
+class SharedLimiter:
+    """The rules over counters kept in the database: the same for every app server. Each step is
+    its own short transaction (retried on a DuckDB write conflict)."""
+
+    def __init__(
+        self,
+        limit: int = LIMIT_PAIR,
+        window: float = WINDOW,
+        limit_address: int = LIMIT_ADDRESS,
+        limit_email: int = LIMIT_EMAIL,
+    ) -> None:
+        self.limit, self.limit_email, self.limit_address = limit, limit_email, limit_address
+        self.window = window
+
+    def wait(self, engine: Engine, email: str, client: str | None, now: float) -> float:
+        hashed = tuple(limiteur.digest(k) for k in keys(email, client))
+
+        def decide_and_count(conn) -> float:
+            limiteur.lock(conn, list(hashed[1:]))
+            counts, lasts, known, attempts = limiteur.state(conn, list(hashed), now - self.window)
+            left, paced = decide(
+                self, hashed, counts, lasts.get(hashed[0], 0.0), hashed[0] in known, attempts, now
+            )
+            limiteur.record_attempts(conn, paced, now)
+            return left
+
+        return write_retrying(engine, decide_and_count)
+
+    def failure(self, engine: Engine, email: str, client: str | None, now: float) -> None:
+        hashed = [limiteur.digest(k) for k in keys(email, client)]
+        write_retrying(engine, limiteur.record_failure, hashed, now, now - self.window)
+
+    def success(self, engine: Engine, email: str, client: str | None, now: float) -> None:
+        write_retrying(engine, limiteur.record_success, limiteur.digest(keys(email, client)[0]), now)
 
 
 def keys(email: str, client: str | None) -> tuple[str, str, str]:

@@ -1,10 +1,11 @@
-"""The login itself: rate limit, password check (same answer and time for an unknown e-mail, a wrong
-password or a disabled account). The caller records the last login in its own transaction
-(`comptes.record_login`, retried on a conflict: simultaneous logins to one account)."""
+"""The login itself: rate limit (shared by every app server: auth/limiter.py), password check (same
+answer and time for an unknown e-mail, a wrong password or a disabled account). The caller records the
+last login in its own transaction (`comptes.record_login`, retried on a conflict: simultaneous logins
+to one account)."""
 
 from __future__ import annotations
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Engine
 
 from dataetat.auth import limiter, passwords
 from dataetat.auth.sessions import Authentication
@@ -26,14 +27,15 @@ class LoginRefused(Exception):
     """A refused login; its message is shown as is (French)."""
 
 
-def login(conn: Connection, auth: Authentication, email: str, password: str, client: str | None) -> Compte:
+def login(engine: Engine, auth: Authentication, email: str, password: str, client: str | None) -> Compte:
     now = auth.clock()
-    if (wait := auth.limiter.wait(email, client, now)) > 0:
+    if (wait := auth.limiter.wait(engine, email, client, now)) > 0:
         raise LoginRefused(too_many(wait))
-    account = comptes.by_email(conn, email) if email.strip() else None
+    with engine.connect() as conn:
+        account = comptes.by_email(conn, email) if email.strip() else None
     ok = passwords.verify(account.mot_de_passe if account else None, password)
     if not (ok and account is not None and account.actif):
-        auth.limiter.failure(email, client, now)
+        auth.limiter.failure(engine, email, client, now)
         raise LoginRefused(REFUSED)
-    auth.limiter.success(email, client)
+    auth.limiter.success(engine, email, client, now)
     return account

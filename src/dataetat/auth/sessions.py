@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from dataetat.auth.limiter import LoginLimiter
+from dataetat.auth.limiter import SharedLimiter
 from dataetat.settings import SECRET_PLACEHOLDER, Settings
 
 COOKIE = "dataetat_session"
@@ -48,7 +48,7 @@ class Authentication:
     timeout: float  # seconds of inactivity
     development: bool
     clock: Callable[[], float] = time.time
-    limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    limiter: SharedLimiter = field(default_factory=SharedLimiter)  # counters in the database
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Authentication:

@@ -77,6 +77,7 @@ def worker(
         espaces,
         embedded=engine.dialect.name == "duckdb",
         lease=lease,
+        tries=settings.taches_essais_max,
         uploads=settings.dossier_televersements,
         settings=settings,
     )

@@ -56,7 +56,9 @@ def run(conn: Connection, job: Tache, folder: Path | stockage.Espaces, progress)
     local = store.local_path(key)
     work = scratch.make("export") if local is None else None
     target = local if local is not None else work / key
-    partial = target.with_suffix(target.suffix + ".partiel")
+    _remove_partials(target)  # of an earlier try, whose worker died
+    # One partial file per try: a stalled worker that lost its lease never writes into the new try's.
+    partial = target.with_suffix(f"{target.suffix}.partiel-{job.tentatives}")
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         lines = exports.export(
@@ -81,4 +83,12 @@ def run(conn: Connection, job: Tache, folder: Path | stockage.Espaces, progress)
 
 
 def remove_file(folder: Path | stockage.Espaces, job: Tache) -> None:
-    stockage.espaces_of(folder).exports.delete(key_of(job))
+    store = stockage.espaces_of(folder).exports
+    store.delete(key_of(job))
+    if (local := store.local_path(key_of(job))) is not None:
+        _remove_partials(local)
+
+
+def _remove_partials(target: Path) -> None:
+    for partial in target.parent.glob(f"{target.name}.partiel*"):
+        partial.unlink(missing_ok=True)

@@ -264,6 +264,53 @@ def _run_chorus(engine, job: Tache, store, local: list[Path], work: Path | None,
     }
 
 
+def result_of_written(details: dict[str, Any]) -> dict[str, Any]:
+    """The result of a job whose import an earlier try wrote, then died before ending the job (its
+    report is lost; the record written with the import gives the files, lines and sums)."""
+    fichiers = [
+        {
+            "fichier": f["nom"],
+            "champ": None,
+            "format": None,
+            "type": None,
+            "exercice": None,
+            "regions": None,
+            "valide": True,
+            "lignes_lues": f["lignes"],
+            "lignes_importees": imported,
+            "lignes_rejetees": 0,
+            "somme_ae": f["somme_ae"],
+            "somme_cp": f["somme_cp"],
+            "sha256": f["sha256"],
+            "taille": None,
+            "nb_erreurs": 0,
+            "nb_avertissements": 0,
+            "erreurs": [],
+            "avertissements": [],
+            "erreurs_non_affichees": 0,
+            "avertissements_non_affiches": 0,
+            "codes_inconnus": {},
+        }
+        for f, imported in zip(details["fichiers"], details["lignes_importees"], strict=True)
+    ]
+    totaux = {
+        key: sum(f[key] for f in fichiers)
+        for key in ("lignes_lues", "lignes_importees", "lignes_rejetees", "somme_ae", "somme_cp")
+    }
+    return {
+        "importe": True,
+        "a_confirmer": False,
+        "comparaison": [],
+        "avant": None,
+        "lot": None,
+        "fichiers": fichiers,
+        "totaux": totaux | {"erreurs": 0},
+        "rejets": None,
+        "durees": {},
+        "repris": True,  # ended from the record of an earlier try
+    }
+
+
 def _parent(key: str) -> str:
     return key.rsplit("/", 1)[0]
 

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from dataetat.ingest.problems import Report
 from dataetat.jobs import exports as export_jobs
 from dataetat.jobs import imports as import_jobs
-from dataetat.store import audit
+from dataetat.store import audit, taches
 from dataetat.store.taches import Tache
 
 
@@ -107,17 +107,29 @@ def import_recorder(qui: str, region: str | None, digests: dict[str, str | None]
 
 
 def job_recorder(job: Tache):
-    """`import_recorder` of an import job (the same details as `record_job`)."""
+    """`import_recorder` of an import job (the same details as `record_job`); it also marks the job's
+    import written, in the same transaction (`taches.mark_written`: never two imports of one job)."""
     p = job.parametres
-    return import_recorder(
+    digests = {f["nom"]: f["sha256"] for f in p["fichiers"]}
+    audited = import_recorder(
         job.proprietaire,
         job.region,
-        {f["nom"]: f["sha256"] for f in p["fichiers"]},
+        digests,
         region_fichiers=p.get("region"),
         annee=p.get("annee"),
         tache=job.id,
         **({"source": p["source"]} if p.get("source") else {}),
     )
+
+    def record(conn: Connection, reports: list[Report]) -> None:
+        audited(conn, reports)
+        details = {
+            "fichiers": of_reports(reports, digests),
+            "lignes_importees": [r.lignes_importees for r in reports],
+        }
+        taches.mark_written(conn, job.id, details)
+
+    return record
 
 
 def record_job(

@@ -3,14 +3,18 @@
 worker = Worker(engine, folder); worker.start()   # a thread inside `dataetat serve`
 run_pending(engine, folder)                       # tests, `dataetat worker --une-fois`
 
-The beat is the job's lease: before each claim a worker fails the jobs whose lease expired (their
-worker was killed, on whatever host) and removes what they left (an upload waiting for its import,
-a partial export file).
+The beat is the job's lease: before each claim a worker takes back the jobs whose lease expired
+(their worker was killed, on whatever host): they wait again and the next claim restarts them
+cleanly — an import's transaction is atomic (and a job whose import an earlier try wrote ends from
+that record, never imports twice), an export writes its file anew. After `tries` interrupted tries a
+job fails in French and what it left is removed (its upload, a partial export file).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from datetime import timedelta
@@ -77,14 +81,21 @@ RUNNERS = {
 BEAT_SECONDS = 1.0
 
 
-def expire(engine: Engine, folder: Path, lease: timedelta = taches.LEASE) -> list[Tache]:
-    """Fail the running jobs whose lease expired and remove their files; returns them."""
+def expire(
+    engine: Engine, folder: Path, lease: timedelta = taches.LEASE, tries: int = taches.TRIES
+) -> list[Tache]:
+    """Take back the running jobs whose lease expired; fail those interrupted `tries` times and
+    remove their files; returns the failed ones."""
     with engine.begin() as conn:
-        failed = taches.fail_stale(conn, lease)
+        again, failed = taches.reclaim_stale(conn, lease, tries)
         for job in failed:
             journal.record_job(conn, job, None, job.erreur)
+    for job in again:
+        log.warning(
+            "tâche %s interrompue (plus de battement) : remise en file (essai %s)", job.id, job.tentatives
+        )
     for job in failed:
-        log.warning("tâche %s interrompue (plus de battement) : marquée en échec", job.id)
+        log.warning("tâche %s interrompue %s fois : marquée en échec", job.id, job.tentatives)
         remove_leftovers(job, folder)
     return failed
 
@@ -112,23 +123,41 @@ def remove_leftovers(job: Tache, folder: Path) -> None:
         export_jobs.remove_file(folder, job)
 
 
+def executant() -> str:
+    """Who runs a job: host and process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def run_one(
-    engine: Engine, folder: Path, lease: timedelta = taches.LEASE, settings: Settings | None = None
+    engine: Engine,
+    folder: Path,
+    lease: timedelta = taches.LEASE,
+    settings: Settings | None = None,
+    tries: int | None = None,
 ) -> Tache | None:
-    """Fail the jobs of dead workers, then claim and run the oldest waiting job; returns it (None
-    when there was none). `settings`: the outside services' (enrichment); None = the environment's."""
-    expire(engine, folder, lease)
+    """Take back the jobs of dead workers, then claim and run the oldest waiting job; returns it
+    (None when there was none). `settings`: the outside services' (enrichment); None = the
+    environment's. `tries`: of an interrupted job (default: the setting taches_essais_max)."""
+    if tries is None:
+        tries = settings.taches_essais_max if settings is not None else taches.TRIES
+    expire(engine, folder, lease, tries)
     with engine.begin() as conn:
-        job = taches.claim(conn)
+        job = taches.claim(conn, executant())
+        written = taches.written(conn, job.id) if job is not None else None
     if job is None:
         return None
+    if written is not None:  # an earlier try imported, then died before ending the job
+        with engine.begin() as conn:
+            taches.finish(conn, job.id, import_jobs.result_of_written(written), 0, job.tentatives)
+        import_jobs.remove_upload(job, folder)
+        return job
     with journaux.request_scope(job.parametres.get(taches.ID_REQUETE)):  # its log lines carry it
-        log.info("tâche %s (%s) commencée", job.id, job.type)
+        log.info("tâche %s (%s) commencée, essai %s", job.id, job.type, job.tentatives)
         return _run(engine, folder, job, settings)
 
 
 def _run(engine: Engine, folder: Path, job: Tache, settings: Settings | None) -> Tache:
-    beat = _Beat(engine, job.id)
+    beat = _Beat(engine, job.id, job.tentatives)
     beat.start()
     try:
         result = RUNNERS[job.type](engine, job, folder, beat.report, settings)
@@ -136,23 +165,32 @@ def _run(engine: Engine, folder: Path, job: Tache, settings: Settings | None) ->
         beat.stop()
         log.exception("tâche %s en échec", job.id)
         with engine.begin() as conn:
-            taches.fail(conn, job.id, _french(exc))
-            journal.record_job(conn, job, None, _french(exc))
+            if taches.fail(conn, job.id, _french(exc), job.tentatives):
+                journal.record_job(conn, job, None, _french(exc))
         return job
     beat.stop()
     with engine.begin() as conn:
-        taches.finish(conn, job.id, result, beat.done)
-        journal.record_job(conn, job, result)
+        if taches.finish(conn, job.id, result, beat.done, job.tentatives):
+            journal.record_job(conn, job, result)
+        else:  # this worker stalled beyond its lease and another took the job: its result is the other's
+            log.warning(
+                "tâche %s reprise par un autre worker : résultat de l'essai %s ignoré", job.id, job.tentatives
+            )
+            return job
     log.info("tâche %s terminée", job.id)
     return job
 
 
 def run_pending(
-    engine: Engine, folder: Path, lease: timedelta = taches.LEASE, settings: Settings | None = None
+    engine: Engine,
+    folder: Path,
+    lease: timedelta = taches.LEASE,
+    settings: Settings | None = None,
+    tries: int | None = None,
 ) -> int:
     """Run every waiting job, one after the other; returns how many ran."""
     ran = 0
-    while run_one(engine, folder, lease, settings) is not None:
+    while run_one(engine, folder, lease, settings, tries) is not None:
         ran += 1
     return ran
 
@@ -171,8 +209,9 @@ class _Beat:
     """Persists the progress of a running job every second from its own thread (hence its own
     connection): the export's connection is busy streaming its result."""
 
-    def __init__(self, engine: Engine, job_id: int) -> None:
-        self.engine, self.job_id, self.done = engine, job_id, 0
+    def __init__(self, engine: Engine, job_id: int, tentative: int | None = None) -> None:
+        self.engine, self.job_id, self.tentative, self.done = engine, job_id, tentative, 0
+        self.lost = False  # the lease went to another worker
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"tache-{job_id}", daemon=True)
 
@@ -190,7 +229,10 @@ class _Beat:
         while not self._stop.wait(BEAT_SECONDS):
             try:
                 with self.engine.begin() as conn:
-                    taches.progress(conn, self.job_id, self.done)
+                    ours = taches.progress(conn, self.job_id, self.done, self.tentative)
+                if not ours and not self.lost:
+                    self.lost = True
+                    log.warning("tâche %s : bail perdu (reprise par un autre worker)", self.job_id)
             except Exception:  # noqa: BLE001 - a missed beat must not kill the job
                 log.warning("battement de la tâche %s manqué", self.job_id, exc_info=True)
 
@@ -206,12 +248,13 @@ class Worker:
         poll_seconds: float = 0.5,
         embedded: bool = True,
         lease: timedelta = taches.LEASE,
+        tries: int = taches.TRIES,
         uploads: Path | None = None,
         settings: Settings | None = None,
         planning_seconds: float = 30.0,
     ) -> None:
         self.engine, self.folder, self.poll_seconds = engine, folder, poll_seconds
-        self.embedded, self.lease, self.uploads = embedded, lease, uploads
+        self.embedded, self.lease, self.tries, self.uploads = embedded, lease, tries, uploads
         # With settings, the worker also keeps the schedule (jobs/planning.py) every planning_seconds.
         self.settings, self.planning_seconds = settings, planning_seconds
         self._next_tick = 0.0
@@ -221,7 +264,7 @@ class Worker:
 
     def start(self) -> None:
         # Embedded: this process owns the database, so a running job is from a dead process.
-        expire(self.engine, self.folder, timedelta(0) if self.embedded else self.lease)
+        expire(self.engine, self.folder, timedelta(0) if self.embedded else self.lease, self.tries)
         espaces = self.folder if isinstance(self.folder, stockage.Espaces) else None
         expiry = self.settings.envoi_expiration_heures * 3600 if self.settings is not None else None
         tidy(self.uploads, espaces, expiry)
@@ -244,7 +287,7 @@ class Worker:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                ran = run_one(self.engine, self.folder, self.lease, self.settings)
+                ran = run_one(self.engine, self.folder, self.lease, self.settings, self.tries)
             except Exception:  # noqa: BLE001 - the queue itself failed (database down): retry later
                 log.exception("file des tâches indisponible")
                 ran = None

@@ -517,7 +517,18 @@ tache = sa.Table(
     sa.Column("cree_le", sa.DateTime, nullable=False),
     sa.Column("debute_le", sa.DateTime),
     sa.Column("termine_le", sa.DateTime),
-    sa.Column("battement", sa.DateTime),  # last sign of life of the worker running it
+    sa.Column("battement", sa.DateTime),  # last sign of life of the worker running it: its lease
+    sa.Column("tentatives", sa.Integer, nullable=False, server_default="0"),  # claims so far
+    sa.Column("executant", sa.String),  # host:pid of the worker running it (the last one)
+)
+# The import of a job was written, in the import's own transaction: a job taken again after its worker
+# died finishes from this row instead of importing twice (jobs/worker.py).
+tache_ecrite = sa.Table(
+    "tache_ecrite",
+    metadata,
+    sa.Column("tache_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("details", sa.Text, nullable=False),  # JSON: the audit details of the import
+    sa.Column("ecrit_le", sa.DateTime, nullable=False),
 )
 sa.Index("ix_tache_proprietaire", tache.c.proprietaire, tache.c.id).ddl_if(dialect="postgresql")
 sa.Index("ix_tache_statut", tache.c.statut, tache.c.id).ddl_if(dialect="postgresql")

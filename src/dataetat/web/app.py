@@ -82,8 +82,10 @@ def create_app(settings: Settings) -> FastAPI:
             worker = Worker(
                 engine,
                 app.state.stockage,
-                embedded=True,
+                # PostgreSQL: other servers and workers may be running jobs; only the lease tells
+                embedded=engine.dialect.name == "duckdb",
                 lease=timedelta(seconds=settings.taches_bail_secondes),
+                tries=settings.taches_essais_max,
                 uploads=settings.dossier_televersements,
                 settings=settings,
             )

@@ -1,12 +1,13 @@
 """« Connexion » (GET/POST /connexion) and « Se déconnecter » (GET/POST /deconnexion) of the embedded
 mode: a DSFR form protected against cross-site requests (web/csrf.py); a refused login says the same
 thing for an unknown e-mail, a wrong password or a disabled account; after 5 failures in 15 minutes
-for one e-mail or one address, attempts are refused (auth/limiter.py). `suite` brings the user back
+for one e-mail or one address, attempts are slowed down (auth/limiter.py, shared by the app servers). `suite` brings the user back
 to the page that asked for a login; it may only be a path of this site."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from dataetat.auth import sessions
@@ -47,7 +48,7 @@ async def connexion(request: Request, jeton_valide: csrf.Checked, db: Db):
     auth: sessions.Authentication = request.app.state.auth
     client = request.client.host if request.client else None
     try:
-        account = await db.write(login, auth, email, password, client)
+        account = await run_in_threadpool(login, db.engine, auth, email, password, client)
     except LoginRefused as refused:
         status = 429 if refused.args[0].startswith("Trop") else 400
         motif = str(refused)
