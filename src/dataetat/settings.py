@@ -20,6 +20,18 @@ class Settings(BaseSettings):
         description="Base de données : duckdb:///chemin/fichier.duckdb (embarqué, par défaut) ou "
         "postgresql+psycopg://utilisateur@hôte:5432/base (serveur).",
     )
+    database_replica_urls: str = Field(
+        "",
+        description="Répliques en lecture (réplication en continu de PostgreSQL), séparées par des virgules : "
+        "les recherches, regroupements, tableaux croisés, cartes et exports directs les lisent à tour de rôle "
+        "(une réplique en panne est écartée) ; vide = tout sur la base principale.",
+    )
+    replica_attente_s: float = Field(
+        1.0,
+        ge=0,
+        description="Après une écriture de l'utilisateur (un import…), attente maximale, en secondes, qu'une "
+        "réplique l'ait rejouée avant de la lire ; au-delà la lecture se fait sur la base principale.",
+    )
     duckdb_memory_limit: str = Field(
         "2GB", description="Mémoire maximale de DuckDB (au-delà, il écrit sur disque)."
     )

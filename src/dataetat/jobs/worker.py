@@ -31,6 +31,7 @@ from dataetat.jobs import journal, planning
 from dataetat.settings import Settings
 from dataetat.store import enrichissement as enrichment_store
 from dataetat.store import taches
+from dataetat.store.replicas import current_lsn
 from dataetat.store.taches import Tache
 
 log = logging.getLogger("dataetat.jobs")
@@ -49,7 +50,9 @@ def _on_a_connection(run):
 
 def _audited_import(engine: Engine, job: Tache, folder: Path, progress, settings: Settings | None):
     """An import writes its audit row in its own transaction; a written import queues the enrichment
-    of its new beneficiaries (its job id and the geolocation rate so far go in the report)."""
+    of its new beneficiaries (its job id and the geolocation rate so far go in the report). Its result
+    carries the primary's WAL position after its commit (read-your-writes over the replicas:
+    web/lecture.py)."""
     result = import_jobs.run(engine, job, folder, progress, record=journal.job_recorder(job))
     if result.get("importe") and settings is not None and settings.enrichissement_apres_import:
         with engine.begin() as conn:
@@ -57,7 +60,8 @@ def _audited_import(engine: Engine, job: Tache, folder: Path, progress, settings
             result["enrichissement"] = enrichment_jobs.submit(
                 conn, job.proprietaire, job.region, nouveaux=True
             )
-    return result
+    with engine.connect() as conn:
+        return result | {"lsn": current_lsn(conn)}
 
 
 def _enrichment(engine: Engine, job: Tache, folder: Path, progress, settings: Settings | None):

@@ -16,6 +16,7 @@ from dataetat.auth.sessions import Authentication
 from dataetat.jobs.worker import Worker
 from dataetat.settings import Settings
 from dataetat.store.engine import make_engine
+from dataetat.store.replicas import Replicas
 from dataetat.web import errors, geo, metriques, sante
 from dataetat.web.api import carte, exports, lignes, recherches, referentiels
 from dataetat.web.api import marches as api_marches
@@ -25,6 +26,7 @@ from dataetat.web.api import schemas as api_schemas
 from dataetat.web.api import subventions as api_subventions
 from dataetat.web.api import validation as api_validation
 from dataetat.web.deps import identity
+from dataetat.web.lecture import LsnCookie
 from dataetat.web.pages import (
     admin_comptes,
     aide,
@@ -77,6 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
         # Its own engine and worker in locals: a second lifespan of the same app (two test clients at
         # once) must not make this one stop the other's worker and leave its own running.
         engine = make_engine(settings)
+        replicas = Replicas.of_settings(settings)  # None: every read on the primary
         worker = None
         if settings.taches_dans_le_serveur:
             worker = Worker(
@@ -90,10 +93,12 @@ def create_app(settings: Settings) -> FastAPI:
                 settings=settings,
             )
             worker.start()
-        app.state.engine, app.state.worker = engine, worker
+        app.state.engine, app.state.worker, app.state.replicas = engine, worker, replicas
         yield
         if worker is not None:
             worker.stop()
+        if replicas is not None:
+            replicas.dispose()
         engine.dispose()
 
     if not (STATIC / "vendor").is_dir():
@@ -112,6 +117,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.antivirus = Antivirus.of(settings)  # None without the setting clamav
     app.add_middleware(CompressExceptExports, minimum_size=1024)
     app.add_middleware(SecurityHeaders, derriere_proxy_https=settings.derriere_proxy_https)
+    app.add_middleware(LsnCookie)  # read-your-writes over the read replicas
     # outermost: the request id and the duration cover the others (web/requetes.py)
     app.add_middleware(RequestContext, trust_incoming_id=settings.id_requete_entrant)
     erreurs.install(app)  # HTML 404 for pages, JSON for /api

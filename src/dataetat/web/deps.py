@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 import anyio
+import sqlalchemy as sa
 from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Connection, Engine
@@ -23,7 +24,8 @@ from dataetat.query.params import merged_query
 from dataetat.store import comptes
 from dataetat.store.comptes import Compte
 from dataetat.store.engine import write_retrying
-from dataetat.web import oidc
+from dataetat.store.replicas import Replicas, current_lsn
+from dataetat.web import lecture, oidc
 from dataetat.web.errors import Forbidden, NotAuthenticated
 
 T = TypeVar("T")
@@ -99,39 +101,67 @@ ROLE_REFUSALS = {
 
 @dataclass(frozen=True)
 class Database:
+    """The routes' database: writes on the primary (`engine`); reads on the primary too, or — for the
+    `Lecture` routes (searches, groupings, pivots, maps, direct exports) — on a read replica that has
+    replayed the user's last write (`replicas`, `min_lsn`; web/lecture.py), else the primary."""
+
     engine: Engine
+    request: Request | None = None
+    replicas: Replicas | None = None
+    min_lsn: str | None = None
+
+    def _read(self, fn: Callable[..., T], *args: Any) -> T:
+        if self.replicas is not None and (got := self.replicas.connect(self.min_lsn)) is not None:
+            index, conn = got
+            try:
+                with conn:
+                    return fn(conn, *args)
+            except sa.exc.OperationalError:  # the replica went away or cancelled the query: the primary
+                self.replicas.failed(index)
+        with self.engine.connect() as conn:
+            return fn(conn, *args)
 
     async def read(self, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn(conn, *args)` in a worker thread on a connection (no transaction kept)."""
+        return await run_in_threadpool(self._read, fn, *args)
 
-        def work() -> T:
+    def _noted(self, result: T) -> T:
+        """After a write on the primary: the user's next reads on a replica wait for it."""
+        if self.request is not None and getattr(self.request.app.state, "replicas", None) is not None:
             with self.engine.connect() as conn:
-                return fn(conn, *args)
+                lecture.note(self.request, current_lsn(conn))
+        return result
 
-        return await run_in_threadpool(work)
+    def note_job(self, job: Any) -> None:
+        """The user sees a job that wrote (an import): their next reads must see what it wrote."""
+        if job is not None and job.resultat:
+            lecture.note(self.request, job.resultat.get("lsn"))
 
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn(conn, *args)` in a worker thread in one transaction, committed when it returns."""
 
         def work() -> T:
             with self.engine.begin() as conn:
-                return fn(conn, *args)
+                result = fn(conn, *args)
+            return self._noted(result)
 
         return await run_in_threadpool(work)
 
     async def write_retrying(self, fn: Callable[..., T], *args: Any) -> T:
         """`write`, run again when DuckDB refuses it for a conflict with a concurrent write of the
         same row (store/engine.py: write_retrying); `fn` must only act on the database."""
-        return await run_in_threadpool(write_retrying, self.engine, fn, *args)
+        return self._noted(await run_in_threadpool(write_retrying, self.engine, fn, *args))
 
     async def stream(self, fn: Callable[..., Iterator[T]], *args: Any) -> AsyncIterator[T]:
         """Iterate the generator `fn(conn, *args)` off the event loop. The generator owns one
-        connection for its whole life — taken at its first step, given back at its end, at its
-        failure or when the client goes away — and its steps run one at a time in worker threads
-        (a connection is never used by two threads at once, whichever thread resumes it)."""
+        connection for its whole life — taken at its first step (a replica's for `Lecture`), given
+        back at its end, at its failure or when the client goes away — and its steps run one at a
+        time in worker threads (a connection is never used by two threads at once, whichever thread
+        resumes it)."""
 
         def owned() -> Iterator[T]:
-            with self.engine.connect() as conn:
+            got = self.replicas.connect(self.min_lsn) if self.replicas is not None else None
+            with got[1] if got is not None else self.engine.connect() as conn:
                 yield from fn(conn, *args)
 
         iterator = owned()
@@ -145,7 +175,15 @@ class Database:
 
 
 def database(request: Request) -> Database:
-    return Database(request.app.state.engine)
+    return Database(request.app.state.engine, request)
+
+
+def read_database(request: Request) -> Database:
+    """`database`, reading from a replica when there are (DATAETAT_DATABASE_REPLICA_URLS)."""
+    replicas = getattr(request.app.state, "replicas", None)
+    if replicas is None:
+        return database(request)
+    return Database(request.app.state.engine, request, replicas, lecture.min_lsn(request))
 
 
 CurrentIdentity = Annotated[Identity, Depends(identity)]
@@ -166,6 +204,7 @@ OptionalIdentity = Annotated[Identity | None, Depends(optional_identity)]
 Comptable = Annotated[Identity, Depends(RequireRole("COMPTABLE"))]  # may import financial files
 Admin = Annotated[Identity, Depends(RequireRole("ADMIN"))]  # may load referentials, manage accounts
 Db = Annotated[Database, Depends(database)]
+Lecture = Annotated[Database, Depends(read_database)]  # searches, groupings, pivots, maps, exports
 __all__ = [
     "Admin",
     "Comptable",
@@ -174,6 +213,7 @@ __all__ = [
     "Database",
     "Db",
     "Identity",
+    "Lecture",
     "RequireRole",
     "identity",
 ]

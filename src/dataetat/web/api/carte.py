@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from dataetat.query.carte import carte as carte_of_search
 from dataetat.query.params import params_from_query
 from dataetat.web.api import contrat
-from dataetat.web.deps import CurrentIdentity, Db, SearchQuery
+from dataetat.web.deps import CurrentIdentity, Lecture, SearchQuery
 
 router = APIRouter(prefix="/api/v1")
 
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1")
         {"name": "valeur", "in": "query", "schema": {"type": "string", "enum": ["montant_ae", "montant_cp"]}},
     ),
 )
-async def carte(query: SearchQuery, me: CurrentIdentity, db: Db) -> dict:
+async def carte(query: SearchQuery, me: CurrentIdentity, db: Lecture) -> dict:
     """Zones of a search at one level. `niveau`: region, departement (default), epci, commune or qpv;
     `valeur`: montant_ae (default) or montant_cp (the order of the zones); every other parameter:
     the search, as /api/v1/lignes. A line is in the zone of its beneficiary, else of its

@@ -26,7 +26,7 @@ from dataetat.store import taches
 from dataetat.web import csrf
 from dataetat.web.api import contrat
 from dataetat.web.api.lignes import pivot_of
-from dataetat.web.deps import CurrentIdentity, Db, SearchQuery
+from dataetat.web.deps import CurrentIdentity, Db, Lecture, SearchQuery
 from dataetat.web.errors import Conflict, NotFound
 from dataetat.web.stockes import stream_stored
 
@@ -57,7 +57,7 @@ def _attachment(name: str) -> dict[str, str]:
 
 
 @router.get("/lignes.{fmt}", **contrat.search_route())
-async def export_lignes(fmt: str, query: SearchQuery, me: CurrentIdentity, db: Db):
+async def export_lignes(fmt: str, query: SearchQuery, me: CurrentIdentity, db: Lecture):
     """Every line of a search, chosen columns in their order (`colonnes`), French headers. CSV
     streams at once; XLSX, ODS and Parquet are written to a temporary file, then sent; XLSX and
     ODS beyond 50,000 lines: ask for a job (POST on the same address)."""
@@ -119,7 +119,7 @@ async def export_lignes_en_tache(
 
 
 @router.get("/groupes.{fmt}", **contrat.search_route())
-async def export_groupes(fmt: str, query: SearchQuery, me: CurrentIdentity, db: Db) -> FileResponse:
+async def export_groupes(fmt: str, query: SearchQuery, me: CurrentIdentity, db: Lecture) -> FileResponse:
     """The groups of the opened drill-down level (every group, not a page), in a file."""
     _format(fmt)
     params = params_from_query(query)
@@ -139,7 +139,7 @@ async def export_groupes(fmt: str, query: SearchQuery, me: CurrentIdentity, db: 
 
 
 @router.get("/pivot.{fmt}", **contrat.search_route(*contrat.PIVOT))
-async def export_pivot(fmt: str, query: SearchQuery, me: CurrentIdentity, db: Db) -> FileResponse:
+async def export_pivot(fmt: str, query: SearchQuery, me: CurrentIdentity, db: Lecture) -> FileResponse:
     """The tableau dynamique of a search, with its totals, in a file."""
     _format(fmt)
     table = tables.pivot_table(await pivot_of(query, me, db))

@@ -15,7 +15,7 @@ from dataetat.query.params import QueryError, params_from_query
 from dataetat.query.pivot import PivotResult, pivot
 from dataetat.query.search import search
 from dataetat.web.api import contrat
-from dataetat.web.deps import CurrentIdentity, Database, Db, Identity, SearchQuery
+from dataetat.web.deps import CurrentIdentity, Database, Db, Identity, Lecture, SearchQuery
 from dataetat.web.errors import NotFound
 
 router = APIRouter(prefix="/api/v1")
@@ -29,7 +29,7 @@ async def colonnes() -> list[dict]:
 
 
 @router.get("/lignes", **contrat.search_route())
-async def lignes(query: SearchQuery, me: CurrentIdentity, db: Db) -> dict:
+async def lignes(query: SearchQuery, me: CurrentIdentity, db: Lecture) -> dict:
     """Lines of a search (or the groups of the opened drill-down level), with the totals of the
     whole result. Parameters: the query contract (docs/api.md)."""
     params = params_from_query(query)
@@ -93,7 +93,7 @@ async def pivot_of(query: dict[str, str], me: Identity, db: Database) -> PivotRe
 
 
 @router.get("/pivot", **contrat.search_route(*contrat.PIVOT))
-async def tableau_dynamique(query: SearchQuery, me: CurrentIdentity, db: Db) -> dict:
+async def tableau_dynamique(query: SearchQuery, me: CurrentIdentity, db: Lecture) -> dict:
     """Rows × columns of a search (`lignes`, `colonnes`: groupable columns; `valeur`:
     montant_ae, montant_cp or count), with row, column and grand totals."""
     return (await pivot_of(query, me, db)).as_dict()

@@ -14,7 +14,7 @@ from dataetat.query.params import QueryError
 from dataetat.query.pivot import pivot
 from dataetat.query.search import search, unknown_region_total
 from dataetat.web import csrf
-from dataetat.web.deps import CurrentIdentity, Db
+from dataetat.web.deps import CurrentIdentity, Lecture
 from dataetat.web.formulaire import NIVEAUX_QPV, TYPES_BENEFICIAIRES, VUES, Recherche, year_choices
 from dataetat.web.pages.templating import templates
 
@@ -90,7 +90,7 @@ def _query(request: Request) -> dict[str, list[str]]:
 
 
 @router.get("/fragments/groupes", response_class=HTMLResponse)
-async def fragment_groupes(request: Request, me: CurrentIdentity, db: Db):
+async def fragment_groupes(request: Request, me: CurrentIdentity, db: Lecture):
     """The next level under a group, as table rows (a group unfolded in place)."""
     r, erreurs = Recherche.from_query(_query(request))
     if erreurs:
@@ -102,7 +102,7 @@ async def fragment_groupes(request: Request, me: CurrentIdentity, db: Db):
 
 
 @router.get("/", response_class=HTMLResponse)
-async def page_recherche(request: Request, me: CurrentIdentity, db: Db):
+async def page_recherche(request: Request, me: CurrentIdentity, db: Lecture):
     r, erreurs = Recherche.from_query(_query(request))
     show = bool(request.query_params)
     status = 200  # some parameters ignored (named in the alert): the rest of the search is shown

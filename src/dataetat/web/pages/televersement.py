@@ -255,6 +255,7 @@ async def _job(db: Db, job_id: int, me: Identity) -> taches.Tache:
     job = await db.read(taches.get, job_id, me.user)
     if job is None or job.type != import_jobs.TYPE:
         raise NotFound("import-introuvable", f"Aucun import {job_id} parmi les vôtres.")
+    db.note_job(job)  # read-your-writes: the next searches wait for a replica to have the import
     return job
 
 
