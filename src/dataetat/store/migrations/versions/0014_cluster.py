@@ -4,14 +4,14 @@
 again after its worker died never imports twice.
 
 Revision ID: cluster
-Revises: lots_import
+Revises: moissonnage
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "cluster"
-down_revision = "lots_import"
+down_revision = "moissonnage"
 branch_labels = None
 depends_on = None
 
