@@ -84,7 +84,7 @@ def test_an_import_written_by_a_dead_try_is_not_imported_again(engine, settings,
         try:
             from dataetat.jobs.worker import RUNNERS
 
-            RUNNERS[import_jobs.TYPE](engine, job, settings.dossier_exports, lambda n: None)
+            RUNNERS[import_jobs.TYPE](engine, job, settings.dossier_exports, lambda n: None, None)
         except SystemExit:
             pass
     with engine.begin() as conn:
