@@ -7,7 +7,7 @@ export DATAETAT_DATABASE_URL ?= duckdb:///var/dataetat.duckdb
 VENDOR := src/dataetat/web/static/vendor
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install demo test lint fmt bench clean wheel
+.PHONY: install demo test test-cluster lint fmt bench clean wheel
 
 $(BIN)/dataetat: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ demo: install
 
 test: install $(CHROMIUM)
 	$(BIN)/python -m pytest -q
+
+# Several hosts on this machine (network namespaces; root): PostgreSQL primary + streaming replica, two app
+# servers behind haproxy, two workers, an S3 store; kills and restarts, each scenario asserted (issue 16 §6).
+test-cluster: install
+	$(BIN)/python tests/cluster/scenarios.py
 
 lint: install
 	$(BIN)/ruff check src tests bench scripts

@@ -97,13 +97,19 @@ class S3Store(Store):
         from botocore.exceptions import ClientError
 
         try:
-            body = self.client.get_object(Bucket=self.bucket, Key=self._k(key))["Body"]
+            response = self.client.get_object(Bucket=self.bucket, Key=self._k(key))
         except ClientError as exc:
             if _missing(exc):
                 raise Introuvable(key) from None
             raise
-        try:
-            yield from body.iter_chunks(chunk)
+        body, left = response["Body"], response["ContentLength"]
+        try:  # read the announced length, never wait for the store to close the stream (cluster test:
+            while left > 0:  # iter_chunks waited for the read timeout, 60 s, after the last byte)
+                data = body.read(min(chunk, left))
+                if not data:
+                    break
+                left -= len(data)
+                yield data
         finally:
             body.close()
 
