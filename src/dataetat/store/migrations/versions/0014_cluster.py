@@ -4,14 +4,14 @@
 again after its worker died never imports twice.
 
 Revision ID: cluster
-Revises: moissonnage
+Revises: marches
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "cluster"
-down_revision = "moissonnage"
+down_revision = "marches"
 branch_labels = None
 depends_on = None
 
