@@ -120,7 +120,11 @@ def installed(wheel, tmp_path_factory) -> tuple[Path, dict[str, str]]:
         for k, v in os.environ.items()
         if not k.startswith(("DATAETAT_", "PYTHON", "VIRTUAL_ENV")) and k != "PYTEST_CURRENT_TEST"
     }
-    env |= {"DATAETAT_DATABASE_URL": f"duckdb:///{home / 'var' / 'dataetat.duckdb'}", "HOME": str(home)}
+    env |= {
+        "DATAETAT_DATABASE_URL": f"duckdb:///{home / 'var' / 'dataetat.duckdb'}",
+        "DATAETAT_PLANNING": "",  # no nightly job calling outside services while the test serves
+        "HOME": str(home),
+    }
     return venv, env
 
 
