@@ -32,7 +32,9 @@ def main() -> None:
     if not path.exists():
         t = time.perf_counter()
         generateur.ecrire_json(path, args.enregistrements)
-        print(f"fichier généré en {time.perf_counter() - t:.1f} s : {path} ({path.stat().st_size / 1e6:.0f} Mo)")
+        print(
+            f"fichier généré en {time.perf_counter() - t:.1f} s : {path} ({path.stat().st_size / 1e6:.0f} Mo)"
+        )
     dataetat = Path(sys.executable).with_name("dataetat")
     t = time.perf_counter()
     done = subprocess.run([str(dataetat), "valider", "decp", str(path)], capture_output=True, text=True)

@@ -342,13 +342,19 @@ class Settings(BaseSettings):
         "quel que soit le nombre de workers.",
     )
     moisson_delai_s: float = Field(
-        20, gt=0, description="Délai d'attente d'une réponse lors de la moisson des catalogues DECP, en secondes."
+        20,
+        gt=0,
+        description="Délai d'attente d'une réponse lors de la moisson des catalogues DECP, en secondes.",
     )
     moisson_taille_max_mo: int = Field(
-        500, ge=1, description="Taille maximale d'un fichier DECP téléchargé par la moisson, en Mo (au-delà : abandonné)."
+        500,
+        ge=1,
+        description="Taille maximale d'un fichier DECP téléchargé par la moisson, en Mo (au-delà : abandonné).",
     )
     moisson_pages_max: int = Field(
-        200, ge=1, description="Pages d'un catalogue DCAT lues au plus par moisson (un catalogue qui pagine sans fin s'arrête là)."
+        200,
+        ge=1,
+        description="Pages d'un catalogue DCAT lues au plus par moisson (un catalogue qui pagine sans fin s'arrête là).",
     )
 
 

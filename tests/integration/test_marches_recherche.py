@@ -102,3 +102,25 @@ def test_pages_and_links_with_the_funding_lines(settings, data):
         assert funding["montant_ae"] == 1059.0  # EJ 100, 101 and 200: the marchés are never added
         territoire = api.get("/territoires/region/53")
         assert "2 marché(s) notifié(s)" in territoire.text
+
+
+def test_marche_counts_by_every_path_agree(settings, data):
+    """The distinct-marché count takes three forms (first rows, row count by titulaire, distinct
+    count): each equals the true number of marchés."""
+    with client(settings) as api:
+        by = {}
+        for grouping in ("procedure", "titulaire_id", "titulaire_categorie", "lieu_region_code"):
+            groups = api.get("/api/v1/marches", params={"grouping": grouping}).json()["groupes"]
+            by[grouping] = {g["code"]: g["marches"] for g in groups}
+        assert by["procedure"] == {"Appel d'offres ouvert": 1, "Procédure adaptée": 2}
+        assert by["titulaire_id"] == {TITULAIRE: 2, "44306184100047": 2}
+        assert by["lieu_region_code"] == {"53": 2, "52": 1}
+        assert sum(by["titulaire_categorie"].values()) == 3  # no catégorie: one group, M2 once
+        assert total(api, titulaire=f"{TITULAIRE},44306184100047")["marches"] == 3
+        drill = api.get(
+            "/api/v1/marches", params={"grouping": "titulaire_id,procedure", "grouped": TITULAIRE}
+        )
+        assert {g["code"]: g["marches"] for g in drill.json()["groupes"]} == {
+            "Appel d'offres ouvert": 1,
+            "Procédure adaptée": 1,
+        }

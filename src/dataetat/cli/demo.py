@@ -35,6 +35,19 @@ def generate(
 REGION_52_SHARE = 4  # région 52's files: a quarter of the demo's size
 
 
+def _import_demo_marches(engine, out: Path) -> None:
+    """A small DECP file made from the demo's lines, imported by the real path (demo/marches.py)."""
+    from dataetat.demo.marches import generate_marches
+    from dataetat.store.marches_import import import_decp
+
+    result = import_decp(engine, [generate_marches(engine, out)])
+    if not result.written:
+        for report in result.reports:
+            print_report(report)
+        raise typer.Exit(1)
+    console.print(f"{result.marches} marchés publics (DECP) importés.")
+
+
 def demo(
     lignes: Annotated[int, typer.Option(help="Taille de la démo.")] = 200_000,
     out: Annotated[Path, typer.Option(help="Dossier des fichiers générés.")] = Path("demo-data"),
@@ -89,6 +102,7 @@ def demo(
             count += n
         console.print(f"{count} bénéficiaires importés depuis SIRENE.")
         import_demo_sources(engine, sources, report=print_report)
+        _import_demo_marches(engine, out)
     except DemoImportError as e:
         err.print(f"[red]{e}[/red]")
         raise typer.Exit(1) from e

@@ -98,22 +98,29 @@ def read(path: Path, report: Report) -> pl.DataFrame:
         report.format = "DECP XML"
         return _records(_xml_records(path, report), report)
     report.format = "DECP consolidé (CSV)"
-    separator = ";" if head.split(b"\n")[0].count(b";") > head.split(b"\n")[0].count(b",") else ","
+    first = head.split(b"\n")[0]
+    separator = ";" if first.count(b";") > first.count(b",") else ","
     try:
-        frame = pl.read_csv(path, separator=separator, infer_schema=False, encoding="utf8")
+        header = pl.read_csv(path, separator=separator, infer_schema=False, n_rows=0).columns
+        # Only the columns the import reads (the derived ones are recomputed): less to parse.
+        wanted = [c for c in header if c in TABULAIRE] if set(REQUISES) <= set(header) else None
+        frame = pl.read_csv(path, separator=separator, infer_schema=False, encoding="utf8", columns=wanted)
     except (pl.exceptions.ComputeError, UnicodeDecodeError) as e:
         report.add("format-inconnu", detail=f"CSV illisible ({str(e).splitlines()[0][:200]})")
         raise FileUnreadable(report) from e
-    return _tabular(frame, report)
+    for name in header:
+        if name not in TABULAIRE and name not in DERIVEES:
+            report.add("decp-ignore", colonne=name, detail=f"Colonne « {name} » inconnue du format : ignorée")
+    return _tabular(frame, report, check_columns=False)
 
 
-def _tabular(frame: pl.DataFrame, report: Report) -> pl.DataFrame:
+def _tabular(frame: pl.DataFrame, report: Report, check_columns: bool = True) -> pl.DataFrame:
     missing = [c for c in REQUISES if c not in frame.columns]
     for name in missing:
         report.add("colonne-manquante", colonne=name)
     if missing:
         raise FileUnreadable(report)
-    for name in frame.columns:
+    for name in frame.columns if check_columns else []:
         if name not in TABULAIRE and name not in DERIVEES:
             report.add("decp-ignore", colonne=name, detail=f"Colonne « {name} » inconnue du format : ignorée")
     frame = frame.with_columns(pl.all().cast(pl.Utf8))

@@ -31,10 +31,15 @@ class Tables:
 
 
 def build(frame: pl.DataFrame, import_id: int) -> Tables:
-    frame = frame.with_columns(pl.col("modification_id").max().over("uid").alias("_dernier"))
+    # `num`: import id × 2³² + a code per uid (Polars' categorical code), the marché's number.
+    frame = frame.with_columns(
+        (pl.col("uid").cast(pl.Categorical).to_physical().cast(pl.Int64) + import_id * 2**32).alias("num")
+    )
+    frame = frame.with_columns(pl.col("modification_id").max().over("num").alias("_dernier"))
     states = (
-        frame.group_by("uid", "modification_id", maintain_order=True)
+        frame.group_by("num", "modification_id", maintain_order=True)
         .agg(
+            pl.col("uid").first(),
             pl.col("montant_nombre").first().alias("montant"),
             pl.col("duree").first().alias("duree_mois"),
             pl.col("date_notification_jour").first().alias("_date"),
@@ -43,8 +48,8 @@ def build(frame: pl.DataFrame, import_id: int) -> Tables:
             pl.col("titulaire_id").drop_nulls().str.join(" ").alias("titulaires"),
         )
         .with_columns(
-            pl.col("_date").filter(pl.col("modification_id") == 0).first().over("uid").alias("_initiale"),
-            pl.col("_date").min().over("uid").alias("_premiere"),
+            pl.col("_date").filter(pl.col("modification_id") == 0).first().over("num").alias("_initiale"),
+            pl.col("_date").min().over("num").alias("_premiere"),
         )
     )
     initial = pl.coalesce("_initiale", "_premiere")
@@ -61,17 +66,19 @@ def build(frame: pl.DataFrame, import_id: int) -> Tables:
         pl.when(pl.col("titulaires") == "").then(None).otherwise(pl.col("titulaires")).alias("titulaires"),
         pl.lit(import_id, pl.Int64).alias("import_id"),
     )
-    per_uid = states.group_by("uid").agg(
+    per_uid = states.group_by("num").agg(
         initial.first().alias("date_notification"),
         pl.col("montant").sort_by("modification_id").first().alias("montant_initial"),
         pl.col("duree_mois").sort_by("modification_id").first().alias("duree_mois_initiale"),
         (pl.col("modification_id") > 0).sum().cast(pl.Int32).alias("nombre_modifications"),
     )
     current = frame.filter(pl.col("modification_id") == pl.col("_dernier"))
+    titulaires = current.group_by("num").agg(pl.len().cast(pl.Int32).alias("nombre_titulaires"))
     marche = (
-        current.unique(subset=["uid"], keep="first", maintain_order=True)
+        current.unique(subset=["num"], keep="first", maintain_order=True)
         .select(
             "uid",
+            "num",
             *ATTRIBUTS,
             plie(pl.col("objet")).alias("objet_plie"),
             pl.col("date_publication_jour").alias("date_publication"),
@@ -80,12 +87,14 @@ def build(frame: pl.DataFrame, import_id: int) -> Tables:
             pl.lit(import_id, pl.Int64).alias("import_id"),
             "ligne_fichier",
         )
-        .join(per_uid, on="uid", how="left")
+        .join(per_uid, on="num", how="left")
+        .join(titulaires, on="num", how="left")
         .with_columns(pl.col("montant_initial").round(2))
     )
     titulaire = current.select(
         "uid",
-        (pl.int_range(pl.len()).over("uid") + 1).cast(pl.Int32).alias("rang"),
+        "num",
+        (pl.int_range(pl.len()).over("num") + 1).cast(pl.Int32).alias("rang"),
         "titulaire_id",
         pl.col("titulaire_type_identifiant").alias("type_identifiant"),
         pl.col("titulaire_nom").alias("nom"),

@@ -76,7 +76,7 @@ def _type_siret(name: str) -> pl.Expr:
 
 REGLES: tuple[Regle, ...] = (
     Regle("nc-vide", _TEXTES, "valeur vide ou « NC » (non communiqué) lue comme absente",
-          lambda n: pl.when(pl.col(n).str.strip_chars().is_in(["", "NC", "nc"])).then(None).otherwise(pl.col(n))),
+          lambda n: pl.when(pl.col(n).is_in(["", " ", "NC", "nc", "N/C"])).then(None).otherwise(pl.col(n))),
     Regle("espaces-identifiant", ("titulaire_id", "acheteur_id"), "espaces retirés de l'identifiant",
           lambda n: pl.col(n).str.replace_all(r"\s", "")),
     Regle("siret-zeros", ("acheteur_id", "titulaire_id"),
@@ -94,19 +94,19 @@ REGLES: tuple[Regle, ...] = (
 )  # fmt: skip
 
 
-def _changed(before: pl.Series, after: pl.Series) -> int:
-    return int(before.ne_missing(after).sum())
-
-
 def clean(frame: pl.DataFrame, report: Report) -> pl.DataFrame:
-    """Apply every rule (counted in the report), build `uid`, then type the columns."""
+    """Apply every rule (counted in the report), build `uid`, then type the columns. A rule's
+    columns are computed together (Polars runs them in parallel)."""
     for regle in REGLES:
+        after = frame.select(regle.expression(name).alias(name) for name in regle.colonnes)
+        changed = []
         for name in regle.colonnes:
-            after = frame.select(regle.expression(name).alias(name)).to_series()
-            n = _changed(frame[name], after)
+            n = int(frame[name].ne_missing(after[name]).sum())
             if n:
-                frame = frame.with_columns(after)
+                changed.append(name)
                 _warn(report, regle.code, name, n, regle.description)
+        if changed:
+            frame = frame.with_columns(after.select(changed))
     frame = frame.with_columns((pl.col("acheteur_id") + pl.col("id")).alias("uid"))
     return _typed(frame, report)
 

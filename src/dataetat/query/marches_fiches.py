@@ -67,7 +67,7 @@ def acteur(conn: Connection, siret: str, role: str, region: str | None) -> dict[
     where = [own == siret, *_scoped(region)]
     total = conn.execute(
         sa.select(
-            sa.func.count(sa.distinct(c.uid)),
+            sa.func.count(sa.distinct(c.num)),
             _sum(),
             sa.func.max(c.acheteur_nom if role == "acheteur" else c.titulaire_nom),
         ).where(*where)
@@ -81,7 +81,7 @@ def acteur(conn: Connection, siret: str, role: str, region: str | None) -> dict[
             sa.select(
                 column,
                 sa.func.max(label) if label is not None else sa.null(),
-                sa.func.count(sa.distinct(c.uid)),
+                sa.func.count(sa.distinct(c.num)),
                 montant,
             )
             .where(*where)
@@ -129,12 +129,12 @@ def territoire(conn: Connection, niveau: str, code: str, region: str | None) -> 
     if niveau not in ("region", "departement", "commune"):
         return None
     where = [c[f"lieu_{niveau}_code"] == code, *_scoped(region)]
-    total = conn.execute(sa.select(sa.func.count(sa.distinct(c.uid)), _sum()).where(*where)).one()
+    total = conn.execute(sa.select(sa.func.count(sa.distinct(c.num)), _sum()).where(*where)).one()
     montant = _sum()
 
     def top(column, label):
         rows = conn.execute(
-            sa.select(column, sa.func.max(label), sa.func.count(sa.distinct(c.uid)), montant)
+            sa.select(column, sa.func.max(label), sa.func.count(sa.distinct(c.num)), montant)
             .where(*where)
             .group_by(column)
             .order_by(montant.desc(), column)

@@ -29,7 +29,7 @@ _DIVISIONS_PARAMS = {
 
 _SQL = f"""
 INSERT INTO marche_ligne (
-    uid, rang, id, acheteur_id, acheteur_nom, titulaire_id, titulaire_type_identifiant, titulaire_nom,
+    uid, num, rang, id, acheteur_id, acheteur_nom, titulaire_id, titulaire_type_identifiant, titulaire_nom,
     titulaire_commune_code, titulaire_commune_label, titulaire_categorie, titulaire_categorie_juridique_type,
     objet, objet_plie, cpv_code, cpv_label, cpv_division_code, cpv_division_label, nature, procedure,
     forme_prix, montant, montant_part, date_notification, annee, duree_mois, nombre_titulaires,
@@ -65,22 +65,23 @@ WITH postal AS (
     LEFT JOIN ref_region r0 ON r0.code = m.lr0
     LEFT JOIN ref_commune ca ON ca.code = m.ac
 ), t AS (
-    SELECT t.*, count(*) OVER (PARTITION BY t.uid) AS n FROM marche_titulaire t WHERE t.import_id = :import_id
+    SELECT t.* FROM marche_titulaire t WHERE t.import_id = :import_id
 )
-SELECT t.uid, t.rang, g.id, g.acheteur_id, coalesce(g.acheteur_nom, g.acheteur_denomination),
+SELECT t.uid, t.num, t.rang, g.id, g.acheteur_id, coalesce(g.acheteur_nom, g.acheteur_denomination),
     t.titulaire_id, t.type_identifiant, coalesce(t.nom, bt.denomination),
     coalesce(bt.code_commune, t.commune_code), tc.label, t.categorie, cj.type,
     g.objet, g.objet_plie, g.code_cpv,
     CASE WHEN substr(g.code_cpv, 3) = '000000' THEN division.label END,
     substr(g.code_cpv, 1, 2), division.label,
     g.nature, g.procedure, g.forme_prix, g.montant,
-    CAST(CASE WHEN t.rang = 1 THEN g.montant - round(g.montant / t.n, 2) * (t.n - 1)
-              ELSE round(g.montant / t.n, 2) END AS NUMERIC(18, 2)),
-    g.date_notification, CAST(EXTRACT(YEAR FROM g.date_notification) AS INTEGER), g.duree_mois, t.n,
+    CAST(CASE WHEN t.rang = 1 THEN g.montant - round(g.montant / g.nombre_titulaires, 2) * (g.nombre_titulaires - 1)
+              ELSE round(g.montant / g.nombre_titulaires, 2) END AS NUMERIC(18, 2)),
+    g.date_notification, CAST(EXTRACT(YEAR FROM g.date_notification) AS INTEGER), g.duree_mois,
+    g.nombre_titulaires,
     g.nombre_modifications, g.lieu_code, g.lieu_type_code, g.lc, g.lc_label,
     g.ld, rd.label, g.lr, rr.label, g.ac, g.acr, coalesce(g.lr, g.acr), g.import_id
 FROM t
-JOIN g ON g.uid = t.uid
+JOIN g ON g.num = t.num
 LEFT JOIN beneficiaire bt ON bt.siret = t.titulaire_id
 LEFT JOIN ref_commune tc ON tc.code = coalesce(bt.code_commune, t.commune_code)
 LEFT JOIN ref_categorie_juridique cj ON cj.code = bt.categorie_juridique

@@ -20,6 +20,7 @@ def upgrade() -> None:
     op.create_table(
         "marche",
         sa.Column("uid", sa.String(), nullable=False),
+        sa.Column("num", sa.BigInteger(), nullable=False),
         sa.Column("id", sa.String(), nullable=False),
         sa.Column("acheteur_id", sa.String(), nullable=False),
         sa.Column("acheteur_nom", sa.String()),
@@ -53,6 +54,7 @@ def upgrade() -> None:
         sa.Column("duree_mois_initiale", sa.Integer()),
         sa.Column("montant_initial", MONTANT),
         sa.Column("nombre_modifications", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("nombre_titulaires", sa.Integer(), nullable=False, server_default="1"),
         sa.Column("acheteur_commune_code", sa.String()),
         sa.Column("source", sa.String()),
         sa.Column("import_id", sa.BigInteger(), nullable=False),
@@ -61,6 +63,7 @@ def upgrade() -> None:
     op.create_table(
         "marche_titulaire",
         sa.Column("uid", sa.String(), nullable=False),
+        sa.Column("num", sa.BigInteger(), nullable=False),
         sa.Column("rang", sa.Integer(), nullable=False),
         sa.Column("titulaire_id", sa.String()),
         sa.Column("type_identifiant", sa.String()),
@@ -83,6 +86,7 @@ def upgrade() -> None:
     op.create_table(
         "marche_ligne",
         sa.Column("uid", sa.String(), nullable=False),
+        sa.Column("num", sa.BigInteger(), nullable=False),
         sa.Column("rang", sa.Integer(), nullable=False),
         sa.Column("id", sa.String()),
         sa.Column("acheteur_id", sa.String()),
