@@ -174,15 +174,21 @@ def run(url: str, path: Path, n: int) -> None:
     env = {**os.environ, "DATAETAT_DATABASE_URL": url}
     dataetat = Path(sys.executable).with_name("dataetat")
     subprocess.run([str(dataetat), "db", "init"], env=env, check=True, capture_output=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     done = subprocess.run(
         [str(dataetat), "import", "decp", str(path)], env=env, capture_output=True, text=True
     )
     seconds = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
+    peak = usage.ru_maxrss / 1e6
     print(done.stdout.strip().splitlines()[-1] if done.stdout else done.stderr[-2000:])
     kind = url.split(":")[0]
-    print(f"{kind} : import de {path.name} en {seconds:.1f} s (mémoire max des commandes {peak:.2f} Go)")
+    print(
+        f"{kind} : import de {path.name} en {seconds:.1f} s, temps processeur {cpu:.1f} s "
+        f"(mémoire max des commandes {peak:.2f} Go ; charge {os.getloadavg()[0]:.1f})"
+    )
     engine = make_engine(Settings(database_url=url))
     rng = random.Random(7)
     timings = []
@@ -195,7 +201,7 @@ def run(url: str, path: Path, n: int) -> None:
     timings.sort()
     p95 = timings[int(0.95 * (len(timings) - 1))]
     print(
-        f"{kind} : {n} recherches avec totaux : p50 {statistics.median(timings):.0f} ms, "
+        f"{kind} : charge {os.getloadavg()[0]:.1f}, {n} recherches avec totaux : p50 {statistics.median(timings):.0f} ms, "
         f"p95 {p95:.0f} ms, max {timings[-1]:.0f} ms"
     )
     engine.dispose()
