@@ -1,6 +1,6 @@
 """The anonymous pages in a real browser, on the app served WITH accounts (nobody logged in): the
 « Catalogue » (freshness badges, links, DCAT alternates) and the open territory page (key figures
-equal to the open API's, charts drawn, « autres » when the secrecy rule applies); axe-core on both;
+equal to the open API's, charts and map drawn from the open API); axe-core on both;
 screenshots at 1,440 px."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Page, expect
-from tests.e2e.browser import check_accessibility, screenshot
+from tests.e2e.browser import SCREENSHOTS, check_accessibility, screenshot
 
 
 def _euros(text: str) -> float:
@@ -44,8 +44,13 @@ def test_open_territory_page_anonymous(accounts_page: Page):
     assert shown == round(api["fiche"]["total"]["montant_ae"], 2) and shown > 0
     expect(page.locator("[data-fiche-graphique][data-dessine]")).to_have_count(2, timeout=15_000)
     expect(page.locator("#par-programme")).to_be_visible()
-    check_accessibility(page)
+    carte = page.locator(".vue-js[data-vue=carte]")
+    expect(carte).to_have_attribute("data-etat", "dessinee", timeout=30_000)
+    expect(carte).to_have_attribute("data-niveau", "departement")
+    assert page.locator("#carte-niveau option").count() == 4  # no QPV layer: it needs an account
+    check_accessibility(page, exclude=[".maplibregl-canvas"])
     screenshot(page, "ouvert-territoire")
+    carte.locator("xpath=..").screenshot(path=SCREENSHOTS / "ouvert-territoire-carte.png")
     page.goto("/ouvert")
     expect(page.get_by_role("link", name=re.compile(r"\(35\)"))).to_be_visible()
     check_accessibility(page)

@@ -127,3 +127,21 @@ def test_open_pages(anonyme):
 def test_openapi_lists_the_open_routes(anonyme):
     paths = json.loads(anonyme.get("/openapi.json").text)["paths"]
     assert {"/api/v1/ouvert/agregats", "/api/v1/ouvert/agregats.{fmt}", "/schemas/{name}.json"} <= set(paths)
+
+
+def test_open_map(anonyme):
+    body = anonyme.get(
+        "/api/v1/ouvert/carte", params={"niveau": "commune", "niveau_geo": "departement", "code_geo": "35"}
+    ).json()
+    zones = {z["code"]: z for z in body["zones"]}
+    assert set(zones) <= {"35238", "35047"} and "35238" in zones
+    cells = anonyme.get("/api/v1/ouvert/territoires/commune/35238").json()
+    assert zones["35238"]["montant_ae"] == pytest.approx(cells["fiche"]["total"]["montant_ae"])
+    assert body["total"]["count"] == sum(z["count"] for z in body["zones"])
+    _no_leak(anonyme, str(body))
+    region = anonyme.get("/api/v1/ouvert/carte", params={"niveau": "departement", "code_geo": "53"}).json()
+    assert {z["code"] for z in region["zones"]} == {"35"}  # Finistère's only group is withheld
+    answer = anonyme.get("/ouvert/zone", params={"niveau_geo": "commune", "code_geo": "35238,35047"})
+    assert answer.status_code == 303 and answer.headers["location"] == "/ouvert/territoires/commune/35238"
+    page = anonyme.get("/ouvert/territoires/departement/35").text
+    assert 'data-source="/api/v1/ouvert/carte"' in page and 'data-niveaux="departement,epci,commune"' in page

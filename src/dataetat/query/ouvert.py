@@ -34,7 +34,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from dataetat.store.schema import SOURCE_AE, SOURCE_CP, ligne
+from dataetat.store.schema import SOURCE_AE, SOURCE_CP, ligne, ref_commune
 
 c = ligne.c
 AUTRES = "autres"
@@ -100,13 +100,28 @@ class Cellule:
         return f"{self.famille}-{self.region or 'sans-region'}"
 
 
+def zones_dans(niveau: str, parent: str, code: str) -> sa.Select | list[str]:
+    """The zones of `niveau` in (or containing) the zone `parent` `code`, by the communes of the COG
+    referential (an EPCI over two départements is in both)."""
+    if niveau == parent:
+        return [code]
+    columns = {"commune": ref_commune.c.code, "departement": ref_commune.c.code_departement,
+               "region": ref_commune.c.code_region, "epci": ref_commune.c.code_epci}  # fmt: skip
+    if niveau not in columns or parent not in columns:
+        raise ValueError(f"pas de zones {niveau} dans un {parent}")
+    return sa.select(columns[niveau]).where(columns[parent] == code).distinct()
+
+
 def _query(
-    niveau: str, seuil: int, code: str | None, familles: list[str] | None, region: str | None
-) -> sa.Select:
+    niveau: str, seuil: int, code: str | None, familles: list[str] | None, region: str | None,
+    dans: tuple[str, str] | None = None,
+) -> sa.Select:  # fmt: skip
     zone, zone_label = _zone(niveau)
     filters = [zone.is_not(None), c.annee.is_not(None)]
     if code is not None:
         filters.append(zone == code)
+    if dans is not None:  # whole zones only: a zone's cells are those of the unfiltered level
+        filters.append(zone.in_(zones_dans(niveau, *dans)))
     if familles:
         filters.append(famille_expr().in_(familles))
     if region is not None:
@@ -220,11 +235,14 @@ def cellules(
     code: str | None = None,
     familles: list[str] | None = None,
     region: str | None = None,
+    dans: tuple[str, str] | None = None,
 ) -> list[Cellule]:
-    """The published cells of a level (one zone with `code`; some families; one jeu région)."""
+    """The published cells of a level (one zone with `code`, or the zones `dans` (niveau, code) of
+    another zone; some families; one jeu région). A filter on zones keeps or drops whole
+    (jeu, zone, exercice) groups, so the cells kept are exactly those of the whole level."""
     if niveau not in NIVEAUX:
         raise ValueError(f"niveau inconnu : {niveau}")
-    rows = conn.execute(_query(niveau, max(seuil, 1), code, familles, region))
+    rows = conn.execute(_query(niveau, max(seuil, 1), code, familles, region, dans))
     return list(_protect(niveau, rows, max(seuil, 1)))
 
 

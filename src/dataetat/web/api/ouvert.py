@@ -152,3 +152,42 @@ async def api_agregats_fichier(
     return Response(
         fichiers_ouverts.parquet_bytes(cells), media_type="application/vnd.apache.parquet", headers=headers
     )
+
+
+CARTE_NIVEAUX = ("region", "departement", "epci", "commune")
+
+
+def carte(conn: Connection, niveau: str, parent: str, code: str, n: int, annees: list[int]) -> dict[str, Any]:
+    """The shape of /api/v1/carte (static/app/carte.js draws both): the published sums of each zone
+    of `niveau` in the zone (`parent`, `code`)."""
+    zones: dict[str, dict[str, Any]] = {}
+    for cell in ouvert.cellules(conn, niveau, n, dans=(parent, code)):
+        if annees and cell.annee not in annees:
+            continue
+        z = zones.setdefault(cell.zone_code, {"code": cell.zone_code, "label": cell.zone_libelle or cell.zone_code,
+                                              "montant_ae": 0.0, "montant_cp": 0.0, "count": 0})  # fmt: skip
+        z["montant_ae"] += float(cell.montant_ae)
+        z["montant_cp"] += float(cell.montant_cp)
+        z["count"] += cell.lignes
+    found = sorted(zones.values(), key=lambda z: (-z["montant_ae"], z["code"]))
+    total = {k: sum(z[k] for z in found) for k in ("count", "montant_ae", "montant_cp")}
+    return {"niveau": niveau, "valeur": "montant_ae", "zones": found, "sans_zone": {"count": 0, "montant_ae": 0.0,
+            "montant_cp": 0.0}, "total": total, "description": []}  # fmt: skip
+
+
+@router.get("/carte")
+async def api_carte(
+    request: Request,
+    db: Db,
+    niveau: str = "commune",
+    niveau_geo: str = "region",
+    code_geo: str = "",
+    annee: Annotated[list[int], Query()] = [],  # noqa: B006
+):
+    """The open map of a zone: published Σ AE, Σ CP and lines of each zone of `niveau` (region,
+    departement, epci, commune) in the zone `niveau_geo` + `code_geo` (same shape as /api/v1/carte)."""
+    for value, name in ((niveau, "niveau"), (niveau_geo, "niveau_geo")):
+        if value not in CARTE_NIVEAUX:
+            raise QueryError(f"{name} « {value[:20]} » : niveaux possibles {', '.join(CARTE_NIVEAUX)}.")
+    check(None, code_geo or "-", [], None)
+    return await db.read(carte, niveau, niveau_geo, code_geo, seuil(request), annee)

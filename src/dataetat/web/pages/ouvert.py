@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.engine import Connection
 
 from dataetat.query import ouvert
-from dataetat.web.api.ouvert import CODE, seuil, territoire
+from dataetat.web.api.ouvert import CARTE_NIVEAUX, CODE, seuil, territoire
 from dataetat.web.deps import Db, OptionalIdentity
 from dataetat.web.pages.erreurs import page_not_found
 from dataetat.web.pages.fiche_commune import annees as parse_annees
@@ -99,5 +100,21 @@ async def page_territoire_ouvert(
         "programmes": [replace(p, label=_programme_label(p)) for p in f.par_programme],
         "secret": any(c.programme_code == ouvert.AUTRES for c in found["cellules"]),
         "api": f"/api/v1/ouvert/territoires/{niveau}/{code}",
+        "carte": niveau in CARTE_NIVEAUX,
+        "carte_api": urlencode(
+            {"niveau_geo": niveau, "code_geo": code} | ({"annee": years} if years else {}), doseq=True
+        ),
+        "carte_niveaux": ",".join(CARTE_NIVEAUX[CARTE_NIVEAUX.index(niveau) :])
+        if niveau in CARTE_NIVEAUX
+        else "",
     }
     return templates.TemplateResponse(request, "ouvert_territoire.html", context)
+
+
+@router.get("/ouvert/zone")
+async def zone_ouverte(niveau_geo: str = "", code_geo: str = ""):
+    """Where a zone of the open map leads (static/app/carte.js builds niveau_geo + code_geo links)."""
+    code = code_geo.split(",")[0]
+    if niveau_geo not in ouvert.NIVEAUX or not CODE.match(code):
+        return RedirectResponse("/ouvert", status_code=303)
+    return RedirectResponse(f"/ouvert/territoires/{niveau_geo}/{code}", status_code=303)

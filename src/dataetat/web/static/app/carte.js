@@ -23,7 +23,8 @@ const euros0 = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EU
 const euros2 = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR", minimumFractionDigits: 2 });
 const nombre = new Intl.NumberFormat("fr-FR");
 
-const state = { map: null, box: null, ready: null, niveau: null, valeur: "montant_ae", sources: new Set() };
+// source: the figures' API (data-source: /api/v1/ouvert/carte on the open pages), /api/v1/carte by default.
+const state = { map: null, box: null, ready: null, niveau: null, valeur: "montant_ae", sources: new Set(), source: "/api/v1/carte" };
 let qpvPoints = null; // Promise<FeatureCollection>
 const aggregates = new Map(); // API URL → Promise<body> (the last few searches)
 let maplibre = null;
@@ -63,7 +64,7 @@ function geometry(niveau, zones) {
 }
 
 function aggregate(api, niveau) {
-  const url = `/api/v1/carte?niveau=${niveau}${api ? "&" + api : ""}`;
+  const url = `${state.source}?niveau=${niveau}${api ? "&" + api : ""}`;
   if (!aggregates.has(url)) {
     aggregates.set(url, getJson(url).catch((e) => { aggregates.delete(url); throw e; }));
     if (aggregates.size > 8) aggregates.delete(aggregates.keys().next().value);
@@ -286,7 +287,8 @@ async function draw(element) {
     const hors = zones.filter((z) => !z.drawn).length;
     status.textContent = `${nombre.format(body.total.count)} lignes : ${nombre.format(zones.length)} ${NIVEAUX[niveau].toLowerCase()}(s)`
       + (body.sans_zone.count ? ` ; ${nombre.format(body.sans_zone.count)} ligne(s) ${SANS[niveau]}` : "")
-      + (hors ? ` ; ${hors} zone(s) sans contour, dans le tableau seulement` : "") + ". Cliquez sur une zone pour filtrer la recherche.";
+      + (hors ? ` ; ${hors} zone(s) sans contour, dans le tableau seulement` : "") + ". "
+      + (element.dataset.clic || "Cliquez sur une zone pour filtrer la recherche.");
     state.map.triggerRepaint();
     await once(state.map, "idle");
     const painted = performance.now();
@@ -302,7 +304,11 @@ export function init(element) {
   const filtre = new URLSearchParams(element.dataset.api || "").get("niveau_geo");
   if (!state.niveau || !state.chosen) state.niveau = DRILL[filtre] || "departement";
   state.element = element;
-  const niveau = select("carte-niveau", "Niveau géographique", NIVEAUX, state.niveau);
+  state.source = element.dataset.source || "/api/v1/carte";
+  // data-niveaux: the levels offered (the open pages have no QPV layer: its contours need an account).
+  const offered = element.dataset.niveaux ? Object.fromEntries(element.dataset.niveaux.split(",").map((n) => [n, NIVEAUX[n]])) : NIVEAUX;
+  if (!(state.niveau in offered)) state.niveau = Object.keys(offered).at(-1);
+  const niveau = select("carte-niveau", "Niveau géographique", offered, state.niveau);
   const valeur = select("carte-valeur", "Montant représenté", VALEURS, state.valeur);
   const accordion = el("section", { className: "fr-accordion fr-mt-2w" },
     el("h3", { className: "fr-accordion__title" }, el("button", { type: "button", className: "fr-accordion__btn", textContent: "Voir les données de la carte" })),
