@@ -503,7 +503,7 @@ MATRIX.update(
             Cas(PUBLIC, query={"niveau": "commune", "niveau_geo": "departement", "code_geo": "35"}),
             Cas(BAD, query={"niveau": "qpv", "niveau_geo": "region", "code_geo": "53"}),
         ],
-        ("GET", "/ouvert/zone"): [Cas(S(*[303] * 6), query={"niveau_geo": "region", "code_geo": "53"})],
+        ("GET", "/ouvert/zone"): [Cas(S(*[302] * 6), query={"niveau_geo": "region", "code_geo": "53"})],
         ("GET", "/api/v1/ouvert/agregats"): [
             Cas(PUBLIC, query={"niveau": "departement"}),
             Cas(BAD, query={"niveau": "ligne"}),

@@ -142,6 +142,6 @@ def test_open_map(anonyme):
     region = anonyme.get("/api/v1/ouvert/carte", params={"niveau": "departement", "code_geo": "53"}).json()
     assert {z["code"] for z in region["zones"]} == {"35"}  # Finistère's only group is withheld
     answer = anonyme.get("/ouvert/zone", params={"niveau_geo": "commune", "code_geo": "35238,35047"})
-    assert answer.status_code == 303 and answer.headers["location"] == "/ouvert/territoires/commune/35238"
+    assert answer.status_code == 302 and answer.headers["location"] == "/ouvert/territoires/commune/35238"
     page = anonyme.get("/ouvert/territoires/departement/35").text
     assert 'data-source="/api/v1/ouvert/carte"' in page and 'data-niveaux="departement,epci,commune"' in page

@@ -116,5 +116,5 @@ async def zone_ouverte(niveau_geo: str = "", code_geo: str = ""):
     """Where a zone of the open map leads (static/app/carte.js builds niveau_geo + code_geo links)."""
     code = code_geo.split(",")[0]
     if niveau_geo not in ouvert.NIVEAUX or not CODE.match(code):
-        return RedirectResponse("/ouvert", status_code=303)
-    return RedirectResponse(f"/ouvert/territoires/{niveau_geo}/{code}", status_code=303)
+        return RedirectResponse("/ouvert", status_code=302)
+    return RedirectResponse(f"/ouvert/territoires/{niveau_geo}/{code}", status_code=302)
