@@ -85,7 +85,9 @@ def upload_on_a_is_searchable_on_b(g: Grappe, cookies: dict[str, str]) -> None:
             "l'import envoyé au serveur A n'est pas terminé",
         )
         assert a.get(f"/televersement/{job_id}").status_code == 200  # the user sees it done (LSN cookie)
-        cookies = cookies | {c.name: c.value for c in a.cookies.jar}  # with the LSN of the import (read-your-writes)
+        cookies = cookies | {
+            c.name: c.value for c in a.cookies.jar
+        }  # with the LSN of the import (read-your-writes)
     with g.http("app2", cookies) as b:
         assert total(b, {"annee": "2019"}) == 7
     say("✓ un import envoyé au serveur A est trouvé par une recherche sur le serveur B (stockage S3 partagé)")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
@@ -39,16 +40,19 @@ WINDOW = 15 * 60  # seconds
 MAX_KEYS = 100_000
 
 
-class LoginLimiter:
-    def __init__(
-        self,
-        limit: int = LIMIT_PAIR,
-        window: float = WINDOW,
-        limit_address: int = LIMIT_ADDRESS,
-        limit_email: int = LIMIT_EMAIL,
-    ) -> None:
-        self.limit, self.limit_email, self.limit_address = limit, limit_email, limit_address
-        self.window = window
+@dataclass
+class Limits:
+    """The thresholds of the rules (tests lower them)."""
+
+    limit: int = LIMIT_PAIR
+    window: float = WINDOW
+    limit_address: int = LIMIT_ADDRESS
+    limit_email: int = LIMIT_EMAIL
+
+
+class LoginLimiter(Limits):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
         self._failures: dict[str, deque[float]] = {}
         self._attempts: dict[str, float] = {}  # last attempt of a paced e-mail or address
         self._known: OrderedDict[str, None] = OrderedDict()  # (e-mail, address) that logged in
@@ -129,19 +133,9 @@ def decide(
     return 0.0, paced
 
 
-class SharedLimiter:
+class SharedLimiter(Limits):
     """The rules over counters kept in the database: the same for every app server. Each step is
     its own short transaction (retried on a DuckDB write conflict)."""
-
-    def __init__(
-        self,
-        limit: int = LIMIT_PAIR,
-        window: float = WINDOW,
-        limit_address: int = LIMIT_ADDRESS,
-        limit_email: int = LIMIT_EMAIL,
-    ) -> None:
-        self.limit, self.limit_email, self.limit_address = limit, limit_email, limit_address
-        self.window = window
 
     def wait(self, engine: Engine, email: str, client: str | None, now: float) -> float:
         hashed = tuple(limiteur.digest(k) for k in keys(email, client))
