@@ -145,7 +145,11 @@ def main() -> None:
     parser.add_argument("--lignes", type=int, default=1_500_000)
     parser.add_argument("--recherches", type=int, default=200)
     parser.add_argument("--postgres", help="URL of an empty PostgreSQL database to bench too")
+    parser.add_argument("--base", help="URL of a base already imported: only the searches are timed")
     args = parser.parse_args()
+    if args.base:
+        time_searches(args.base, args.recherches)
+        return
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"decp-consolide-{args.lignes}.csv"
     if not path.exists():
@@ -166,11 +170,6 @@ def main() -> None:
 def run(url: str, path: Path, n: int) -> None:
     import os
 
-    from dataetat.query.marches import params_from_query
-    from dataetat.query.marches_recherche import search
-    from dataetat.settings import Settings
-    from dataetat.store.engine import make_engine
-
     env = {**os.environ, "DATAETAT_DATABASE_URL": url}
     dataetat = Path(sys.executable).with_name("dataetat")
     subprocess.run([str(dataetat), "db", "init"], env=env, check=True, capture_output=True)
@@ -189,6 +188,18 @@ def run(url: str, path: Path, n: int) -> None:
         f"{kind} : import de {path.name} en {seconds:.1f} s, temps processeur {cpu:.1f} s "
         f"(mémoire max des commandes {peak:.2f} Go ; charge {os.getloadavg()[0]:.1f})"
     )
+    time_searches(url, n)
+
+
+def time_searches(url: str, n: int) -> None:
+    import os
+
+    from dataetat.query.marches import params_from_query
+    from dataetat.query.marches_recherche import search
+    from dataetat.settings import Settings
+    from dataetat.store.engine import make_engine
+
+    kind = url.split(":")[0]
     engine = make_engine(Settings(database_url=url))
     rng = random.Random(7)
     timings = []

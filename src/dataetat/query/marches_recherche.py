@@ -121,9 +121,24 @@ def _order(params: MarchesParams) -> list:
 
 
 def _rows(conn, params, clauses, offset):
+    """One page of rows. The sort runs on the keys alone (marché number, rang and the sort column),
+    then the page's columns are read for those rows only: carrying the strings through a sort of
+    millions of rows cost ten times more (DuckDB)."""
     names = columns_of(params)
-    query = sa.select(*_select(names)).where(*clauses).order_by(*_order(params))
-    rows = conn.execute(query.limit(params.page_size + 1).offset(offset)).mappings().all()
+    keys = (
+        sa.select(c.num, c.rang)
+        .where(*clauses)
+        .order_by(*_order(params))
+        .limit(params.page_size + 1)
+        .offset(offset)
+        .subquery()
+    )
+    query = (
+        sa.select(*_select(names))
+        .join_from(marche_ligne, keys, sa.and_(keys.c.num == c.num, keys.c.rang == c.rang))
+        .order_by(*_order(params))
+    )
+    rows = conn.execute(query).mappings().all()
     return [jsonable(dict(r)) for r in rows[: params.page_size]], len(rows) > params.page_size
 
 
