@@ -72,9 +72,10 @@ def set_replica_lag(replique: str, secondes: float | None) -> None:
 
 
 def registry(*extra) -> CollectorRegistry:
-    """A registry with this process's collectors (and its CPU, memory, open files: process_*) and
-    `extra` ones (an app's database collector)."""
+    """A registry with `extra` collectors (an app's database collector: first, so that the replica
+    lags it measures are those this scrape shows) and this process's (with its CPU, memory, open
+    files: process_*)."""
     found = CollectorRegistry(auto_describe=True)
-    for collector in (*PROCESS_COLLECTORS, ProcessCollector(registry=None), *extra):
+    for collector in (*extra, *PROCESS_COLLECTORS, ProcessCollector(registry=None)):
         found.register(collector)
     return found

@@ -69,10 +69,11 @@ def test_request_latency_by_route_template_and_status(client):
 
 def test_jobs_by_status_pool_and_replica_lag(client, engine):
     with engine.begin() as conn:
+        failed = taches.submit(conn, "import", "quelqu-un@exemple.fr", None, {}, "import")
+        assert taches.claim(conn).id == failed  # a job fails while it runs
+        assert taches.fail(conn, failed, "raté")
         for _ in range(2):
             taches.submit(conn, "export", "quelqu-un@exemple.fr", None, {}, "export en attente")
-        failed = taches.submit(conn, "import", "quelqu-un@exemple.fr", None, {}, "import")
-        taches.fail(conn, failed, "raté")
     metriques.set_replica_lag("replique-a", 0.25)
     try:
         text = client.get("/metrics", headers=AUTH).text
@@ -196,3 +197,42 @@ def test_a_worker_serves_its_own_metrics(settings, engine, tmp_path):
         worker.send_signal(signal.SIGINT)
         worker.wait(timeout=20)
     assert worker.returncode is not None
+
+
+def test_replica_lag_is_asked_to_each_replica(engine, settings):
+    """Two « replicas »: the test database itself (not in recovery: no lag) and a closed port. DuckDB
+    has no replicas (the setting is ignored): no replica series."""
+    if not settings.database_url.startswith("postgresql"):
+        app = create_app(settings.model_copy(update={"metriques_jeton": JETON, "database_replica_urls": "x"}))
+        with TestClient(app) as client:
+            assert "dataetat_replique_joignable{" not in client.get("/metrics", headers=AUTH).text
+        return
+    dead = (
+        sa.engine.make_url(settings.database_url)
+        .set(port=_closed_port())
+        .render_as_string(hide_password=False)
+    )
+    app = create_app(
+        settings.model_copy(
+            update={"metriques_jeton": JETON, "database_replica_urls": f"{settings.database_url},{dead}"}
+        )
+    )
+    try:
+        with TestClient(app) as client:
+            text = client.get("/metrics", headers=AUTH).text
+    finally:
+        for name in ("replique-1", "replique-2"):
+            metriques.set_replica_lag(name, None)
+    assert _value(text, "dataetat_replique_joignable", replique="replique-1") == 1
+    assert _value(text, "dataetat_replique_retard_secondes", replique="replique-1") == 0
+    assert _value(text, "dataetat_replique_joignable", replique="replique-2") == 0
+    assert _value(text, "dataetat_replique_retard_secondes", replique="replique-2") is None
+    assert "127.0.0.1" not in text  # replicas are named, never shown by URL
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -35,6 +35,20 @@ def current_lsn(conn: Connection) -> str | None:
     return conn.execute(sa.text("SELECT pg_current_wal_lsn()::text")).scalar_one()
 
 
+def lag_seconds(conn: Connection) -> float:
+    """How far behind its primary this replica is, in seconds (`/metrics`): 0 when it replayed all
+    it received (an idle primary sends nothing: no lag) or when it is no replica at all; else the
+    age of the last transaction it replayed."""
+    lag = conn.execute(
+        sa.text(
+            "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0"
+            " WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
+            " ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END"
+        )
+    ).scalar_one()
+    return float(lag or 0)
+
+
 def later_lsn(a: str | None, b: str | None) -> str | None:
     """The later of two LSNs (« 0/3000148 »), None-tolerant."""
     if not a or not b:

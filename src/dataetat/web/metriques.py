@@ -1,6 +1,8 @@
 """`GET /metrics`: the Prometheus text format of this process's metrics (dataetat/metriques.py) and of
 what is read at scrape time — the jobs of the queue by type and status (`dataetat_taches`: en-attente
-= queued, en-cours = running, echec = failed), the database pool (connections in use, open, maximum).
+= queued, en-cours = running, echec = failed), the database pool (connections in use, open, maximum),
+and with read replicas (DATAETAT_DATABASE_REPLICA_URLS) the lag of each, asked to it (replayed
+everything it received: 0; else the age of the last transaction it replayed).
 
 Protected: the setting `metriques_jeton` is the bearer token Prometheus sends
 (`Authorization: Bearer …`, compared in constant time; a missing or wrong token: 401); without
@@ -13,6 +15,7 @@ from __future__ import annotations
 import hmac
 import logging
 
+import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
@@ -22,6 +25,7 @@ from starlette.exceptions import HTTPException
 
 from dataetat import metriques
 from dataetat.store import taches
+from dataetat.store.replicas import lag_seconds
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("dataetat.metriques")
@@ -55,6 +59,29 @@ class DatabaseCollector:
                     jobs.add_metric([kind, statut], found.get((kind, statut), 0))
             yield jobs
         yield from _pool(engine.pool, self.app.state.settings.connexions_max)
+        replicas = getattr(self.app.state, "replicas", None)
+        if replicas is not None:
+            yield _replica_lags(replicas)
+
+
+def _replica_lags(replicas) -> GaugeMetricFamily:
+    """Set each replica's lag (`dataetat_replique_retard_secondes`, collected after this) and
+    return whether each answered. Replicas are named by their rank in the setting, never by URL."""
+    up = GaugeMetricFamily(
+        "dataetat_replique_joignable", "Réplique en lecture joignable (1) ou non (0).", labels=["replique"]
+    )
+    for rank, engine in enumerate(replicas.engines, 1):
+        name = f"replique-{rank}"
+        try:
+            with engine.connect() as conn:
+                lag = lag_seconds(conn)
+        except sa.exc.DBAPIError:
+            metriques.set_replica_lag(name, None)
+            up.add_metric([name], 0)
+            continue
+        metriques.set_replica_lag(name, float(lag or 0))
+        up.add_metric([name], 1)
+    return up
 
 
 def _pool(pool, maximum: int):
