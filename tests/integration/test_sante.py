@@ -33,7 +33,7 @@ def test_not_ready_when_the_schema_is_behind_or_a_check_fails(settings):
         migrate.upgrade(engine, "0004_comptes")
     finally:
         engine.dispose()
-    app = create_app(settings)
+    app = create_app(settings.model_copy(update={"taches_dans_le_serveur": False}))  # a schema behind
     with TestClient(app) as client:
         behind = client.get("/sante/pret")
         assert behind.status_code == 503
