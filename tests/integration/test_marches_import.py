@@ -190,3 +190,35 @@ def test_command_line(engine, settings, monkeypatch, tmp_path):
     bad = write_decp(tmp_path / "mauvais.csv", [row("X", montant="douze")])
     result = runner.invoke(app, ["import", "decp", str(bad)], catch_exceptions=False)
     assert result.exit_code == 1 and "Import refusé" in result.output
+
+
+def test_upload_page_imports_a_decp_file_for_administrators(settings, engine, tmp_path):
+    """« Charger les données », other sources: DECP is a kind of file (administrators), run as a job."""
+    import re
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from dataetat.web import csrf
+    from dataetat.web.app import create_app
+
+    app_settings = settings.model_copy(update={"dossier_televersements": tmp_path / "televersements"})
+    path = write_decp(tmp_path / "decp.csv", sample_rows())
+    with TestClient(create_app(app_settings)) as client:
+        page = client.get("/televersement")
+        assert 'value="decp"' in page.text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        response = client.post(
+            "/televersement/sources",
+            data={csrf.FIELD: token, "source": "decp"},
+            files={"fichier": (path.name, path.read_bytes(), "text/csv")},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303, response.text
+        for _ in range(600):
+            state = client.get(response.headers["location"] + "/etat")
+            if state.status_code == 286:
+                break
+            time.sleep(0.05)
+        assert "decp.csv" in state.text
+    assert _count(engine, marche) == 3

@@ -4,7 +4,8 @@ covers in one transaction, refresh the read model, record the import; a refused 
     result = import_source(engine, "ademe", path, apres=etiquetage.reapply)
     result.written, result.report
 
-What each kind replaces: ademe / france2030 → its `aide` rows of the years in the file;
+What each kind replaces: ademe / france2030 → its `aide` rows of the years in the file; decp → the
+marchés of the file (store/marches_import.py);
 qpv-lieu-action → the rows of the years in the file; pvd / acv → every commune of that programme;
 qpv → every quartier of the division (2015 or 2024); siret-qpv → the whole table; tags → the manual
 tags of each EJ/poste in the file. `apres(conn)` runs on the import's connection before commit.
@@ -31,7 +32,7 @@ from dataetat.store.historique import record_file
 from dataetat.store.schema import ref_region
 from dataetat.store.staging import MAX_MONTANT
 
-KINDS = ("ademe", "france2030", "qpv-lieu-action", "pvd", "acv", "qpv", "siret-qpv", "tags")
+KINDS = ("ademe", "france2030", "qpv-lieu-action", "pvd", "acv", "qpv", "siret-qpv", "tags", "decp")
 LABELS = {
     "ademe": "Aides attribuées par l'ADEME (CSV data.gouv.fr)",
     "france2030": "Lauréats France 2030 (CSV)",
@@ -41,6 +42,7 @@ LABELS = {
     "qpv": "Contours des QPV (GeoJSON ou shapefile .zip)",
     "siret-qpv": "SIRET en QPV (CSV data.gouv.fr)",
     "tags": "Étiquettes manuelles (CSV n_ej, n_poste_ej, tags)",
+    "decp": "Commande publique : DECP (JSON ou XML format 2, fichier consolidé CSV ou Parquet)",
 }
 Apres = Callable[[Connection], None]
 Record = Callable[[Connection, list[Report]], None]  # the audit row, written in the import's transaction
@@ -71,6 +73,11 @@ def import_source(
     """`nom`: the name the user gave the file (an upload is saved under a safe one)."""
     if kind not in KINDS:
         raise ValueError(f"type d'import inconnu : {kind}")
+    if kind == "decp":  # public procurement: its own importer (store/marches_import.py), strict
+        from dataetat.store.marches_import import import_decp
+
+        done = import_decp(engine, [path], noms=[nom or path.name], record=record)
+        return SourceResult(done.reports[0], None, done.written, done.seconds)
     start = time.perf_counter()
     source = _read(engine, kind, path, decoupage)
     if nom:
