@@ -43,9 +43,9 @@ def build(engine, _folder) -> None:
                 imported_at=NOW - timedelta(days=age)))  # fmt: skip
         # Two marchés of région 53 (the second with two titulaires: two rows, one marché).
         conn.execute(marche_ligne.insert(), [
-            {"uid": "m1", "rang": 1, "region_code": "53", "annee": 2024, "montant": 1000, "montant_part": 1000, "import_id": 5},
-            {"uid": "m2", "rang": 1, "region_code": "53", "annee": 2025, "montant": 600, "montant_part": 300, "import_id": 5},
-            {"uid": "m2", "rang": 2, "region_code": "53", "annee": 2025, "montant": 600, "montant_part": 300, "import_id": 5},
+            {"uid": "m1", "num": 1, "rang": 1, "region_code": "53", "annee": 2024, "montant": 1000, "montant_part": 1000, "import_id": 5},
+            {"uid": "m2", "num": 2, "rang": 1, "region_code": "53", "annee": 2025, "montant": 600, "montant_part": 300, "import_id": 5},
+            {"uid": "m2", "num": 2, "rang": 2, "region_code": "53", "annee": 2025, "montant": 600, "montant_part": 300, "import_id": 5},
         ])  # fmt: skip
 
 

@@ -167,7 +167,7 @@ def jeux_decp(conn: Connection) -> list[Jeu]:
     m = marche_ligne.c
     rows = conn.execute(
         sa.select(
-            m.region_code, m.annee, sa.func.count(sa.distinct(m.uid)), sa.func.sum(m.montant_part)
+            m.region_code, m.annee, sa.func.count(sa.distinct(m.num)), sa.func.sum(m.montant_part)
         ).group_by(m.region_code, m.annee)
     ).all()
     if not rows:
