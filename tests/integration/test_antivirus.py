@@ -158,25 +158,28 @@ def test_unreachable_clamd_refuses_the_upload(app_settings, engine, tmp_path):
     assert _jobs(engine) == 0 and not _stored(app_settings.dossier_televersements)
 
 
+def _resumable(client: TestClient, content: bytes) -> tuple[dict, str]:
+    """An upload session of one AE file, its one chunk sent: (headers with the token, session id)."""
+    page = client.get("/televersement")
+    headers = {csrf.HEADER: re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)}
+    body = {
+        "annee": "2023",
+        "region": "53",
+        "fichiers": [{"champ": "ae", "nom": "AE.csv", "taille": len(content)}],
+    }
+    started = client.post("/televersement/envois", json=body, headers=headers)
+    assert started.status_code == 201, started.text
+    sid = started.json()["id"]
+    put_headers = headers | {"Upload-Offset": "0", "Content-Type": "application/octet-stream"}
+    put = client.put(f"/televersement/envois/{sid}/ae", content=content, headers=put_headers)
+    assert put.is_success, put.text
+    return headers, sid
+
+
 def test_a_resumable_upload_is_scanned_before_its_import_is_queued(app_settings, engine, tmp_path):
     signed = write_ae(tmp_path / "ae.csv", [ae_row("1", 1, "100")]).read_bytes() + SIGNED + b"\n"
     with TestClient(create_app(app_settings)) as client:
-        page = client.get("/televersement")
-        headers = {csrf.HEADER: re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)}
-        body = {
-            "annee": "2023",
-            "region": "53",
-            "fichiers": [{"champ": "ae", "nom": "AE.csv", "taille": len(signed)}],
-        }
-        started = client.post("/televersement/envois", json=body, headers=headers)
-        assert started.status_code == 201, started.text
-        sid = started.json()["id"]
-        put = client.put(
-            f"/televersement/envois/{sid}/ae",
-            content=signed,
-            headers=headers | {"Upload-Offset": "0", "Content-Type": "application/octet-stream"},
-        )
-        assert put.status_code in (200, 204), put.text
+        headers, sid = _resumable(client, signed)
         done = client.post(f"/televersement/envois/{sid}/terminer", headers=headers)
         assert done.status_code == 422, done.text
         refusal = done.json()["erreur"]
@@ -189,16 +192,7 @@ def test_a_resumable_upload_without_verdict_keeps_its_chunks_for_another_try(app
     clean = write_ae(tmp_path / "ae.csv", [ae_row("1", 1, "100")]).read_bytes()
     down = app_settings.model_copy(update={"clamav": str(tmp_path / "absent.sock")})
     with TestClient(create_app(down)) as client:
-        page = client.get("/televersement")
-        headers = {csrf.HEADER: re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)}
-        body = {
-            "annee": "2023",
-            "region": "53",
-            "fichiers": [{"champ": "ae", "nom": "AE.csv", "taille": len(clean)}],
-        }
-        sid = client.post("/televersement/envois", json=body, headers=headers).json()["id"]
-        put_headers = headers | {"Upload-Offset": "0", "Content-Type": "application/octet-stream"}
-        assert client.put(f"/televersement/envois/{sid}/ae", content=clean, headers=put_headers).is_success
+        headers, sid = _resumable(client, clean)
         refused = client.post(f"/televersement/envois/{sid}/terminer", headers=headers)
         assert refused.status_code == 503 and refused.json()["erreur"]["code"] == "antivirus-indisponible"
         assert _jobs(engine) == 0
