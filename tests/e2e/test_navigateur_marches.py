@@ -22,6 +22,13 @@ def test_commande_publique(page: Page):
     page.click("#recherche-marches button[type=submit]")
     expect(page).to_have_url(re.compile(r"objet=renovation\+energetique"))
     expect(page.locator("#lignes-marches tbody tr").first).to_be_visible()
+    # At 1,440 px the table's scrolling container shows every column: nothing hidden to the right.
+    page.set_viewport_size({"width": 1440, "height": 900})
+    container = page.locator("#lignes-marches").locator(
+        "xpath=ancestor::div[contains(@class,'fr-table__container')]"
+    )
+    widths = container.evaluate("el => [el.scrollWidth, el.clientWidth]")
+    assert widths[0] <= widths[1] + 1, f"tableau des marchés plus large que l'écran : {widths}"
     check_accessibility(page)
     screenshot(page, "commande-publique-recherche")
     page.select_option("#m-grouping", "cpv_division_code")

@@ -163,6 +163,9 @@ def test_beneficiary_totals_by_source_are_the_api_totals(settings, data):
         ]
         for line in lines:
             assert f'data-ligne="{line["id"]}"' in html
+        # The lines table names its sources in French, never the code (FINANCIAL_DATA_AE).
+        lignes_html = html.split('aria-label="Lignes financières du bénéficiaire"')[1].split("</table>")[0]
+        assert "FINANCIAL_DATA_AE" not in lignes_html and "(Chorus, AE)</td>" in lignes_html
 
 
 def test_beneficiary_without_sirene_shows_what_its_lines_carry(settings, data):
@@ -224,6 +227,8 @@ def test_tables_link_to_the_fiches(settings, data):
             "/", params={"vue": "lignes", "colonnes": "beneficiaire_code,beneficiaire_denomination"}
         ).text
         assert f'<a href="/beneficiaires/{SIRET}"' in table
+        sources = api.get("/", params={"vue": "lignes", "colonnes": "source,n_ej"}).text
+        assert ">FINANCIAL_DATA_AE<" not in sources and "(Chorus, AE)</td>" in sources
         groups = api.get("/", params={"grouper_par": "beneficiaire"}).text
         assert f'href="/beneficiaires/{SIRET}"' in groups
         line_id = api.get("/api/v1/lignes", params={"n_ej": "100", "colonnes": "n_ej"}).json()["lignes"][0][

@@ -74,9 +74,11 @@ def _globals() -> dict:
     from dataetat.exports import FORMATS
     from dataetat.jobs.exports import DIRECT_MAX_LINES
     from dataetat.query.columns import COLONNES
+    from dataetat.query.fiches import SOURCES
 
     return {
         "libelles_colonnes": {c.code: c.label for c in COLONNES},
+        "libelles_sources": SOURCES,
         "formats": [(f.code, f.code.upper()) for f in FORMATS.values()],
         "direct_max": DIRECT_MAX_LINES,
     }
