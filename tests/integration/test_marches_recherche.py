@@ -94,8 +94,14 @@ def test_pages_and_links_with_the_funding_lines(settings, data):
         liens = api.get("/api/v1/marches/liens", params={"siret": TITULAIRE}).json()
         assert [(x["uid"], x["n_ej"], x["jours"]) for x in liens] == [(M1, "100", 22)]
         assert 0.4 < liens[0]["score"] <= 1
-        assert api.get(f"/titulaires/{TITULAIRE}").status_code == 200
-        assert "Ville de Nantes" in api.get(f"/acheteurs/{ACHETEUR_44}").text
+        titulaire = api.get(f"/titulaires/{TITULAIRE}")
+        assert titulaire.status_code == 200 and f'href="/beneficiaires/{TITULAIRE}"' in titulaire.text
+        acheteur = api.get(f"/acheteurs/{ACHETEUR_44}").text
+        assert "Ville de Nantes" in acheteur
+        # « Fiche bénéficiaire » only toward a beneficiary page that exists (never a dead link).
+        fiche_44 = api.get(f"/beneficiaires/{ACHETEUR_44}").status_code
+        assert (f'href="/beneficiaires/{ACHETEUR_44}"' in acheteur) == (fiche_44 == 200)
+        assert api.get("/acheteurs/" + ACHETEUR_44[:-1] + "9").status_code == 404
         beneficiaire = api.get(f"/beneficiaires/{TITULAIRE}")
         assert "2 marché(s) remporté(s)" in beneficiaire.text and 'id="liens-candidats"' in beneficiaire.text
         funding = api.get("/api/v1/lignes", params={"beneficiaire_code": TITULAIRE}).json()["total"]

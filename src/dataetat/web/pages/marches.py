@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from dataetat.query import marches_fiches
+from dataetat.query import fiches, marches_fiches
 from dataetat.query.marches import BY_CODE, COLONNES, NIVEAUX_LIEU, merged_query, params_from_query
 from dataetat.query.marches_recherche import columns_of, search
 from dataetat.query.params import QueryError
@@ -91,7 +91,9 @@ async def _acteur(request: Request, me, db, siret: str, role: str):
             f"Aucun marché de ce SIRET comme {mot} parmi ceux que vous pouvez voir.",
         )
     titre = found["nom"] or f"SIRET {siret}"
-    context = {"page_active": "/marches", "titre": titre, "a": found}
+    # The beneficiary page exists only for a SIRET it knows (else a dead link to a 404).
+    beneficiaire = await db.read(fiches.identite, siret, me.region) is not None
+    context = {"page_active": "/marches", "titre": titre, "a": found, "fiche_beneficiaire": beneficiaire}
     return templates.TemplateResponse(request, "marches_acteur.html", context)
 
 
