@@ -40,6 +40,15 @@ def test_commande_publique(page: Page):
     expect(page.locator("#modifications li").first).to_contain_text("Notification")
     check_accessibility(page)
     screenshot(page, "commande-publique-marche")
+    # The acheteur's page: its tables (long CPV divisions, names) keep their amounts in view.
+    page.locator("#champs-marche a[href^='/acheteurs/']").first.click()
+    expect(page.locator("#par-division tbody tr").first).to_be_visible()
+    hidden = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.fr-table__container'))
+            .filter((el) => el.scrollWidth > el.clientWidth + 1).map((el) => el.querySelector('table').id)"""
+    )
+    assert not hidden, f"tableaux plus larges que l'écran : {hidden}"
+    screenshot(page, "commande-publique-acheteur")
 
 
 def test_candidate_links_on_the_beneficiary_page(page: Page):
