@@ -57,6 +57,9 @@ def test_ademe_upload_imports_and_reports(client, engine):
     assert "ademe.csv" in html
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM ligne WHERE source = 'ADEME'").scalar_one() == 3
+    # The history names the kind of file in French, not by its code (« ademe »).
+    history = client.get("/televersement").text.split("Historique des imports")[1]
+    assert "<td>Aides de l&#39;ADEME</td>" in history and "<td>ademe</td>" not in history
 
 
 def test_refused_upload_shows_errors_and_writes_nothing(client, engine, tmp_path):

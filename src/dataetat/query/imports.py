@@ -21,6 +21,15 @@ KINDS = {
     "chorus-ae": "Engagements (AE)",
     "chorus-cp": "Paiements (CP)",
     "sirene": "Bénéficiaires (SIRENE)",
+    "ademe": "Aides de l'ADEME",
+    "france2030": "Lauréats France 2030",
+    "qpv-lieu-action": "QPV du lieu de l'action",
+    "pvd": "Petites villes de demain",
+    "acv": "Action cœur de ville",
+    "qpv": "Contours des QPV",
+    "siret-qpv": "SIRET en QPV",
+    "tags": "Étiquettes manuelles",
+    "decp": "Commande publique (DECP)",
 }
 
 
