@@ -22,6 +22,11 @@ def test_validation_page(page: Page, tmp_path: Path):
     rows = page.locator("#constats tbody tr")
     expect(rows).to_have_count(20)
     expect(page.locator("#constats")).to_contain_text("Montant inférieur au minimum (1)")
+    # At 1,440 px the messages are in view: the table does not scroll sideways.
+    widths = page.locator("#constats").evaluate(
+        "t => [t.parentElement.closest('.fr-table__container').scrollWidth, t.parentElement.closest('.fr-table__container').clientWidth]"
+    )
+    assert widths[0] <= widths[1] + 1, f"constats plus larges que l'écran : {widths}"
     page.select_option("#filtre-niveau", "avertissement")
     expect(page.locator("#rapport-compte")).to_have_text(
         "6 constats sur 20.".replace("constats", "constat(s)")
