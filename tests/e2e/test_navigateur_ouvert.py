@@ -44,6 +44,8 @@ def test_open_territory_page_anonymous(accounts_page: Page):
     assert shown == round(api["fiche"]["total"]["montant_ae"], 2) and shown > 0
     expect(page.locator("[data-fiche-graphique][data-dessine]")).to_have_count(2, timeout=15_000)
     expect(page.locator("#par-programme")).to_be_visible()
+    # Grey zones on the open map may hold lines under statistical secrecy: the legend says so.
+    expect(page.locator(".carte__legende")).to_contain_text("secret statistique", timeout=15_000)
     carte = page.locator(".vue-js[data-vue=carte]")
     expect(carte).to_have_attribute("data-etat", "dessinee", timeout=30_000)
     expect(carte).to_have_attribute("data-niveau", "departement")

@@ -127,11 +127,11 @@ function classify(zones, valeur) {
   return classes.map((c, i) => ({ ...c, couleur: COULEURS[couleur(i)] }));
 }
 
-function legend(node, classes, valeur, niveau) {
+function legend(node, classes, valeur, niveau, vide) {
   const items = classes.filter((c) => c.n).map((c, i) => el("li", { className: "carte__classe" },
     el("span", { className: "carte__pastille", style: `background:${c.couleur}` }),
     `Classe ${i + 1} : ${c.min === c.max ? euros0.format(c.min) : `de ${euros0.format(c.min)} à ${euros0.format(c.max)}`} (${nombre.format(c.n)} ${c.n > 1 ? "zones" : "zone"})`));
-  items.push(el("li", { className: "carte__classe" }, el("span", { className: "carte__pastille carte__pastille--vide" }), "Aucune ligne dans la zone"));
+  items.push(el("li", { className: "carte__classe" }, el("span", { className: "carte__pastille carte__pastille--vide" }), vide || "Aucune ligne dans la zone"));
   node.replaceChildren(el("p", { className: "fr-text--sm fr-text--bold fr-mb-1w", textContent: `${VALEURS[valeur]} par ${NIVEAUX[niveau].toLowerCase()} (classes de même effectif)` }), el("ul", { className: "carte__classes" }, ...items));
 }
 
@@ -282,7 +282,7 @@ async function draw(element) {
     if (box) state.map.fitBounds(box, { padding: { top: 24, right: 56, bottom: 48, left: 24 }, duration: 0, maxZoom: zoneGeo.length ? 11 : 10 });
     element.maplibre = state.map; // for the browser tests (projected points of the zones)
     element.zone = { contours: zoneGeo.length, bounds: bounds(zoneGeo) }; // for the browser tests
-    legend(element.querySelector(".carte__legende"), classes, valeur, niveau);
+    legend(element.querySelector(".carte__legende"), classes, valeur, niveau, element.dataset.vide);
     table(element.querySelector(".carte__tableau"), zones, body, valeur, niveau, element.dataset.page);
     const hors = zones.filter((z) => !z.drawn).length;
     status.textContent = `${nombre.format(body.total.count)} lignes : ${nombre.format(zones.length)} ${NIVEAUX[niveau].toLowerCase()}(s)`
