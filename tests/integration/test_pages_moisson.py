@@ -36,6 +36,9 @@ def test_register_page_lists_harvests_and_adds(client):
     assert page.status_code == 200
     assert "https://acheteur.example/catalogue.ttl" in page.text and "75,0" in page.text  # 30 / 40 valid
     assert "réponse HTTP 404" in page.text and "partielle" in page.text and "jamais" in page.text
+    # A catalogue never harvested shows « — » in its columns, never empty cells.
+    jamais = page.text.split("https://region.example/dcat.jsonld")[1].split("</tr>")[0]
+    assert "<td></td>" not in jamais and '<td class="montant"></td>' not in jamais and jamais.count("—") >= 4
     token = client.cookies.get(csrf.COOKIE)
     added = client.post("/admin/catalogues", data={csrf.FIELD: token, "url": "https://autre.example/cat.rdf", "zone_code": "29", "zone_niveau": "departement"}, follow_redirects=False)  # fmt: skip
     assert added.status_code == 303
