@@ -361,7 +361,9 @@ MATRIX: dict[tuple[str, str], list[Cas]] = {
     # --- Register of DECP catalogues (ADMIN) and the national coverage (any account) ------------
     ("GET", "/admin/catalogues"): [Cas(ADMIN_PAGE)],
     ("POST", "/admin/catalogues"): [Cas(S(303, 403, 403, 403, 403, 400), form={"url": "pas-une-adresse"})],
-    ("GET", "/admin/catalogues/{catalogue_id}"): [Cas(S(303, 403, 403, 403, 403, 404), chemin={"catalogue_id": "999999"})],
+    ("GET", "/admin/catalogues/{catalogue_id}"): [
+        Cas(S(303, 403, 403, 403, 403, 404), chemin={"catalogue_id": "999999"})
+    ],
     ("POST", "/admin/catalogues/{catalogue_id}/moisson"): [
         Cas(S(303, 403, 403, 403, 403, 404), chemin={"catalogue_id": "999999"}, form={})
     ],
