@@ -37,8 +37,15 @@ demo: install
 	$(BIN)/dataetat db init
 	$(BIN)/dataetat demo --lignes $(DEMO_LIGNES) --out demo-data
 
+# Every test: pytest (DuckDB, PostgreSQL, Chromium), then the multi-host test (root only; on CI a
+# missing root is a failure, as test-cluster refuses to run).
 test: install $(CHROMIUM)
 	$(BIN)/python -m pytest -q
+	@if [ "$$(id -u)" = 0 ] || [ -n "$$CI" ]; then \
+	  $(MAKE) --no-print-directory test-cluster; \
+	else \
+	  echo "Test multi-hôtes ignoré : il faut être root (make test-cluster)." >&2; \
+	fi
 
 # Several hosts on this machine (network namespaces; root): PostgreSQL primary + streaming replica, two app
 # servers behind haproxy, two workers, an S3 store; kills and restarts, each scenario asserted (issue 16 §6).
