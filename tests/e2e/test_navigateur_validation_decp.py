@@ -27,6 +27,7 @@ def test_validation_page(page: Page, tmp_path: Path):
         "t => [t.parentElement.closest('.fr-table__container').scrollWidth, t.parentElement.closest('.fr-table__container').clientWidth]"
     )
     assert widths[0] <= widths[1] + 1, f"constats plus larges que l'écran : {widths}"
+    expect(page.locator("#rapport-outils")).to_be_visible()  # shown by the page's script: filters ready
     page.select_option("#filtre-niveau", "avertissement")
     expect(page.locator("#rapport-compte")).to_have_text(
         "6 constats sur 20.".replace("constats", "constat(s)")
