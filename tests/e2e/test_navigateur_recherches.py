@@ -72,6 +72,7 @@ def test_save_find_apply_rename_and_delete_a_search(page):
     expect(page.get_by_role("status")).to_contain_text("La recherche a été renommée.")
     row = page.locator("tr", has=page.get_by_role("rowheader", name=name + " (bis)"))
     expect(row).to_have_count(1)
+    page.wait_for_load_state("load")  # htmx (deferred) set up: it asks before deleting
     messages: list[str] = []
     page.once("dialog", lambda dialog: (messages.append(dialog.message), dialog.accept()))
     row.get_by_role("button", name=re.compile("^Supprimer")).click()
