@@ -20,6 +20,7 @@ def test_admin_changes_a_role_and_disables_an_account(accounts_page):
     page.get_by_role("button", name="Se connecter").click()
     expect(page).to_have_url("/admin/comptes")
     expect(page.locator("h1")).to_have_text("Comptes")
+    page.wait_for_load_state("load")  # the DSFR script (a module) opens the menu below
 
     menu = page.get_by_role("button", name="Administration")
     expect(menu).to_have_attribute("aria-current", "true")
