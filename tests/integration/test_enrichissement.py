@@ -97,8 +97,8 @@ def _upload(engine, tmp_path) -> int:
 
 
 def _job(engine, job_id):
-    from dataetat.store.schema import tache
     from dataetat.store.taches import Tache
+    from dataetat.store.taches_schema import tache
 
     with engine.connect() as conn:
         return Tache.of(conn.execute(sa.select(tache).where(tache.c.id == job_id)).mappings().one())

@@ -13,7 +13,8 @@ from dataetat.query import etiquetage, search
 from dataetat.query.etiquetage import RegleError
 from dataetat.query.params import QueryError, SearchParams, params_from_query
 from dataetat.store import tag_regles
-from dataetat.store.schema import commune_dispositif, ligne, ref_programme, tag_manuel, tag_regle
+from dataetat.store.schema import commune_dispositif, ligne, ref_programme
+from dataetat.store.tags_schema import tag_manuel, tag_regle
 
 AE, CP, ADEME = "FINANCIAL_DATA_AE", "FINANCIAL_DATA_CP", "ADEME"
 

@@ -15,7 +15,7 @@ from dataetat.jobs import exports as export_jobs
 from dataetat.jobs.worker import Worker, run_pending
 from dataetat.store import taches
 from dataetat.store.chorus_import import ImportOptions, import_chorus
-from dataetat.store.schema import tache
+from dataetat.store.taches_schema import tache
 from dataetat.web.app import create_app
 
 COLONNES = "n_ej,programme_code,montant_ae,montant_cp"

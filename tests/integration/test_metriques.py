@@ -17,7 +17,7 @@ from dataetat import journaux, metriques
 from dataetat.jobs.worker import run_one
 from dataetat.store import taches
 from dataetat.store.chorus_import import ImportOptions, import_chorus
-from dataetat.store.schema import tache
+from dataetat.store.taches_schema import tache
 from dataetat.web.app import create_app
 
 JETON = "jeton-des-metriques-" + "x" * 20

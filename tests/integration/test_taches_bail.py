@@ -14,7 +14,7 @@ from tests.factories import ae_row, snapshot, write_ae
 from dataetat.jobs import imports as import_jobs
 from dataetat.jobs.worker import run_pending
 from dataetat.store import audit, taches
-from dataetat.store.schema import tache
+from dataetat.store.taches_schema import tache
 
 
 def _upload(folder):

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from dataetat.jobs import enrichissement
 from dataetat.settings import Settings
-from dataetat.store.schema import planification
+from dataetat.store.taches_schema import planification
 
 log = logging.getLogger("dataetat.jobs")
 RATTRAPAGE = timedelta(hours=1)

@@ -28,7 +28,8 @@ from dataetat.model.tags import TAG_CODE
 from dataetat.query import filters
 from dataetat.query.filters import Filter
 from dataetat.query.params import QueryError, SearchParams, merged_query, params_from_query
-from dataetat.store.schema import SOURCE_AE, ligne, tag_manuel, tag_regle
+from dataetat.store.schema import SOURCE_AE, ligne
+from dataetat.store.tags_schema import tag_manuel, tag_regle
 
 TAG, MAX_TAG = TAG_CODE, MAX_TAG_LENGTH
 # Presentation and paging parameters say nothing about which lines a rule tags.

@@ -8,6 +8,11 @@ Three groups of tables:
 - the read model `ligne`: one wide flat row per financial line, rebuilt by the importer inside the
   import transaction (see store/readmodel.py).
 
+Other tables live next to the code that owns them, on the same `metadata`: jobs and schedule
+(store/taches_schema.py), tags (store/tags_schema.py), public procurement (store/marches_schema.py),
+harvest (store/moisson_schema.py), and the small tables of accounts, audit, saved searches, login
+limits, replacement and subsidies in their store/ modules.
+
 Indexes, and the primary keys of the big tables (engagement, cp, ligne), exist on PostgreSQL only
 (see the migration): DuckDB keeps ART indexes in memory and they slow bulk loads, while its
 columnar scans need no index; the importer guarantees uniqueness itself (one id sequence,
@@ -378,32 +383,6 @@ qpv_lieu_action = sa.Table(
 )
 sa.Index("ix_qpv_lieu_action_ej", qpv_lieu_action.c.n_ej).ddl_if(dialect="postgresql")
 
-# --- Tags: rules (a search of the query contract + a tag) and manual tags ----------------------
-
-tag_regle_id_seq = sa.Sequence("tag_regle_id_seq", metadata=metadata)
-tag_regle = sa.Table(
-    "tag_regle",
-    metadata,
-    sa.Column(
-        "id", sa.BigInteger, tag_regle_id_seq, server_default=tag_regle_id_seq.next_value(), primary_key=True
-    ),
-    sa.Column("tag", sa.String, nullable=False),  # type or type:valeur
-    sa.Column("parametres", sa.Text, nullable=False),  # query string of the search contract
-    sa.Column("description", sa.String),
-    sa.Column("actif", sa.Boolean, nullable=False, server_default=sa.true()),
-    sa.Column("modifie_le", sa.DateTime),
-    sa.Column("modifie_par", sa.String),
-)
-# Manual tags of an AE line (EJ/poste), replaced by each upload that names the line.
-tag_manuel = sa.Table(
-    "tag_manuel",
-    metadata,
-    sa.Column("n_ej", sa.String, primary_key=True),
-    sa.Column("n_poste_ej", sa.Integer, primary_key=True),
-    sa.Column("tags", sa.String, nullable=False),  # space-separated
-    sa.Column("import_id", sa.BigInteger),
-)
-
 # --- Read model -----------------------------------------------------------------------------
 
 SOURCE_AE = "FINANCIAL_DATA_AE"
@@ -495,51 +474,3 @@ sa.Index("ix_ligne_key", ligne.c.source_region, ligne.c.n_ej, ligne.c.n_poste_ej
 sa.Index("ix_ligne_programme", ligne.c.programme_code).ddl_if(dialect="postgresql")
 sa.Index("ix_ligne_beneficiaire", ligne.c.beneficiaire_code).ddl_if(dialect="postgresql")
 sa.Index("ix_ligne_qpv", ligne.c.qpv_code).ddl_if(dialect="postgresql")
-
-# --- Jobs (exports now; imports and enrichments later) ----------------------------------------
-
-tache_id_seq = sa.Sequence("tache_id_seq", metadata=metadata)
-
-tache = sa.Table(
-    "tache",
-    metadata,
-    sa.Column("id", sa.BigInteger, tache_id_seq, server_default=tache_id_seq.next_value(), primary_key=True),
-    sa.Column("type", sa.String, nullable=False),  # export
-    sa.Column("statut", sa.String, nullable=False),  # en-attente, en-cours, terminee, echec
-    sa.Column("proprietaire", sa.String, nullable=False),  # who asked (identity), sees it in "Mes exports"
-    sa.Column("region", sa.String),  # the identity's région scope when asked (None: national)
-    sa.Column("parametres", sa.Text, nullable=False),  # JSON: what to do
-    sa.Column("libelle", sa.String, nullable=False),  # French one-line description for the lists
-    sa.Column("progression", sa.BigInteger, nullable=False, server_default="0"),  # lines done
-    sa.Column("total", sa.BigInteger),  # lines expected, when known
-    sa.Column("resultat", sa.Text),  # JSON: file name, size, lines
-    sa.Column("erreur", sa.Text),
-    sa.Column("cree_le", sa.DateTime, nullable=False),
-    sa.Column("debute_le", sa.DateTime),
-    sa.Column("termine_le", sa.DateTime),
-    sa.Column("battement", sa.DateTime),  # last sign of life of the worker running it: its lease
-    sa.Column("tentatives", sa.Integer, nullable=False, server_default="0"),  # claims so far
-    sa.Column("executant", sa.String),  # host:pid of the worker running it (the last one)
-)
-# The import of a job was written, in the import's own transaction: a job taken again after its worker
-# died finishes from this row instead of importing twice (jobs/worker.py).
-tache_ecrite = sa.Table(
-    "tache_ecrite",
-    metadata,
-    sa.Column("tache_id", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("details", sa.Text, nullable=False),  # JSON: the audit details of the import
-    sa.Column("ecrit_le", sa.DateTime, nullable=False),
-)
-sa.Index("ix_tache_proprietaire", tache.c.proprietaire, tache.c.id).ddl_if(dialect="postgresql")
-sa.Index("ix_tache_statut", tache.c.statut, tache.c.id).ddl_if(dialect="postgresql")
-
-# --- Schedule: one row per (task, slot) won by the worker that runs it (jobs/planning.py) ---------
-
-planification = sa.Table(
-    "planification",
-    metadata,
-    sa.Column("tache", sa.String, primary_key=True),  # the scheduled task's name: enrichissement, …
-    sa.Column("creneau", sa.DateTime, primary_key=True),  # the slot (day and time) it runs for
-    sa.Column("cree_le", sa.DateTime, nullable=False),
-    sa.Column("tache_id", sa.BigInteger),  # the job it queued, when it queued one
-)

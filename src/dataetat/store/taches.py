@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dataetat import journaux
-from dataetat.store.schema import tache, tache_ecrite
+from dataetat.store.taches_schema import tache, tache_ecrite
 
 EN_ATTENTE, EN_COURS, TERMINEE, ECHEC = "en-attente", "en-cours", "terminee", "echec"
 LEASE = timedelta(seconds=30)  # default of the setting taches_bail_secondes

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dataetat.store import audit
-from dataetat.store.schema import tag_regle
+from dataetat.store.tags_schema import tag_regle
 
 
 @dataclass(frozen=True)
