@@ -122,3 +122,34 @@ def _amounts_visible(page, table) -> None:
     last = table.locator("thead th").last
     box = last.bounding_box()
     assert box is not None and box["x"] + box["width"] <= page.viewport_size["width"], box
+
+
+def test_a_decp_file_keeping_the_valid_marches_reports_the_rejected_ones(page):
+    """« Autres sources », DECP, « Importer les marchés valides et écarter les autres »: the report
+    counts the marchés imported and rejected and lists the rejected ones' errors, downloadable."""
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto("/televersement")
+    expect(page.locator("#decp-mode-strict")).to_be_checked()  # strict unless asked
+    form = page.locator("#televersement-sources")
+    page.select_option("#source-type", "decp")
+    page.set_input_files("#source-fichier", TEST_DATA / "decp" / "regles-invalides.json")
+    form.get_by_text("Importer les marchés valides et écarter les autres").click()
+    expect(page.locator("#decp-mode-garder")).to_be_checked()
+    check_accessibility(page)
+    screenshot(page, "televersement-decp-options")
+    form.get_by_role("button", name="Importer ce fichier").click()
+    expect(page).to_have_url(re.compile(r"/televersement/\d+$"))
+    expect(page.locator("#annonce-import")).to_have_text(re.compile(r"^Import terminé"), timeout=30_000)
+    expect(
+        page.get_by_role("heading", name=re.compile(r"7 marché\(s\) importé\(s\), 13 écarté\(s\)"))
+    ).to_be_visible()
+    table = page.locator("table", has=page.locator("caption", has_text="Erreurs des marchés écartés"))
+    row = table.locator("tbody tr", has_text="objet").first
+    expect(row.locator("td").nth(0)).to_have_text("2")
+    expect(row.locator("td").nth(3)).to_have_text("decp-invalide")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger les marchés écartés (CSV)").click()
+    content = download.value.path().read_text("utf-8-sig")
+    assert content.splitlines()[0] == "index;id;champ;code;message" and ";objet;decp-invalide;" in content
+    check_accessibility(page)
+    screenshot(page, "rapport-import-decp-ecartes")

@@ -87,3 +87,49 @@ def test_the_other_sources_are_for_administrators():
     assert televersement._sources_of(comptable) == []
     assert televersement._sources_of(Identity("a@x.fr", None, "ADMIN")) == list(KINDS)
     assert televersement._sources_of(Identity("u@x.fr", "53", "USERS")) == []
+
+
+def _marches(engine) -> int:
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT COUNT(*) FROM marche").scalar_one()
+
+
+def test_decp_upload_is_strict_unless_asked_to_keep_the_valid_marches(client, engine):
+    """DECP (issue 13 §2): by default a file with an invalid marché is refused whole; with « Importer
+    les marchés valides et écarter les autres » the valid ones are written and the report lists the
+    rejected ones (record, id, field, code, message), downloadable as CSV and JSON."""
+    decp = TEST_DATA / "decp" / "regles-invalides.json"
+    page = client.get("/televersement").text
+    assert 'name="decp_mode" value="strict" checked' in page
+    assert "Importer les marchés valides et écarter les autres" in page
+    strict = _send(client, "decp", decp)
+    refused = _report(client, strict)
+    assert "Import refusé" in refused and "Importer les marchés valides et écarter les autres" in refused
+    assert _marches(engine) == 0
+    response = _send(client, "decp", decp, decp_mode="garder")
+    job = response.headers["location"]
+    html = _report(client, response)
+    assert "7 marché(s) importé(s), 13 écarté(s)" in html, html
+    assert _marches(engine) == 7
+    table = html.split('id="marches-ecartes-titre"')[1]
+    # the 2nd record misses its objet: its row says so, with its id and the French message
+    assert re.search(r'<td class="montant">2</td>\s*<td class="marches-ecartes__id"><code>[^<]+</code></td>\s*'
+                     r'<td class="marches-ecartes__champ"><code>objet</code></td>\s*<td><code>decp-invalide</code>', table)  # fmt: skip
+    assert "Enregistrement invalide, champ « objet »" in table
+    assert f'href="{job}/marches-ecartes.csv"' in table and f'href="{job}/marches-ecartes.json"' in table
+    csv_text = client.get(job + "/marches-ecartes.csv")
+    assert csv_text.headers["content-type"].startswith("text/csv")
+    lines = csv_text.text.lstrip("\ufeff").splitlines()
+    assert lines[0] == "index;id;champ;code;message"
+    assert any(line.startswith("2;") and ";objet;decp-invalide;" in line for line in lines[1:])
+    as_json = client.get(job + "/marches-ecartes.json").json()
+    assert as_json["marches_ecartes"] == 13
+    assert {c["id"] for c in as_json["constats"]} and len({c["id"] for c in as_json["constats"]}) == 13
+    assert len(lines) - 1 == len(as_json["constats"])
+    # the strict job kept nothing aside: nothing to download
+    assert client.get(strict.headers["location"] + "/marches-ecartes.csv").status_code == 404
+
+
+def test_decp_mode_applies_to_decp_files_only(client, engine):
+    html = _report(client, _send(client, "acv", SOURCES / "acv.csv", decp_mode="garder"))
+    assert "Import réussi" in html and "marché" not in html

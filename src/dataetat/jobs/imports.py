@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection, Engine
 from dataetat import scratch, stockage
 from dataetat.ingest.empreinte import sha256_of
 from dataetat.ingest.problems import Problem, Report
+from dataetat.jobs import decp_rejets
 from dataetat.query import etiquetage
 from dataetat.query.imports import latest_by_sha256
 from dataetat.query.params import QueryError
@@ -110,8 +111,10 @@ def submit_source(
     envoi: Envoi,
     source: str,
     decoupage: int | None = None,
+    garder_valides: bool = False,
 ) -> int:
-    """Queue the import of one file of another source (a key of sources_import.KINDS)."""
+    """Queue the import of one file of another source (a key of sources_import.KINDS).
+    `garder_valides` (DECP only): import the valid marchés, report the rejected ones."""
     parametres = {
         "dossier": str(folder),
         "fichiers": [asdict(envoi)],
@@ -119,7 +122,7 @@ def submit_source(
         "decoupage": decoupage,
         "annee": None,
         "region": None,
-        "garder_valides": False,
+        "garder_valides": garder_valides and source == "decp",
     }
     label = f"Import de « {envoi.nom} » ({LABELS[source]})"
     return taches.submit(conn, TYPE, owner, region, parametres, label)
@@ -129,8 +132,10 @@ def _run_source(engine: Engine, job: Tache, store: stockage.Store, progress, rec
     p = job.parametres
     envoi = Envoi(**p["fichiers"][0])
     progress(0)
+    rejets: dict[str, Any] | None = None
     try:
-        with store.materialise(envoi.chemin) as path:
+        with store.materialise(envoi.chemin) as path, ExitStack() as stack:
+            report_path = stack.enter_context(_scratch()) / "rejets.json" if p.get("garder_valides") else None
             result = import_source(
                 engine,
                 p["source"],
@@ -139,7 +144,11 @@ def _run_source(engine: Engine, job: Tache, store: stockage.Store, progress, rec
                 apres=etiquetage.reapply,
                 record=record,
                 nom=envoi.nom,
+                rejets=report_path,
             )
+            if report_path is not None and report_path.exists():
+                rows, rejected, hidden = decp_rejets.rows_of(report_path)
+                rejets = {"lignes": rows, "nombre": rejected, "non_affiches": hidden}
     finally:
         store.delete_prefix(_parent(envoi.chemin))
         _drop_if_empty(store, p["dossier"])
@@ -156,7 +165,11 @@ def _run_source(engine: Engine, job: Tache, store: stockage.Store, progress, rec
         | {"erreurs": fichier["nb_erreurs"]},
         "rejets": None,
         "durees": {"import": round(result.seconds, 3)},
-    }
+    } | (
+        {"decp": {"marches_importes": result.marches, "marches_rejetes": rejets}}
+        if p["source"] == "decp"
+        else {}
+    )
 
 
 def run(engine: Engine, job: Tache, folder: Path | stockage.Espaces, progress, record=None) -> dict[str, Any]:

@@ -54,6 +54,7 @@ class SourceResult:
     sha256: str | None = None
     written: bool = False
     seconds: float = 0.0
+    marches: int = 0  # DECP: the marchés written
 
     @property
     def reports(self) -> list[Report]:
@@ -69,15 +70,17 @@ def import_source(
     apres: Apres | None = None,
     record: Record | None = None,
     nom: str | None = None,
+    rejets: Path | None = None,
 ) -> SourceResult:
-    """`nom`: the name the user gave the file (an upload is saved under a safe one)."""
+    """`nom`: the name the user gave the file (an upload is saved under a safe one). `rejets` (DECP
+    only): import the valid marchés and write the report of the rejected ones to that file."""
     if kind not in KINDS:
         raise ValueError(f"type d'import inconnu : {kind}")
     if kind == "decp":  # public procurement: its own importer (store/marches_import.py), strict
-        from dataetat.store.marches_import import import_decp
+        from dataetat.store.marches_import import import_decp  # unless `rejets`
 
-        done = import_decp(engine, [path], noms=[nom or path.name], record=record)
-        return SourceResult(done.reports[0], None, done.written, done.seconds)
+        done = import_decp(engine, [path], noms=[nom or path.name], record=record, rejets=rejets)
+        return SourceResult(done.reports[0], None, done.written, done.seconds, done.marches)
     start = time.perf_counter()
     source = _read(engine, kind, path, decoupage)
     if nom:

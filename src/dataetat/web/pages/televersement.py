@@ -12,9 +12,13 @@ below the form, the history of imports.
                                                    with another exercice, undo the last import)
     GET  /televersement/{id}/etat                  the fragment polled while the job runs
     GET  /televersement/{id}/lignes-ecartees.csv   the rejected lines, when the option kept them
+    GET  /televersement/{id}/marches-ecartes.csv   a DECP import that kept the valid marchés: the
+    GET  /televersement/{id}/marches-ecartes.json  errors of those it left out (also on the report)
     POST /televersement/sources                    one file of another source (ADEME, France 2030,
                                                    QPV lieu d'action; ADMIN also QPV contours,
-                                                   SIRET → QPV, PVD, ACV, manual tags), same job page
+                                                   SIRET → QPV, PVD, ACV, manual tags, DECP: strict, or
+                                                   « Importer les marchés valides et écarter les
+                                                   autres »), same job page
 
 The form is protected against cross-site requests (web/csrf.py). The région of a regional
 identity is its own; a national identity chooses it, or « fichier national ». Only COMPTABLE and
@@ -30,10 +34,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi import Path as FastAPIPath
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.engine import Connection
 from starlette.datastructures import UploadFile
 
+from dataetat.jobs import decp_rejets
 from dataetat.jobs import imports as import_jobs
 from dataetat.query import lookups
 from dataetat.query.imports import history
@@ -217,7 +222,11 @@ async def envoyer_source(
         return await _form_page(request, me, db, status=403, erreurs=[csrf.REFUS])
     form = await request.form()
     kind = str(form.get("source") or "")
-    valeurs = {"source": kind, "decoupage": str(form.get("decoupage") or "")}
+    valeurs = {
+        "source": kind,
+        "decoupage": str(form.get("decoupage") or ""),
+        "decp_mode": "garder" if form.get("decp_mode") == "garder" else "strict",
+    }
     if kind in KINDS and kind not in _sources_of(me):
         raise Forbidden(
             "Ces fichiers concernent toutes les régions : leur chargement est réservé aux administrateurs."
@@ -244,7 +253,10 @@ async def envoyer_source(
         folder, envois = await run_in_threadpool(store_uploads, store, sent, _limit(request))
     except TooLarge:
         return await _form_page(request, me, db, status=413, erreurs=[too_large], valeurs=valeurs)
-    job_id = await db.write(import_jobs.submit_source, me.user, me.region, folder, envois[0], kind, decoupage)
+    garder = kind == "decp" and valeurs["decp_mode"] == "garder"
+    job_id = await db.write(
+        import_jobs.submit_source, me.user, me.region, folder, envois[0], kind, decoupage, garder
+    )
     worker = getattr(request.app.state, "worker", None)
     if worker is not None:
         worker.wake()
@@ -311,4 +323,34 @@ async def lignes_ecartees(job_id: JobId, request: Request, me: CurrentIdentity, 
         raise missing
     return await stream_stored(
         store, key, "text/csv; charset=utf-8", f"lignes-ecartees-{job_id}.csv", missing
+    )
+
+
+def _rejected_marches(job: taches.Tache) -> dict:
+    rejets = ((job.resultat or {}).get("decp") or {}).get("marches_rejetes")
+    if not rejets:
+        raise NotFound("rejets-introuvables", f"L'import {job.id} n'a pas écarté de marchés.")
+    return rejets
+
+
+@router.get("/televersement/{job_id}/marches-ecartes.csv")
+async def marches_ecartes_csv(job_id: JobId, me: CurrentIdentity, db: Db) -> Response:
+    rejets = _rejected_marches(await _job(db, job_id, me))
+    return Response(
+        decp_rejets.csv_text(rejets["lignes"]),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="marches-ecartes-{job_id}.csv"'},
+    )
+
+
+@router.get("/televersement/{job_id}/marches-ecartes.json")
+async def marches_ecartes_json(job_id: JobId, me: CurrentIdentity, db: Db) -> Response:
+    rejets = _rejected_marches(await _job(db, job_id, me))
+    return JSONResponse(
+        {
+            "marches_ecartes": rejets["nombre"],
+            "constats": rejets["lignes"],
+            "non_detailles": rejets["non_affiches"],
+        },
+        headers={"Content-Disposition": f'attachment; filename="marches-ecartes-{job_id}.json"'},
     )
