@@ -3,6 +3,7 @@
 Nothing is written unless every file is valid (or `keep_valid` asks to import the valid rows and
 write the rejected ones aside). Everything — staging, replacement of (feed, year), read-model
 update, import history — happens in one transaction: an error or a kill leaves the base as it was.
+The merge's SQL is store/chorus_fusion.py, the report it completes store/chorus_rapport.py.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -21,12 +21,10 @@ from dataetat.ingest.chorus import ChorusFile, ChorusOptions, open_chorus
 from dataetat.ingest.problems import FileUnreadable, Report
 from dataetat.ingest.read import NeedsExactPass
 from dataetat.ingest.rejects import RejectsWriter
-from dataetat.ingest.validate import STAGING
 from dataetat.model.enums import Kind
 from dataetat.settings import annees_acceptees
-from dataetat.store import readmodel, remplacement, staging
-from dataetat.store.historique import record_file
-from dataetat.store.schema import ae_annee, cp, ref_region, ref_societe
+from dataetat.store import chorus_fusion, chorus_rapport, readmodel, remplacement, staging
+from dataetat.store.schema import ref_region, ref_societe
 
 ETRANGER = "99"  # « Étranger » is in the référentiel of régions, but no région's Chorus export
 Progress = Callable[[str, int], None]  # (file name, lines read so far)
@@ -206,176 +204,22 @@ def _merge(conn: Connection, files: list[ChorusFile], result: ImportResult, opti
     with result.timed("état précédent"):
         remplacement.before(conn)
     with result.timed("remplacement AE"):
-        _replace_ae(conn)
+        chorus_fusion.replace_ae(conn)
     with result.timed("remplacement CP"):
-        _replace_cp(conn)
+        chorus_fusion.replace_cp(conn)
     import_ids = [f.import_id for f in files]
     with result.timed("état précédent"):
         result.flux = remplacement.compare(conn, import_ids)
         if remplacement.needs_confirmation(result.flux, options.confirmation):
             result.a_confirmer = True
-            for chorus, (count, total) in _staged(files, staging.totals(conn)):
-                chorus.report.lignes_importees = count  # what the confirmation would import
-                if chorus.kind == Kind.AE:
-                    chorus.report.somme_ae = total
-                else:
-                    chorus.report.somme_cp = total
+            totals = staging.totals(conn)
+            for chorus in files:
+                chorus_rapport.set_totals(chorus, totals)  # what the confirmation would import
             return False
         result.lot = remplacement.keep(conn, import_ids, result.flux, options.qui, options.region_identite)
     with result.timed("modèle de lecture"):
         staging.analyze_merged(conn)
         readmodel.refresh_touched(conn)
     with result.timed("rapport"):
-        unknown = staging.unknown_codes(conn)
-        totals = staging.totals(conn)
-        restated = _restated(conn)
-        for chorus in files:
-            _flag_restated(chorus, restated.get(chorus.import_id, {}))
-            _record(conn, chorus, unknown, totals)
+        chorus_rapport.write_reports(conn, files)
     return True
-
-
-_AE_ATTRS = [
-    c.name
-    for c in ae_annee.columns
-    if c.name in STAGING[Kind.AE] and c.name not in ("data_source", "annee", "montant")
-]
-_CP_COLS = [c.name for c in cp.columns if c.name in STAGING[Kind.CP] and c.name != "ligne"]
-
-
-def _replace_ae(conn: Connection) -> None:
-    """AE amounts of the replaced feeds, and of the EJ/poste-years brought again, are replaced;
-    engagements keep their ids."""
-    conn.exec_driver_sql(
-        """DELETE FROM ae_annee WHERE EXISTS (SELECT 1 FROM engagement e JOIN ae_feeds f ON f.source_region = e.source_region
-           WHERE e.id = ae_annee.engagement_id AND f.data_source = ae_annee.data_source AND f.annee = ae_annee.annee)
-           OR EXISTS (SELECT 1 FROM engagement e JOIN stg_ae s ON s.source_region = e.source_region
-               AND s.n_ej = e.n_ej AND s.n_poste_ej = e.n_poste_ej
-               WHERE e.id = ae_annee.engagement_id AND s.data_source = ae_annee.data_source AND s.annee = ae_annee.annee)"""
-    )
-    conn.exec_driver_sql(
-        """INSERT INTO engagement (id, source_region, n_ej, n_poste_ej)
-           SELECT nextval('line_id_seq'), k.source_region, k.n_ej, k.n_poste_ej
-           FROM (SELECT DISTINCT source_region, n_ej, n_poste_ej FROM stg_ae) k
-           WHERE NOT EXISTS (SELECT 1 FROM engagement e WHERE e.source_region = k.source_region
-                             AND e.n_ej = k.n_ej AND e.n_poste_ej = k.n_poste_ej)"""
-    )
-    attrs = ", ".join(_AE_ATTRS)
-    conn.exec_driver_sql(
-        f"""INSERT INTO ae_annee (engagement_id, data_source, annee, montant, import_id, ligne_fichier, {attrs})
-            SELECT e.id, s.data_source, s.annee, s.total, s.import_id, s.ligne, {", ".join("s." + a for a in _AE_ATTRS)}
-            FROM ({staging.DEDUPED_AE}) s JOIN engagement e ON e.source_region = s.source_region
-                 AND e.n_ej = s.n_ej AND e.n_poste_ej = s.n_poste_ej"""
-    )
-    conn.exec_driver_sql(
-        """DELETE FROM engagement WHERE EXISTS (SELECT 1 FROM touched t
-               WHERE t.n_ej = engagement.n_ej AND t.n_poste_ej = engagement.n_poste_ej)
-           AND NOT EXISTS (SELECT 1 FROM ae_annee a WHERE a.engagement_id = engagement.id)"""
-    )
-
-
-# A payment brought again (same feed, year, DP, EJ/poste and amount, in the same order) keeps its id,
-# so that re-importing the same file leaves every line id as it was.
-_CP_SAME = "data_source, source_region, annee, n_dp, n_poste_dp, n_ej, n_poste_ej, montant"
-
-
-def _replace_cp(conn: Connection) -> None:
-    # The equalities first: PostgreSQL cannot hash a join on IS NOT DISTINCT FROM alone, and
-    # replacing an exercice of 100,000 CP rows compared every new row with every old one (400 s).
-    same = " AND ".join(
-        [f"n.{c} = o.{c}" for c in ("data_source", "source_region", "annee", "montant")]
-        + [f"COALESCE(n.{c}, '') = COALESCE(o.{c}, '')" for c in ("n_dp", "n_ej")]
-        + [f"n.{c} IS NOT DISTINCT FROM o.{c}" for c in _CP_SAME.split(", ")]
-    )
-    conn.exec_driver_sql(
-        f"""CREATE TEMPORARY TABLE cp_kept AS
-            SELECT n.import_id, n.ligne, o.id FROM
-                (SELECT s.*, ROW_NUMBER() OVER (PARTITION BY {_CP_SAME} ORDER BY import_id, ligne) AS rk FROM stg_cp s) n
-            JOIN (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY {_CP_SAME} ORDER BY ligne_fichier, id) AS rk
-                  FROM cp c WHERE c.id IN (SELECT id FROM cp_deleted)) o
-            ON {same} AND n.rk = o.rk"""
-    )
-    conn.exec_driver_sql("DELETE FROM cp WHERE id IN (SELECT id FROM cp_deleted)")
-    cols = ", ".join(_CP_COLS)
-    conn.exec_driver_sql(
-        f"""INSERT INTO cp (id, ligne_fichier, import_id, {cols})
-            SELECT COALESCE(k.id, nextval('line_id_seq')), s.ligne, s.import_id, {", ".join("s." + c for c in _CP_COLS)}
-            FROM stg_cp s LEFT JOIN cp_kept k ON k.import_id = s.import_id AND k.ligne = s.ligne"""
-    )
-
-
-def _staged(files: list[ChorusFile], totals: dict) -> list[tuple[ChorusFile, tuple[int, Decimal]]]:
-    return [(chorus, totals.get(chorus.import_id, (0, Decimal(0)))) for chorus in files]
-
-
-_RESTATED_SHOWN = 20  # postes detailed per file; the others are counted
-
-
-def _restated(conn: Connection) -> dict[int, dict[tuple[str, int], list[tuple[int, Decimal]]]]:
-    """Per import: the postes it brings with a positive amount while another exercice of the same
-    feed holds a different positive amount (only the latest exercice's counts), with every positive
-    (année, montant) of the poste; at most `_RESTATED_SHOWN` postes per import, plus a count under
-    the key ("", -1)."""
-    rows = conn.exec_driver_sql(
-        f"""WITH flagged AS (
-                SELECT DISTINCT s.import_id, s.data_source, e.id AS engagement_id, s.n_ej, s.n_poste_ej
-                FROM ({staging.DEDUPED_AE}) s JOIN engagement e ON e.source_region = s.source_region
-                     AND e.n_ej = s.n_ej AND e.n_poste_ej = s.n_poste_ej
-                WHERE s.total > 0 AND EXISTS (SELECT 1 FROM ae_annee o WHERE o.engagement_id = e.id
-                     AND o.data_source = s.data_source AND o.montant > 0 AND o.montant <> s.total)),
-            ranked AS (
-                SELECT f.*, DENSE_RANK() OVER (PARTITION BY import_id ORDER BY n_ej, n_poste_ej) AS rang,
-                       COUNT(*) OVER (PARTITION BY import_id) AS nombre
-                FROM flagged f)
-            SELECT r.import_id, r.n_ej, r.n_poste_ej, r.nombre, o.annee, o.montant
-            FROM ranked r JOIN ae_annee o ON o.engagement_id = r.engagement_id AND o.data_source = r.data_source
-            WHERE r.rang <= {_RESTATED_SHOWN} AND o.montant > 0
-            ORDER BY r.import_id, r.rang, o.annee"""
-    ).all()
-    found: dict[int, dict[tuple[str, int], list[tuple[int, Decimal]]]] = {}
-    for import_id, n_ej, poste, count, annee, montant in rows:
-        postes = found.setdefault(import_id, {("", -1): [(int(count), Decimal(0))]})
-        postes.setdefault((n_ej, poste), []).append((annee, Decimal(montant)))
-    return found
-
-
-def _flag_restated(chorus: ChorusFile, postes: dict[tuple[str, int], list[tuple[int, Decimal]]]) -> None:
-    count = postes.pop(("", -1), [(0, Decimal(0))])[0][0]
-    for (n_ej, poste), amounts in postes.items():
-        detail = " ; ".join(f"{annee} : {_euros(montant)}" for annee, montant in amounts)
-        chorus.report.add("montant-ae-modifie", valeur=f"EJ {n_ej}, poste {poste}", detail=detail)
-    if count > len(postes):
-        chorus.report.count("montant-ae-modifie", count - len(postes))
-
-
-def _euros(value: Decimal) -> str:
-    return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",") + "\u202f€"
-
-
-def _record(conn: Connection, chorus: ChorusFile, unknown: dict, totals: dict) -> None:
-    report = chorus.report
-    import_id = chorus.import_id
-    count, total = totals.get(import_id, (0, Decimal(0)))
-    report.lignes_importees = count
-    if chorus.kind == Kind.AE:
-        report.somme_ae = total
-    else:
-        report.somme_cp = total
-    for referential, codes in unknown.get(import_id, {}).items():
-        report.codes_inconnus[referential] = codes
-        for code in codes[:20]:
-            report.add(
-                "code-inconnu", colonne=referential, valeur=code, detail=f"{len(codes)} code(s) inconnu(s)"
-            )
-    feeds = staging.feeds_of(conn, import_id)
-    record_file(
-        conn,
-        import_id,
-        f"chorus-{chorus.kind.value}",
-        chorus.report.fichier,
-        chorus.sha256,
-        report,
-        data_source=",".join(sorted({f[0] for f in feeds})) or None,
-        source_region=",".join(sorted({f[1] for f in feeds})) or None,
-        annee=min((f[2] for f in feeds), default=None),
-    )
