@@ -17,6 +17,7 @@ from dataetat.query.filters import marches_scope
 from dataetat.query.marches import BY_CODE, DEFAULT, NIVEAUX_LIEU, MarchesParams, build
 from dataetat.query.params import QueryError
 from dataetat.query.search import jsonable
+from dataetat.store.engine import is_duckdb
 from dataetat.store.marches_schema import marche_ligne
 
 c = marche_ligne.c
@@ -124,6 +125,8 @@ def _rows(conn, params, clauses, offset):
     """One page of rows. The sort runs on the keys alone (marché number, rang and the sort column),
     then the page's columns are read for those rows only: carrying the strings through a sort of
     millions of rows cost ten times more (DuckDB)."""
+    if is_duckdb(conn) and params.page_size <= 1_000:  # (a list of numbers, not 100,000)
+        return _rows_duckdb(conn, params, clauses, offset)
     names = columns_of(params)
     keys = (
         sa.select(c.num, c.rang)
@@ -140,6 +143,34 @@ def _rows(conn, params, clauses, offset):
     )
     rows = conn.execute(query).mappings().all()
     return [jsonable(dict(r)) for r in rows[: params.page_size]], len(rows) > params.page_size
+
+
+def _rows_duckdb(conn, params, clauses, offset):
+    """DuckDB: the keys of the page first (with their notification dates), then its columns read by
+    number within the page's date span. The read model is stored in date order
+    (store/marches_readmodel.py), so that span's zone maps skip nearly every row group: a join
+    back on (num, rang) alone read the strings of the whole table (≈ 110 ms for 1.4 M rows)."""
+    keys = conn.execute(
+        sa.select(c.num, c.rang, c.date_notification)
+        .where(*clauses)
+        .order_by(*_order(params))
+        .limit(params.page_size + 1)
+        .offset(offset)
+    ).all()
+    if not keys:
+        return [], False
+    span = [d for _, _, d in keys]
+    within = [c.num.in_(sorted({n for n, _, _ in keys}))]
+    if None not in span:  # else no date bound: rows without a date would be left out
+        within.append(c.date_notification.between(min(span), max(span)))
+    found = {}
+    for r in conn.execute(
+        sa.select(*_select(columns_of(params)), c.num.label("_num")).where(*within)
+    ).mappings():
+        row = dict(r)
+        found[(row.pop("_num"), row["rang"])] = row
+    rows = [jsonable(found[(n, rang)]) for n, rang, _ in keys]
+    return rows[: params.page_size], len(rows) > params.page_size
 
 
 def _groups(conn, params, clauses, offset):
