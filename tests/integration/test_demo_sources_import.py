@@ -22,7 +22,7 @@ from dataetat.demo.generator import generate
 from dataetat.demo.sources import generate_sources
 from dataetat.store.beneficiaires import import_sirene
 from dataetat.store.chorus_import import ImportOptions, import_chorus
-from dataetat.store.readmodel import MONTANT_AE
+from dataetat.store.readmodel_parts import MONTANT_AE
 
 LIGNES = 3000
 
@@ -100,7 +100,7 @@ def test_split_keeps_the_totals(demo):
         parts = conn.exec_driver_sql(
             "SELECT SUM(montant_ae) FROM ligne WHERE n_ej IN (SELECT n_ej FROM qpv_lieu_action)"
         ).scalar_one()
-        # montant AE of each engagement by the rule across exercices (store/readmodel.MONTANT_AE)
+        # montant AE of each engagement by the rule across exercices (store/readmodel_parts.MONTANT_AE)
         engagements = conn.exec_driver_sql(
             f"""SELECT SUM(m) FROM (SELECT {MONTANT_AE} AS m FROM (
                     SELECT a.*, MAX(CASE WHEN a.montant > 0 THEN a.annee END)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from dataetat.demo.generator import generate
-from dataetat.store import readmodel
+from dataetat.store import readmodel, readmodel_parts
 from dataetat.store.chorus_import import ImportOptions, import_chorus
 
 
@@ -30,7 +30,7 @@ def test_refresh_estimate_matches_the_lines_built(engine, generated, monkeypatch
 
     def refresh_and_explain(conn):
         if conn.dialect.name == "postgresql":
-            sql = readmodel._insert(readmodel._chorus_parts(scoped=True))
+            sql = readmodel.insert_lines(readmodel_parts.chorus_parts(scoped=True))
             plan = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + sql).scalar_one()
             if isinstance(plan, str):
                 plan = json.loads(plan)

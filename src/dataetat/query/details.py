@@ -67,7 +67,7 @@ def line(conn: Connection, line_id: int, region: str | None = None) -> dict[str,
 
 def ae_years(conn: Connection, line_id: int) -> list[dict[str, Any]]:
     """The stored amount of each exercice of an AE line, and which count in its montant AE (the
-    read model's rule, store/readmodel.MONTANT_AE): on the winning feed (NATION over REGION), the
+    read model's rule, store/readmodel_parts.MONTANT_AE): on the winning feed (NATION over REGION), the
     latest exercice's positive amount (`retenu`) and every negative correction (`correction`);
     an earlier positive amount was restated (`remplace`); the other feed does not count
     (`autre-flux`)."""

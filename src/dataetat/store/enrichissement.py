@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection
 from dataetat.model.geometrie import Zones
 from dataetat.store import taches
 from dataetat.store.engine import insert_arrow
-from dataetat.store.readmodel import geo_joins
+from dataetat.store.readmodel_decoration import geo_joins
 from dataetat.store.schema import SOURCE_AE, SOURCE_CP, beneficiaire, ligne, ref_qpv, siret_qpv
 
 FIELDS = (
@@ -191,7 +191,7 @@ _SET = {
         for level in ("commune", "arrondissement", "epci", "departement", "region")
         for part in ("code", "label")
     },
-    # An operator's aid without a région of its own lands in its beneficiary's (readmodel._DECORATE).
+    # An operator's aid without a région of its own lands in its beneficiary's (readmodel_decoration.DECORATE).
     "source_region": f"CASE WHEN ligne.source NOT IN ('{SOURCE_AE}', '{SOURCE_CP}') AND ligne.source_region IS NULL "
     "THEN x.region_code ELSE ligne.source_region END",
     "beneficiaire_qpv_code": "x.code_qpv15",
@@ -206,7 +206,7 @@ _SET = {
 
 def refresh_lignes(conn: Connection, sirets: list[str]) -> None:
     """The beneficiary columns of the lines of these SIRETs, from `beneficiaire` and the referentials
-    (the same joins as the read model's full rebuild, readmodel._DECORATE)."""
+    (the same joins as the read model's full rebuild, readmodel_decoration.DECORATE)."""
     if not sirets:
         return
     conn.exec_driver_sql("CREATE TEMPORARY TABLE enrichis (siret VARCHAR)")
