@@ -16,7 +16,8 @@ from tests.factories import ae_row, write_ae
 from dataetat.query.params import SearchParams
 from dataetat.store.chorus_import import ImportOptions, import_chorus
 from dataetat.web.app import create_app
-from dataetat.web.formulaire import ALIASES, Recherche
+from dataetat.web.formulaire import Recherche
+from dataetat.web.formulaire_choix import ALIASES
 
 ODD = [
     "²",

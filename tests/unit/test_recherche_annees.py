@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from dataetat.web.formulaire import Recherche, year_choices
+from dataetat.web.formulaire import Recherche
+from dataetat.web.formulaire_choix import year_choices
 
 
 def read(**query):

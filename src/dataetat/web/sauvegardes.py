@@ -27,7 +27,8 @@ from dataetat.query.params import QueryError
 from dataetat.query.pivot import _check as check_pivot
 from dataetat.store import recherches as store
 from dataetat.web.errors import Conflict, NotFound
-from dataetat.web.formulaire import VUES, Recherche
+from dataetat.web.formulaire import Recherche
+from dataetat.web.formulaire_choix import VUES
 
 VERSION = 1
 NOM_MAX = 120

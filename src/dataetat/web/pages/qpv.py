@@ -16,7 +16,8 @@ from sqlalchemy.engine import Connection
 from dataetat.query import details, lookups, qpv
 from dataetat.query.params import QueryError
 from dataetat.web.deps import CurrentIdentity, Db
-from dataetat.web.formulaire import NIVEAUX_QPV, Recherche, year_choices
+from dataetat.web.formulaire import Recherche
+from dataetat.web.formulaire_choix import NIVEAUX_QPV, year_choices
 from dataetat.web.pages.recherche import TYPES
 from dataetat.web.pages.templating import templates
 

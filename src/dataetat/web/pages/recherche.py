@@ -15,7 +15,8 @@ from dataetat.query.pivot import pivot
 from dataetat.query.search import search, unknown_region_total
 from dataetat.web import csrf
 from dataetat.web.deps import CurrentIdentity, Lecture
-from dataetat.web.formulaire import NIVEAUX_QPV, TYPES_BENEFICIAIRES, VUES, Recherche, year_choices
+from dataetat.web.formulaire import Recherche
+from dataetat.web.formulaire_choix import NIVEAUX_QPV, TYPES_BENEFICIAIRES, VUES, year_choices
 from dataetat.web.pages.templating import templates
 
 router = APIRouter(include_in_schema=False)
