@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 from dataetat.decp import controle, lecture, modele, nettoyage
 from dataetat.ingest.empreinte import sha256_of
 from dataetat.ingest.problems import FileUnreadable, Report
-from dataetat.store import marches_readmodel
+from dataetat.store import marches_groupes, marches_readmodel
 from dataetat.store.engine import insert_arrow
 from dataetat.store.historique import record_file
 from dataetat.store.marches_schema import marche, marche_modification, marche_titulaire
@@ -97,6 +97,7 @@ def import_decp(
     with engine.begin() as conn:
         for lu in lus:
             result.marches += _write(conn, lu)
+        marches_groupes.refresh(conn)
         if record is not None:
             record(conn, result.reports)
     result.written = True

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dataetat.decp.cpv import DIVISIONS
+from dataetat.store import marches_groupes
 from dataetat.store.engine import is_duckdb
 
 _DIVISIONS_VALUES = ", ".join(f"(:dc{i}, :dl{i})" for i in range(len(DIVISIONS)))
@@ -119,3 +120,4 @@ def refresh_all(conn: Connection) -> None:
     ids = conn.execute(sa.text("SELECT DISTINCT import_id FROM marche")).scalars().all()
     for import_id in ids:
         conn.execute(_insert(conn), {"import_id": import_id, **_DIVISIONS_PARAMS})
+    marches_groupes.refresh(conn)

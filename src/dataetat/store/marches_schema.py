@@ -6,6 +6,8 @@
 - `marche_titulaire`: the current titulaires of a marché (rang 1..n);
 - `marche_modification`: each state of a marché (0 = as notified, then each modification) with the
   montant, durée and titulaires it set: the marché's history, shown as a timeline;
+- `marche_groupe`: the groups of the whole read model by a column of many groups (store/
+  marches_groupes.py), for the unfiltered national search;
 - `marche_ligne`: the flat read model, one row per (marché, titulaire), with the labels and the
   geography resolved (lieu d'exécution → commune / département / région), the région scope and the
   share of the montant that totals add up (`montant_part`: montant / number of titulaires, so that a
@@ -152,3 +154,15 @@ sa.Index("ix_marche_ligne_acheteur", marche_ligne.c.acheteur_id).ddl_if(dialect=
 sa.Index("ix_marche_ligne_region", marche_ligne.c.region_code, marche_ligne.c.annee).ddl_if(
     dialect="postgresql"
 )
+
+marche_groupe = sa.Table(
+    "marche_groupe",
+    metadata,
+    sa.Column("colonne", sa.String, nullable=False),  # the marche_ligne column grouped by
+    sa.Column("code", sa.String),  # its value (None: « Non renseigné »)
+    sa.Column("label", sa.String),
+    sa.Column("lignes", sa.BigInteger, nullable=False),
+    sa.Column("marches", sa.BigInteger, nullable=False),
+    sa.Column("montant", sa.Numeric(24, 2)),  # Σ montant_part
+)
+sa.Index("ix_marche_groupe", marche_groupe.c.colonne, marche_groupe.c.montant).ddl_if(dialect="postgresql")
