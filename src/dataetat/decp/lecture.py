@@ -241,6 +241,23 @@ def _titulaires(value: Any) -> list[tuple[str | None, str | None, str | None]]:
     return result
 
 
+# Keys of a DECP marché read as they are, each into its column of TABULAIRE (the consolidated file
+# names its columns after them).
+_TEXTES = (
+    "id nature objet codeCPV procedure offresRecues dateNotification datePublicationDonnees formePrix "
+    "attributionAvance tauxAvance marcheInnovant ccag sousTraitanceDeclaree typeGroupementOperateurs "
+    "origineUE origineFrance idAccordCadre"
+).split()
+# Lists of the DECP format joined into one column: key of the list → key of each of its items.
+_LISTES = {
+    "techniques": "technique",
+    "typesPrix": "typePrix",
+    "modalitesExecution": "modaliteExecution",
+    "considerationsSociales": "considerationSociale",
+    "considerationsEnvironnementales": "considerationEnvironnementale",
+}
+
+
 def _records(marches: list[dict[str, Any]], report: Report) -> pl.DataFrame:
     rows = list(_record_rows(marches))
     report.lignes_lues = len(marches)
@@ -257,35 +274,12 @@ def _record_rows(marches: list[dict[str, Any]]) -> Iterator[list[Any]]:
         acheteur = m.get("acheteur") if isinstance(m.get("acheteur"), dict) else {}
         lieu = m.get("lieuExecution") if isinstance(m.get("lieuExecution"), dict) else {}
         base = {
-            "id": _text(m.get("id")),
+            **{TABULAIRE[key]: _text(m.get(key)) for key in _TEXTES},
+            **{TABULAIRE[key]: _joined(m.get(key), item) for key, item in _LISTES.items()},
             "acheteur_id": _text(acheteur.get("id")),
             "acheteur_nom": _text(acheteur.get("nom")),
-            "nature": _text(m.get("nature")),
-            "objet": _text(m.get("objet")),
-            "code_cpv": _text(m.get("codeCPV")),
-            "procedure": _text(m.get("procedure")),
-            "techniques": _joined(m.get("techniques"), "technique"),
-            "offres_recues": _text(m.get("offresRecues")),
-            "date_notification": _text(m.get("dateNotification")),
-            "date_publication": _text(m.get("datePublicationDonnees")),
-            "forme_prix": _text(m.get("formePrix")),
-            "types_prix": _joined(m.get("typesPrix"), "typePrix"),
-            "attribution_avance": _text(m.get("attributionAvance")),
-            "taux_avance": _text(m.get("tauxAvance")),
-            "marche_innovant": _text(m.get("marcheInnovant")),
-            "modalites_execution": _joined(m.get("modalitesExecution"), "modaliteExecution"),
-            "considerations_sociales": _joined(m.get("considerationsSociales"), "considerationSociale"),
-            "considerations_environnementales": _joined(
-                m.get("considerationsEnvironnementales"), "considerationEnvironnementale"
-            ),
-            "ccag": _text(m.get("ccag")),
-            "sous_traitance_declaree": _text(m.get("sousTraitanceDeclaree")),
-            "type_groupement": _text(m.get("typeGroupementOperateurs")),
-            "origine_ue": _text(m.get("origineUE")),
-            "origine_france": _text(m.get("origineFrance")),
             "lieu_code": _text(lieu.get("code")),
             "lieu_type_code": _text(lieu.get("typeCode")),
-            "id_accord_cadre": _text(m.get("idAccordCadre")),
         }
         state = {
             "montant": _text(m.get("montant")),
@@ -299,12 +293,11 @@ def _record_rows(marches: list[dict[str, Any]]) -> Iterator[list[Any]]:
         states = [(0, dict(state))]
         for k, mod in enumerate(mods, 1):
             state = dict(state)
-            if mod.get("montant") not in (None, ""):
-                state["montant"] = _text(mod.get("montant"))
-            if mod.get("dureeMois") not in (None, ""):
-                state["duree_mois"] = _text(mod.get("dureeMois"))
-            if _titulaires(mod.get("titulaires")):
-                state["titulaires"] = _titulaires(mod.get("titulaires"))
+            for key in ("montant", "dureeMois"):  # what a modification does not give carries forward
+                if mod.get(key) not in (None, ""):
+                    state[TABULAIRE[key]] = _text(mod.get(key))
+            if titulaires := _titulaires(mod.get("titulaires")):
+                state["titulaires"] = titulaires
             state["date_modification"] = _text(mod.get("dateNotificationModification"))
             states.append((k, state))
         last = len(states) - 1
