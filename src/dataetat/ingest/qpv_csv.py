@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from dataetat.ingest import source_csv as sc
-from dataetat.ingest.problems import FileUnreadable
+from dataetat.ingest.problems import FileUnreadable, Report
 from dataetat.model import normalise as n
 
 QPV_CODE = r"^Q[PN][0-9A-Z]{5,7}$"
@@ -37,6 +37,18 @@ def _qpv(col: str) -> pl.Expr:
     return pl.col(col).str.to_uppercase().str.replace_all(r"\s", "")
 
 
+def _flag_qpv(report: Report, frame: pl.DataFrame, *columns: tuple[str, str]) -> None:
+    """A value of these (file column, normalised column) pairs that is no QPV code is refused."""
+    for raw, col in columns:
+        sc.flag(
+            report,
+            frame,
+            pl.col(col).is_not_null() & ~pl.col(col).str.contains(QPV_CODE),
+            "qpv-invalide",
+            raw,
+        )
+
+
 def _of(code: pl.Expr, prefix: str) -> pl.Expr:
     return pl.when(code.str.starts_with(prefix)).then(code)
 
@@ -52,14 +64,7 @@ def read_lieu_action(path: Path) -> sc.SourceFile:
         return source
     sc.required(report, frame, ["annee_exercice", "ej", "montant_ventillé"])
     frame = frame.with_columns(_qpv("code_qpv").alias("q1"), _qpv("code_qpv24").alias("q2"))
-    for raw, col in (("code_qpv", "q1"), ("code_qpv24", "q2")):
-        sc.flag(
-            report,
-            frame,
-            pl.col(col).is_not_null() & ~pl.col(col).str.contains(QPV_CODE),
-            "qpv-invalide",
-            raw,
-        )
+    _flag_qpv(report, frame, ("code_qpv", "q1"), ("code_qpv24", "q2"))
     sc.flag(report, frame, pl.col("q1").is_null() & pl.col("q2").is_null(), "valeur-manquante", "code_qpv")
     frame = frame.with_columns(
         n.entier("annee_exercice").alias("annee__v"),
@@ -116,14 +121,7 @@ def read_siret_qpv(path: Path) -> sc.SourceFile:
     frame = frame.with_columns(
         n.siret("siret").alias("siret__v"), _qpv("plg_qp15").alias("q15"), _qpv("plg_qp24").alias("q24")
     )
-    for raw, col in (("plg_qp15", "q15"), ("plg_qp24", "q24")):
-        sc.flag(
-            report,
-            frame,
-            pl.col(col).is_not_null() & ~pl.col(col).str.contains(QPV_CODE),
-            "qpv-invalide",
-            raw,
-        )
+    _flag_qpv(report, frame, ("plg_qp15", "q15"), ("plg_qp24", "q24"))
     bad = sc.flag(
         report,
         frame,

@@ -10,17 +10,17 @@ from dataetat.web.api import contrat
 from dataetat.web.deps import CurrentIdentity, Db, SearchQuery
 
 router = APIRouter(prefix="/api/v1/qpv")
+# The lines a QPV page sums: programme 147, the others (droit commun), or all of them.
+_PERIMETRE = {
+    "name": "perimetre",
+    "in": "query",
+    "schema": {"type": "string", "enum": ["p147", "droit-commun", "total"]},
+}
 
 
 @router.get(
     "/tableau-de-bord",
-    **contrat.search_route(
-        {
-            "name": "perimetre",
-            "in": "query",
-            "schema": {"type": "string", "enum": ["p147", "droit-commun", "total"]},
-        }
-    ),
+    **contrat.search_route(_PERIMETRE),
 )
 async def tableau_de_bord(query: SearchQuery, me: CurrentIdentity, db: Db) -> dict:
     """Key figures and breakdowns of the search's lines in a QPV. `perimetre`: p147 (programme 147),
@@ -37,13 +37,7 @@ async def tableau_de_bord(query: SearchQuery, me: CurrentIdentity, db: Db) -> di
 
 @router.get(
     "/carte",
-    **contrat.search_route(
-        {
-            "name": "perimetre",
-            "in": "query",
-            "schema": {"type": "string", "enum": ["p147", "droit-commun", "total"]},
-        }
-    ),
+    **contrat.search_route(_PERIMETRE),
 )
 async def carte(query: SearchQuery, me: CurrentIdentity, db: Db) -> dict:
     """The QPVs having an amount in the search, as a GeoJSON FeatureCollection: geometry = the QPV's
