@@ -114,18 +114,21 @@ def _write(conn: Connection, lu: Lu) -> int:
         frame = frame.filter(~pl.col("uid").is_in(list(lu.invalid)) & pl.col("uid").is_not_null())
     import_id = conn.execute(sa.select(sa.func.nextval("import_id_seq"))).scalar_one()
     tables = modele.build(frame, import_id)
-    _forget(conn, tables.marche.select("uid"))  # what earlier imports had for the same marchés
-    for table, data in (
-        (marche, tables.marche),
-        (marche_titulaire, tables.titulaire),
-        (marche_modification, tables.modification),
-    ):
-        insert_arrow(conn, table.name, data.to_arrow())
-    marches_readmodel.refresh(conn, import_id)
     report.lignes_importees = frame["ligne_fichier"].n_unique()
     report.somme_ae = Decimal(str(round(float(tables.marche["montant"].fill_null(0).sum()), 2)))
+    written = tables.marche.height
+    _forget(conn, tables.marche.select("uid"))  # what earlier imports had for the same marchés
+    for table, name in (
+        (marche, "marche"),
+        (marche_titulaire, "titulaire"),
+        (marche_modification, "modification"),
+    ):
+        insert_arrow(conn, table.name, getattr(tables, name).to_arrow())
+        setattr(tables, name, None)  # the file's frames freed before the read model is built
+    lu.frame = frame = None
+    marches_readmodel.refresh(conn, import_id)
     record_file(conn, import_id, KIND, report.fichier, lu.sha256, report)
-    return tables.marche.height
+    return written
 
 
 def _forget(conn: Connection, uids: pl.DataFrame) -> None:
