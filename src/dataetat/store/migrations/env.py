@@ -3,6 +3,18 @@
 from alembic import context
 from alembic.ddl.impl import DefaultImpl
 
+from dataetat.store import (  # noqa: F401  every module that puts tables on the metadata: autogenerate sees them all
+    audit,
+    comptes,
+    limiteur,
+    marches_schema,
+    moisson_schema,
+    recherches,
+    remplacement,
+    subventions,
+    taches_schema,
+    tags_schema,
+)
 from dataetat.store.schema import metadata
 
 
