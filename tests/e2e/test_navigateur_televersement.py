@@ -109,8 +109,11 @@ def test_replacing_an_exercice_is_confirmed_then_undone(page, tmp_path):
     assert _count(page) == "2"
 
     page.goto(report)
+    questions: list[str] = []
+    page.once("dialog", lambda d: (questions.append(d.message), d.accept()))  # it asks first
     page.get_by_role("button", name="Annuler cet import").click()
     expect(page.locator("#import-annule")).to_be_visible()
+    assert questions and questions[0].startswith("Annuler l'import n° ")
     expect(page.locator(".historique-imports tbody tr").first.locator("td").last).to_contain_text("Annulé")
     check_accessibility(page)
     screenshot(page, "televersement-annule")

@@ -177,7 +177,12 @@ def test_disable_refuses_the_open_session_then_enable(admin, agent, auth_setting
     compte_id = _id(engine, AGENT)
     page = admin.get("/admin/comptes").text
     assert 'data-confirmer="Désactiver le compte agent.53@exemple.gouv.fr ?' in page
-    disabled = post(admin, f"/admin/comptes/{compte_id}/actif", actif="0")
+    # sent before its script has loaded (no confirme=oui): the server asks, nothing changes
+    asked = post(admin, f"/admin/comptes/{compte_id}/actif", actif="0")
+    assert asked.status_code == 200 and "Désactiver le compte agent.53@exemple.gouv.fr ?" in asked.text
+    assert 'name="confirme" value="oui"' in asked.text and 'name="actif" value="0"' in asked.text
+    assert _account(engine, AGENT).actif and agent.get("/").status_code == 200
+    disabled = post(admin, f"/admin/comptes/{compte_id}/actif", actif="0", confirme="oui")
     assert disabled.status_code == 303 and "ok=desactive" in disabled.headers["location"]
     assert not _account(engine, AGENT).actif
     assert agent.get("/", follow_redirects=False).status_code == 303  # the open session, refused at once
@@ -202,7 +207,7 @@ def test_disable_refuses_the_open_session_then_enable(admin, agent, auth_setting
 def test_an_admin_cannot_disable_nor_demote_themself(admin, engine):
     me = _id(engine, ADMIN)
     assert f'id="desactiver-{me}"' not in admin.get("/admin/comptes").text  # no button for oneself
-    refused = post(admin, f"/admin/comptes/{me}/actif", actif="0")
+    refused = post(admin, f"/admin/comptes/{me}/actif", actif="0", confirme="oui")
     assert refused.status_code == 403 and admin_comptes.SOI_DESACTIVER in refused.text
     demoted = post(admin, f"/admin/comptes/{me}", role="USERS", region="NAT")
     assert demoted.status_code == 403 and "retirer votre propre rôle" in demoted.text

@@ -151,7 +151,13 @@ def test_mes_exports_lists_a_finished_job_and_deletes_it(settings, data):
         refused = api.post(f"/exports/{job['id']}/supprimer", data={})
         assert refused.status_code == 403 and "Suppression refusée" in refused.text
         token = api.cookies.get(csrf.COOKIE)
-        done = api.post(f"/exports/{job['id']}/supprimer", data={csrf.FIELD: token})
+        asked = api.post(f"/exports/{job['id']}/supprimer", data={csrf.FIELD: token})
+        assert (
+            asked.status_code == 200
+            and f"Supprimer l&#39;export « {job['libelle']} » et son fichier ?" in asked.text
+        )
+        assert api.get(f"/api/v1/exports/{job['id']}").status_code == 200  # asked, not deleted
+        done = api.post(f"/exports/{job['id']}/supprimer", data={csrf.FIELD: token, "confirme": "oui"})
         assert done.status_code == 200 and "L'export a été supprimé." in done.text
         assert api.get(f"/api/v1/exports/{job['id']}").status_code == 404
 

@@ -162,7 +162,11 @@ def test_rename_and_delete(settings, engine):
         assert done.status_code == 303
         assert "La recherche a été renommée." in api.get(done.headers["location"]).text
         assert api.get(f"/api/v1/recherches/{b['id']}").json()["nom"] == "Carte"
-        assert api.post(f"/recherches/{b['id']}/supprimer", data={csrf.FIELD: t}).status_code == 200
+        asked = api.post(f"/recherches/{b['id']}/supprimer", data={csrf.FIELD: t})  # before confirmer.js
+        assert asked.status_code == 200 and "Supprimer la recherche « Carte » ?" in asked.text
+        assert api.get(f"/api/v1/recherches/{b['id']}").status_code == 200  # asked, not deleted
+        done = api.post(f"/recherches/{b['id']}/supprimer", data={csrf.FIELD: t, "confirme": "oui"})
+        assert done.status_code == 200 and "La recherche a été supprimée." in done.text
         assert api.get(f"/api/v1/recherches/{b['id']}").status_code == 404
         assert api.delete(f"/api/v1/recherches/{a['id']}").status_code == 204
         assert api.get("/api/v1/recherches").json() == {"recherches": []}

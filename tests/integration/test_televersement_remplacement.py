@@ -78,12 +78,15 @@ def test_replacement_is_shown_then_confirmed_then_undone(app_settings, engine, t
         lot = _job(engine, job_id).resultat["lot"]
         assert lot is not None
 
-        undone = _post(client, f"/televersement/lots/{lot}/annuler")
+        asked = _post(client, f"/televersement/lots/{lot}/annuler")  # sent before confirmer.js loaded
+        assert asked.status_code == 200 and f"Annuler l'import n° {lot} ?" in asked.text
+        assert _sums(engine) == (2, 42, 1)  # asked, nothing undone
+        undone = _post(client, f"/televersement/lots/{lot}/annuler", confirme="oui")
         assert undone.status_code == 303 and f"annule={lot}" in undone.headers["location"]
         assert dump(engine) == state and _sums(engine) == (5, 5000, 300)
         page = client.get(undone.headers["location"]).text
         assert f"Import n° {lot} annulé" in page and "Annulé" in page
-        twice = _post(client, f"/televersement/lots/{lot}/annuler")
+        twice = _post(client, f"/televersement/lots/{lot}/annuler", confirme="oui")
         assert twice.status_code == 409 and "déjà été annulé" in twice.text
     assert dump(engine) == state
 

@@ -29,8 +29,9 @@ from dataetat.auth.oidc_comptes import NO_PASSWORD
 from dataetat.query import lookups
 from dataetat.store import audit, comptes
 from dataetat.store.comptes import Compte, CompteError
-from dataetat.web import csrf
+from dataetat.web import confirmation, csrf
 from dataetat.web.deps import Admin, Db, Identity
+from dataetat.web.errors import NotFound
 from dataetat.web.pages.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -280,4 +281,18 @@ async def activer(
         return await _page(request, me, db, 403, erreur=csrf.REFUS)
     if actif not in ("0", "1"):
         return await _page(request, me, db, 400, erreur="Demande incomprise : activer ou désactiver ?")
+    if actif == "0" and not confirmation.given(await request.form()):
+        compte = await db.read(comptes.by_id, compte_id)
+        if compte is None:
+            raise NotFound("compte-introuvable", f"Aucun compte {compte_id}.")
+        return confirmation.page(
+            request,
+            question=f"Désactiver le compte {compte.email} ?",
+            detail="L'agent ne pourra plus se connecter et ses sessions ouvertes seront fermées.",
+            action=f"/admin/comptes/{compte_id}/actif",
+            bouton="Désactiver le compte",
+            retour=f"/admin/comptes?{Filtres.of(dict(parse_qsl(retour))).query()}",
+            champs={"actif": "0", "retour": retour},
+            page_active="/admin/comptes",
+        )
     return await _apply(request, me, db, retour, _switch, compte_id, actif == "1")

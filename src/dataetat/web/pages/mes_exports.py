@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from dataetat.jobs import exports as export_jobs
 from dataetat.store import taches
-from dataetat.web import csrf
+from dataetat.web import confirmation, csrf
 from dataetat.web.deps import CurrentIdentity, Db
 from dataetat.web.pages.templating import nombre, templates
 
@@ -106,6 +106,16 @@ async def supprimer_export(
     if not jeton_valide:
         return await _liste(request, me.user, db, False, "refus", status=403)
     job = await db.read(taches.get, job_id, me.user)
+    if job is not None and job.type == export_jobs.TYPE and not confirmation.given(await request.form()):
+        return confirmation.page(
+            request,
+            question=f"Supprimer l'export « {job.libelle} » et son fichier ?",
+            detail="Cette action est définitive.",
+            action=f"/exports/{job_id}/supprimer",
+            bouton="Supprimer l'export",
+            retour="/exports",
+            page_active="/exports",
+        )
     outcome = "introuvable"
     if job is not None and job.type == export_jobs.TYPE:
         outcome = "non" if not await db.write(taches.delete, job_id, me.user) else "oui"

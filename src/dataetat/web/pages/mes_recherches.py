@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from dataetat.query.params import QueryError
 from dataetat.store import recherches as store
-from dataetat.web import csrf, sauvegardes
+from dataetat.web import confirmation, csrf, sauvegardes
 from dataetat.web.courriel import annoncer, lien_absolu
 from dataetat.web.deps import CurrentIdentity, Db, Identity
 from dataetat.web.errors import Conflict, NotFound
@@ -145,6 +145,20 @@ async def supprimer(
 ):
     if not jeton_valide:
         return await _page(request, me, db, 403, erreur=csrf.REFUS)
+    if not confirmation.given(await request.form()):
+        try:
+            x = await db.read(sauvegardes.a_moi, recherche_id, me.user)
+        except (NotFound, sauvegardes.Interdit) as exc:
+            return await _refus(request, me, db, exc)
+        return confirmation.page(
+            request,
+            question=f"Supprimer la recherche « {x.nom} » ?",
+            detail="Les personnes avec qui vous l'avez partagée ne la verront plus. Cette action est définitive.",
+            action=f"/recherches/{recherche_id}/supprimer",
+            bouton="Supprimer la recherche",
+            retour="/recherches",
+            page_active="/recherches",
+        )
     try:
         await db.write(sauvegardes.supprimer, recherche_id, me.user)
     except (NotFound, sauvegardes.Interdit) as exc:

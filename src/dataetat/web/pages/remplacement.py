@@ -24,7 +24,7 @@ from dataetat.jobs import imports as import_jobs
 from dataetat.query import etiquetage
 from dataetat.stockage import Store
 from dataetat.store import annulation, taches
-from dataetat.web import csrf
+from dataetat.web import confirmation, csrf
 from dataetat.web.deps import Comptable, Db, Identity
 from dataetat.web.errors import Conflict, Forbidden, NotFound
 from dataetat.web.pages.televersement import JobId, _form_page, _job
@@ -141,6 +141,16 @@ async def annuler(
 ) -> Response:
     if not jeton_valide:
         return await _form_page(request, me, db, status=403, erreurs=[csrf.REFUS])
+    if not confirmation.given(await request.form()):
+        return confirmation.page(
+            request,
+            question=f"Annuler l'import n° {lot_id} ?",
+            detail="Ses données seront supprimées et celles qu'il avait remplacées seront rétablies.",
+            action=f"/televersement/lots/{lot_id}/annuler",
+            bouton=f"Annuler l'import n° {lot_id}",
+            retour="/televersement#historique-titre",
+            page_active="/televersement",
+        )
     try:
         await db.write(_undo, lot_id, me)
     except annulation.AnnulationImpossible as e:
