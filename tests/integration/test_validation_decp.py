@@ -13,6 +13,7 @@ from dataetat.web import csrf
 from dataetat.web.app import create_app
 from dataetat.web.envoi_limite import Limiteur
 
+T0 = 1_800_000_000.0
 DATA = Path(__file__).resolve().parents[1] / "data" / "decp"
 
 
@@ -125,9 +126,11 @@ def test_page_form_shows_the_report(client):
     assert empty.status_code == 400 and "Choisissez un fichier" in empty.text
 
 
-def test_limiter_window():
-    limiteur = Limiteur(2, fenetre=60)
-    assert limiteur.attente("a", 0) == 0 and limiteur.attente("a", 1) == 0
-    assert limiteur.attente("a", 2) == pytest.approx(58)
-    assert limiteur.attente("b", 2) == 0  # per client
-    assert limiteur.attente("a", 60.5) == 0  # the first call left the window
+def test_limiter_window(engine):
+    limiteur = Limiteur(engine, 2, fenetre=60)
+    assert limiteur.attente("a", T0) == 0 and limiteur.attente("a", T0 + 1) == 0
+    assert limiteur.attente("a", T0 + 2) == pytest.approx(58)
+    assert limiteur.attente("a", T0 + 3) == pytest.approx(57)  # a refused call is not counted
+    assert limiteur.attente("b", T0 + 2) == 0  # per client
+    assert limiteur.attente("a", T0 + 60.5) == 0  # the first call left the window
+    assert limiteur.attente("a", T0 + 60.6) == pytest.approx(0.4)  # the second one is still in it

@@ -6,14 +6,25 @@
 Slots are spaced by period / rate plus a 5 % margin (no burst), so the service never sees more than
 its limit in any window, whatever the number of threads sharing the limiter: without the margin, the
 jitter between our clock and the service's (a request sent a few milliseconds late, the next one on
-time) puts rate + 1 requests in some window and earns a 429 (measured: 45 of 420 at 7 req/s). `limiter_for(key, rate, period)` returns
-the process-wide limiter of a service (the limits are per IP address or per token, not per client).
+time) puts rate + 1 requests in some window and earns a 429 (measured: 45 of 420 at 7 req/s).
+
+The services' limits are per IP address or per token, not per process: with several workers and
+app servers (docs/deploiement.md) they must share one budget. `limiter_for(key, rate, period, engine)`
+returns, on PostgreSQL, a `SharedRateLimiter` whose slots are kept in the database (store/limiteur.py,
+the same table as the login limiter's paced attempts; slots by the database's clock, so that the
+hosts' clocks need not agree); on DuckDB (one process) or without an engine, the process-wide
+`RateLimiter` of the service.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+
+from sqlalchemy.engine import Engine
+
+from dataetat.store import limiteur
+from dataetat.store.engine import write_retrying
 
 MARGE = 0.05  # fraction of the interval added between two calls
 
@@ -50,11 +61,45 @@ class RateLimiter:
             self._next = max(self._next, time.monotonic() + seconds)
 
 
+class SharedRateLimiter:
+    """`RateLimiter`'s contract, its next slot kept in the database: every process calling the
+    service through this database shares its rate. One short transaction per call (two when the
+    sleep overshot its slot)."""
+
+    def __init__(self, engine: Engine, key: str, rate: float, period: float = 1.0) -> None:
+        if rate <= 0 or period <= 0:
+            raise ValueError("rate and period must be positive")
+        self.engine, self.rate, self.period = engine, rate, period
+        self.key = limiteur.digest(f"service:{key}|{rate}/{period}")
+        self.interval = period / rate * (1 + MARGE)
+
+    def reserve(self) -> float:
+        """Take the next slot of the service; returns how long to wait for it, in seconds."""
+        return write_retrying(self.engine, limiteur.take_slot, self.key, self.interval)
+
+    def acquire(self) -> None:
+        wait = self.reserve()
+        started = time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        if time.monotonic() - started - wait > MARGE * self.interval:  # overshot: the next slot from now
+            write_retrying(self.engine, limiteur.hold_slot, self.key, 0.0)
+
+    def pause(self, seconds: float) -> None:
+        """No slot before `seconds` from now, for every process (the service said Retry-After)."""
+        write_retrying(self.engine, limiteur.hold_slot, self.key, seconds - self.interval)
+
+
 _limiters: dict[tuple, RateLimiter] = {}
 _registry_lock = threading.Lock()
 
 
-def limiter_for(key: str, rate: float, period: float) -> RateLimiter:
-    """The process-wide limiter of one service (key: its name and base URL) at this rate."""
+def limiter_for(
+    key: str, rate: float, period: float, engine: Engine | None = None
+) -> RateLimiter | SharedRateLimiter:
+    """The limiter of one service (key: its name and base URL) at this rate: shared through the
+    database on PostgreSQL, else process-wide."""
+    if engine is not None and engine.dialect.name == "postgresql":
+        return SharedRateLimiter(engine, key, rate, period)
     with _registry_lock:
         return _limiters.setdefault((key, rate, period), RateLimiter(rate, period))

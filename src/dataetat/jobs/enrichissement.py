@@ -106,11 +106,11 @@ class Bilan:
 class _Services:
     """The clients of one run: Recherche d'entreprises, API Entreprise when configured."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, engine: Engine) -> None:
         reglages = services.reglages(settings)
-        self.recherche = Client(services.recherche_entreprises(settings), reglages)
+        self.recherche = Client(services.recherche_entreprises(settings), reglages, engine)
         ae = services.api_entreprise(settings)
-        self.api_entreprise = Client(ae, reglages) if ae else None
+        self.api_entreprise = Client(ae, reglages, engine) if ae else None
 
     def close(self) -> None:
         self.recherche.close()
@@ -145,7 +145,7 @@ def enrichir(
     """Ask the services about `sirets` and write what they say; `apres(conn)` runs once at the end in
     its own transaction when anything was written (tags: etiquetage.reapply)."""
     bilan, started = Bilan(demandes=len(sirets)), time.monotonic()
-    clients = _Services(settings)
+    clients = _Services(settings, engine)
     try:
         for start in range(0, len(sirets), LOT):
             fiches: list[dict[str, Any]] = []
@@ -189,7 +189,8 @@ def enrichir(
 
 def attendre_les_precedents(engine: Engine, job: Tache, pause: float = 1.0) -> None:
     """One enrichment at a time, whatever the number of workers: the services' limits are per IP
-    address or token, and the rate limiter is per process. A job waits while an older enrichment
+    address or token (the rate limiter is shared through the database on PostgreSQL, but one job
+    at a time also keeps the whole budget for it rather than splitting it). A job waits while an older enrichment
     job runs (its worker's beat keeps its lease meanwhile; a dead worker's job is failed at its
     lease's end, and the wait ends)."""
     while True:

@@ -97,13 +97,15 @@ def panneau(
     who: dict[str, Any],
     region: str | None,
     *,
-    fetch: Fetch = ds.subventions,
+    fetch: Fetch | None = None,
     now: datetime | None = None,
 ) -> Panneau:
     siret = who["siret"]
     if est_association(who.get("categorie_juridique"), who.get("rna")) is False:
         return Panneau(siret, Etat.PAS_ASSOCIATION, MESSAGES[Etat.PAS_ASSOCIATION])
     now = now or datetime.now()
+    if fetch is None:  # the service itself, its rate shared by every process through this database
+        fetch = lambda s, identifiant: ds.subventions(s, identifiant, engine)  # noqa: E731
     cached, failed = _cached_or_fetched(engine, settings, siret, fetch, now)
     if failed is not None:
         log.warning("Data Subvention, SIRET %s : %s (%s)", siret, failed.etat.value, failed.message)

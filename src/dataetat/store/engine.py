@@ -68,8 +68,13 @@ def write_retrying(engine: Engine, fn: Callable[..., T], *args: Any, attempts: i
 
 
 def is_write_conflict(error: BaseException) -> bool:
-    """DuckDB's refusal of a transaction that wrote a row a concurrent transaction also wrote."""
-    return "TransactionException" in type(getattr(error, "orig", error)).__name__ and "Conflict" in str(error)
+    """DuckDB's refusal of a transaction that wrote a row a concurrent transaction also wrote; or of
+    an upsert (INSERT … ON CONFLICT) whose key a concurrent transaction inserted meanwhile (DuckDB
+    then says « Duplicate key »: tried again, the upsert sees the row and updates it)."""
+    kind = type(getattr(error, "orig", error)).__name__
+    if "TransactionException" in kind and "Conflict" in str(error):
+        return True
+    return "ConstraintException" in kind and "Duplicate key" in str(error)
 
 
 def _bounded_pool(settings: Settings) -> dict:

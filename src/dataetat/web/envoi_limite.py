@@ -1,5 +1,5 @@
 """What the open validation (API and page) shares: the file of a request read under a size cap,
-and a per-client rate limit. Both answer in French and never hold more than the cap.
+and a per-client rate limit shared by every app server (through the database). Both answer in French and never hold more than the cap.
 
     fichier = await recevoir(request, limite_octets)   # multipart field `fichier`, or the raw body
     attente = limiteur(request).attente(client(request))   # seconds to wait, 0 = go on
@@ -8,18 +8,19 @@ and a per-client rate limit. Both answer in French and never hold more than the 
 from __future__ import annotations
 
 import tempfile
-import threading
 import time
-from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import IO
 
+from sqlalchemy.engine import Engine
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
+from dataetat.store import limiteur as store_limiteur
+from dataetat.store.engine import write_retrying
+
 CHAMP = "fichier"
 MARGE_MULTIPART = 64 * 1024  # headers and boundaries around the file in a multipart body
-MAX_CLIENTS = 50_000
 
 
 class TropGros(Exception):
@@ -83,39 +84,26 @@ def _receive_limite(receive, limite: int):
 
 
 class Limiteur:
-    """At most `par_minute` requests per client in any sliding minute (in memory, per process)."""
+    """At most `par_minute` validations per client address in any sliding `fenetre` (60 s), counted in
+    the database (store/limiteur.py, the table of the login limiter's failures): every app server of
+    the cluster shares one budget per address. A decision is one short transaction."""
 
-    def __init__(self, par_minute: int, fenetre: float = 60.0) -> None:
-        self.par_minute, self.fenetre = par_minute, fenetre
-        self._vus: OrderedDict[str, deque[float]] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, engine: Engine, par_minute: int, fenetre: float = 60.0) -> None:
+        self.engine, self.par_minute, self.fenetre = engine, par_minute, fenetre
 
     def attente(self, client: str, now: float | None = None) -> float:
         """Seconds before this client may be served (0: served now, and counted)."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            times = self._vus.pop(client, None) or deque()
-            while times and times[0] <= now - self.fenetre:
-                times.popleft()
-            self._vus[client] = times  # most recent last: the oldest clients are forgotten first
-            if len(self._vus) > MAX_CLIENTS:
-                self._vus.popitem(last=False)
-            if len(times) >= self.par_minute:
-                return max(0.001, times[0] + self.fenetre - now)
-            times.append(now)
-            return 0.0
-
-
-_LOCK = threading.Lock()
+        now = time.time() if now is None else now
+        key = store_limiteur.digest(f"validation:{client}")
+        return write_retrying(
+            self.engine, store_limiteur.count_event, key, self.par_minute, self.fenetre, now
+        )
 
 
 def limiteur(request: Request) -> Limiteur:
-    """The app's validation limiter (one per app, made on first use from its settings)."""
+    """The app's validation limiter, on its engine, from its settings."""
     state = request.app.state
-    with _LOCK:
-        if getattr(state, "limiteur_validation", None) is None:
-            state.limiteur_validation = Limiteur(state.settings.validation_par_minute)
-        return state.limiteur_validation
+    return Limiteur(state.engine, state.settings.validation_par_minute)
 
 
 def client(request: Request) -> str:

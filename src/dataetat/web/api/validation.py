@@ -108,7 +108,7 @@ async def valider_decp_tabulaire(request: Request) -> Any:
 
 async def _valider(request: Request, run) -> Any:
     settings = request.app.state.settings
-    wait = limiteur(request).attente(client(request))
+    wait = await run_in_threadpool(limiteur(request).attente, client(request))  # a short DB transaction
     if wait > 0:
         response = error(
             429, "trop-de-requetes", "Trop de validations depuis votre adresse : réessayez dans une minute."

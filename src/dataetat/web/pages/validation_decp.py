@@ -27,7 +27,7 @@ async def page(request: Request, _me: OptionalIdentity):
 @router.post(CHEMIN, response_class=HTMLResponse)
 async def valider(request: Request, _me: OptionalIdentity):
     settings = request.app.state.settings
-    wait = limiteur(request).attente(client(request))
+    wait = await run_in_threadpool(limiteur(request).attente, client(request))  # a short DB transaction
     if wait > 0:
         response = _rendre(
             request, 429, erreur="Trop de validations depuis votre adresse : réessayez dans une minute."
