@@ -16,6 +16,7 @@ Keys are SHA-256 digests of « paire:e-mail|adresse », « email:… », « ip:�
     wait = count_event(conn, key, limit, window, now)               # the open validation
     wait = take_slot(conn, key, interval)                           # an outside service
     hold_slot(conn, key, ahead)
+    shift_slots(conn, key, by)
 
 On PostgreSQL a decision first takes a transaction-level advisory lock on its keys, so that two
 servers deciding on the same key at the same moment do so one after the other.
@@ -123,15 +124,27 @@ def _set_slot(conn: Connection, key: str, instant: float) -> None:
 
 
 def take_slot(conn: Connection, key: str, interval: float) -> float:
-    """The next slot of `key`, `interval` seconds after the last one (or now): taken; returns the
-    seconds to wait for it, by the database's clock."""
+    """The next slot of `key`, `interval` seconds after the last one (or now): taken. Returns when
+    it begins on this process's clock (`time.time()`): dated by the database's clock, converted at
+    the moment that clock was read, so that the commit's latency does not delay the call."""
     lock(conn, [key])
-    now = clock(conn)
+    now, here = clock(conn), time.time()
     last = conn.execute(sa.select(limite_creneau.c.instant).where(limite_creneau.c.cle == key)).scalar()
     slot = now if last is None else max(now, last + interval)
     _set_slot(conn, key, slot)
     _purge(conn, now)
-    return slot - now
+    return here + (slot - now)
+
+
+def shift_slots(conn: Connection, key: str, by: float) -> None:
+    """The slots of `key` not yet taken `by` seconds later (a call went late: the ones after it
+    keep their distance to it)."""
+    lock(conn, [key])
+    conn.execute(
+        limite_creneau.update()
+        .where(limite_creneau.c.cle == key)
+        .values(instant=limite_creneau.c.instant + by)
+    )
 
 
 def hold_slot(conn: Connection, key: str, ahead: float) -> None:
