@@ -4,13 +4,13 @@
 service's calls). `connexion_connue` stays the login's own.
 
 Revision ID: limites
-Revises: cluster
+Revises: marches_groupes
 """
 
 from alembic import op
 
 revision = "limites"
-down_revision = "cluster"
+down_revision = "marches_groupes"
 branch_labels = None
 depends_on = None
 
