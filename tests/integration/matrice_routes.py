@@ -570,18 +570,29 @@ MATRIX.update(
 
 # --- Commande publique (issue 13): search, map, exports, a marché, candidate links, acheteur/titulaire
 NOT_FOUND_PAGE = S(303, 404, 404, 404, 404, 404)
+MARCHES_PIVOT = {"lignes": "procedure", "colonnes": "annee"}
 MATRIX.update(
     {
         ("GET", "/api/v1/marches"): [Cas(API), Cas(API, query={"grouping": "titulaire_id"})],
         ("GET", "/api/v1/marches/colonnes"): [Cas(API)],
         ("GET", "/api/v1/marches/carte"): [Cas(API, query={"niveau": "region"})],
+        ("GET", "/api/v1/marches/pivot"): [Cas(API, query=MARCHES_PIVOT)],
+        ("GET", "/api/v1/marches/pivot.{fmt}"): [
+            *_formats(API, query=MARCHES_PIVOT),
+            Cas(S(401, 400, 400, 400, 400, 400), chemin={"fmt": "pdf"}, query=MARCHES_PIVOT),
+        ],
         ("GET", "/api/v1/marches/export.{fmt}"): [
             *_formats(API),
             Cas(S(401, 400, 400, 400, 400, 400), chemin={"fmt": "pdf"}),
         ],
         ("GET", "/api/v1/marches/liens"): [Cas(API, query={"siret": "21350238800019"})],
         ("GET", "/api/v1/marches/{uid}"): [Cas(AUTRE_API, chemin={"uid": "21350238800019INCONNU"})],
-        ("GET", "/marches"): [Cas(PAGE), Cas(PAGE, query={"grouping": "procedure"})],
+        ("GET", "/marches"): [
+            Cas(PAGE),
+            Cas(PAGE, query={"grouping": "procedure"}),
+            Cas(PAGE, query={"vue": "carte"}),
+            Cas(PAGE, query={"vue": "tableau"}),
+        ],
         ("GET", "/marches/{uid}"): [Cas(NOT_FOUND_PAGE, chemin={"uid": "21350238800019INCONNU"})],
         ("GET", "/acheteurs/{siret}"): [Cas(NOT_FOUND_PAGE, chemin={"siret": "21350238800019"})],
         ("GET", "/titulaires/{siret}"): [Cas(NOT_FOUND_PAGE, chemin={"siret": "21350238800019"})],

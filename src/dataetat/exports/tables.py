@@ -31,9 +31,10 @@ def groups_table(groups: list[dict[str, Any]]) -> Table:
 
 
 def pivot_table(result: PivotResult) -> Table:
-    amount = "int" if result.valeur == "count" else "decimal"
+    amount = "int" if isinstance(result.total, int) else "decimal"
     header = [
-        f"{BY_CODE[result.lignes].label} \\ {BY_CODE[result.colonnes].label}",
+        f"{result.libelle_lignes or BY_CODE[result.lignes].label} \\ "
+        f"{result.libelle_colonnes or BY_CODE[result.colonnes].label}",
         *(e.label for e in result.entetes),
         "Total",
     ]

@@ -229,20 +229,37 @@ def _as_groups(name, rows, params):
     ]
 
 
-def carte(conn: Connection, params: MarchesParams, niveau: str, region: str | None) -> list[dict[str, Any]]:
-    """Totals per zone of the lieu d'exécution (région, département or commune) for the map."""
+def carte(conn: Connection, params: MarchesParams, niveau: str, region: str | None) -> dict[str, Any]:
+    """Totals per zone of the lieu d'exécution (région, département or commune) for the map: `zones`
+    (code, label, marches, montant, count), `sans_zone` (the rows with no lieu at that level) and
+    `total`, so that zones + sans_zone = total = the search's totals (a marché has one lieu)."""
     if niveau not in NIVEAUX_LIEU:
         raise QueryError(f"niveau « {niveau} » : valeurs possibles {', '.join(NIVEAUX_LIEU)}.")
     params.check()
-    clauses, _ = where(params, region)
+    clauses, description = where(params, region)
     code, label = c[f"lieu_{niveau}_code"], c[f"lieu_{niveau}_label"]
     rows = conn.execute(
-        sa.select(code, sa.func.max(label), nombre_marches(params), sa.func.sum(c.montant_part))
-        .where(*clauses, code.is_not(None))
+        sa.select(
+            code, sa.func.max(label), nombre_marches(params), sa.func.sum(c.montant_part), sa.func.count()
+        )
+        .where(*clauses)
         .group_by(code)
         .order_by(code)
     ).all()
-    return [{"code": k, "label": lab, "marches": n, "montant": float(s or 0)} for k, lab, n, s in rows]
+    zones = [
+        {"code": k, "label": lab, "marches": int(n), "montant": float(s or 0), "count": cnt}
+        for k, lab, n, s, cnt in rows
+        if k is not None
+    ]
+    sans = next(((int(n), s or 0, cnt) for k, _, n, s, cnt in rows if k is None), (0, 0, 0))
+    total = (sum(int(r[2]) for r in rows), sum((r[3] or 0 for r in rows), 0), sum(r[4] for r in rows))
+    return {
+        "niveau": niveau,
+        "zones": zones,
+        "sans_zone": {"marches": sans[0], "montant": float(sans[1]), "count": sans[2]},
+        "total": {"marches": total[0], "montant": float(total[1]), "count": total[2]},
+        "description": description,
+    }
 
 
 def export_fields(names: list[str]) -> list[tuple[str, str]]:

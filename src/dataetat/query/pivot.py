@@ -46,6 +46,9 @@ class PivotResult:
     totaux_colonnes: list[Nombre]
     total: Nombre
     description: list[str] = field(default_factory=list)
+    # French names of the two columns (the exports' header); the lines' registry when empty.
+    libelle_lignes: str = ""
+    libelle_colonnes: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -96,7 +99,16 @@ def pivot(
         .where(*clauses)
         .group_by(row_col, col_col)
     ).all()
+    result = assemble(rows, lignes, colonnes, valeur, counted=valeur == "count")
+    result.description = description
+    result.libelle_lignes, result.libelle_colonnes = BY_CODE[lignes].label, BY_CODE[colonnes].label
+    return result
 
+
+def assemble(rows: list[Any], lignes: str, colonnes: str, valeur: str, counted: bool = False) -> PivotResult:
+    """The table from its cells, (row code, row label, column code, column label, value) each:
+    rows and columns sorted by code (None last: « Non renseigné »), totals as sums of the cells.
+    `counted`: integer values (a count), else exact decimals."""
     cells: dict[tuple[Any, Any], Nombre] = {}
     row_labels: dict[Any, str | None] = {}
     col_labels: dict[Any, str | None] = {}
@@ -105,7 +117,7 @@ def pivot(
         row_labels[r_code] = row_labels.get(r_code) or r_label
         col_labels[c_code] = col_labels.get(c_code) or c_label
 
-    zero: Nombre = 0 if valeur == "count" else Decimal(0)
+    zero: Nombre = 0 if counted else Decimal(0)
     col_codes = sorted(col_labels, key=_order)
     rangs = []
     for r_code in sorted(row_labels, key=_order):
@@ -122,7 +134,6 @@ def pivot(
         rangs=rangs,
         totaux_colonnes=totaux,
         total=sum(totaux, zero),
-        description=description,
     )
 
 

@@ -9,6 +9,7 @@ import dataclasses
 from typing import Any
 
 from dataetat.model.enums import DataSource, NiveauGeo, Source
+from dataetat.query.marches import NIVEAUX_LIEU, MarchesParams
 from dataetat.query.params import MAX_VALUES, PAGE_SIZE_MAX, SearchParams
 
 _LIST = f"liste séparée par des virgules (ou paramètre répété), {MAX_VALUES} valeurs au plus"
@@ -114,4 +115,38 @@ PIVOT = [
     _parameter(
         "valeur", {"type": "string", "enum": ["montant_ae", "montant_cp", "count"]}, "valeur des cellules"
     ),
+]
+
+
+def marches_parameters() -> list[dict[str, Any]]:
+    """One OpenAPI parameter per « Commande publique » search parameter (query/marches.py)."""
+    out = []
+    for f in dataclasses.fields(MarchesParams):
+        if f.name in ("page", "page_size", "colonnes", "sort_by", "sort_order"):
+            continue  # no effect on a map or a pivot; colonnes is the pivot's own parameter there
+        if f.name == "niveau_geo":
+            schema: dict[str, Any] = {"type": "string", "enum": list(NIVEAUX_LIEU)}
+            description = "niveau du lieu d'exécution, avec code_geo"
+        elif str(f.type).startswith("list"):
+            schema, description = {"type": "string"}, f"{f.name} — {_LIST}"
+        else:
+            schema, description = {"type": "string"}, f.name
+        out.append(_parameter(f.name, schema, description))
+    return out
+
+
+def marches_route(*extra: dict[str, Any]) -> dict[str, Any]:
+    """Keyword arguments of a marchés map or pivot route: the search's parameters, the route's own."""
+    return {"openapi_extra": {"parameters": marches_parameters() + list(extra)}, "responses": ERRORS}
+
+
+MARCHES_CARTE = [
+    _parameter(
+        "niveau", {"type": "string", "enum": ["region", "departement", "commune"]}, "niveau des zones"
+    ),
+]
+MARCHES_PIVOT = [
+    _parameter("lignes", {"type": "string"}, "colonne des lignes du tableau (groupable)"),
+    _parameter("colonnes", {"type": "string"}, "colonne des colonnes du tableau (groupable)"),
+    _parameter("valeur", {"type": "string", "enum": ["montant", "marches", "count"]}, "valeur des cellules"),
 ]

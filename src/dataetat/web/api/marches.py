@@ -16,12 +16,16 @@ from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from dataetat import exports
+from dataetat.exports import tables
 from dataetat.jobs import journal
 from dataetat.query import marches_fiches
 from dataetat.query.marches import COLONNES, merged_query, params_from_query
+from dataetat.query.marches_pivot import pivot
 from dataetat.query.marches_recherche import carte, columns_of, export_fields, kinds, search, stream
 from dataetat.query.params import QueryError
-from dataetat.web.deps import CurrentIdentity, Db
+from dataetat.query.pivot import PivotResult
+from dataetat.web.api import contrat
+from dataetat.web.deps import CurrentIdentity, Db, Lecture
 from dataetat.web.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/marches")
@@ -58,13 +62,55 @@ async def colonnes() -> list[dict]:
     return [dataclasses.asdict(c) for c in COLONNES]
 
 
-@router.get("/carte")
-async def carte_marches(query: SearchQuery, me: CurrentIdentity, db: Db) -> dict:
-    """Marchés and Σ montant per zone of the lieu d'exécution (`niveau`: region, departement, commune)."""
+@router.get("/carte", **contrat.marches_route(*contrat.MARCHES_CARTE))
+async def carte_marches(query: SearchQuery, me: CurrentIdentity, db: Lecture) -> dict:
+    """Marchés, Σ montant (each marché once) and rows per zone of the lieu d'exécution (`niveau`:
+    region, departement (default) or commune): `zones` [{code, label, marches, montant, count}],
+    `sans_zone` (no lieu at that level) and `total`, so that zones + sans_zone = total = the
+    search's totals. Every other parameter: the search, as /api/v1/marches."""
     query = dict(query)
     niveau = query.pop("niveau", "departement")
     params = params_from_query(query)
-    return {"niveau": niveau, "zones": await db.read(carte, params, niveau, me.region)}
+    return await db.read(carte, params, niveau, me.region)
+
+
+async def _pivot(query: dict[str, str], me, db) -> PivotResult:
+    query = dict(query)
+    dims = {k: query.pop(k, None) for k in ("lignes", "colonnes", "valeur")}
+    params = params_from_query(query)
+    return await db.read(
+        pivot, params, dims["lignes"] or "", dims["colonnes"] or "", dims["valeur"] or "montant", me.region
+    )
+
+
+@router.get("/pivot", **contrat.marches_route(*contrat.MARCHES_PIVOT))
+async def tableau_dynamique(query: SearchQuery, me: CurrentIdentity, db: Lecture) -> dict:
+    """Rows × columns of a search (`lignes`, `colonnes`: groupable columns; `valeur`: montant (each
+    marché once), marches (distinct marchés) or count (rows)), with row, column and grand totals
+    equal to the search's."""
+    return (await _pivot(query, me, db)).as_dict()
+
+
+@router.get("/pivot.{fmt}", **contrat.marches_route(*contrat.MARCHES_PIVOT))
+async def export_tableau(fmt: str, query: SearchQuery, me: CurrentIdentity, db: Lecture):
+    """The tableau dynamique of a search, with its totals, in a file (csv, xlsx, ods, parquet)."""
+    if fmt not in exports.FORMATS:
+        raise QueryError(f"Format « {fmt} » inconnu : formats possibles {', '.join(exports.FORMATS)}.")
+    table = tables.pivot_table(await _pivot(query, me, db))
+    target = tempfile.NamedTemporaryFile(suffix=f".{fmt}", delete=False)  # noqa: SIM115 - removed after sending
+    target.close()
+    await run_in_threadpool(tables.write_table, fmt, table, target.name)
+    await db.write(
+        lambda conn: journal.record_export(
+            conn, me.user, me.region, query, fmt, len(table[1]), quoi="tableau"
+        )
+    )
+    return FileResponse(
+        target.name,
+        media_type=exports.FORMATS[fmt].media_type,
+        headers={"Content-Disposition": f'attachment; filename="commande-publique-tableau.{fmt}"'},
+        background=BackgroundTask(run_in_threadpool, os.unlink, target.name),
+    )
 
 
 @router.get("/export.{fmt}")

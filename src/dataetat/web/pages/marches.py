@@ -1,5 +1,7 @@
 """« Commande publique » pages: the search (`/marches`, its URL mirrors the search: the same
-parameters as `/api/v1/marches`), a marché (`/marches/{uid}`: every field, titulaires, modifications
+parameters as `/api/v1/marches`, plus the view: `vue` = lignes (rows or groups), carte (the map by
+lieu d'exécution, static/app/carte.js over /api/v1/marches/carte) or tableau (the tableau dynamique:
+`pivot_lignes`, `pivot_colonnes`, `valeur`)), a marché (`/marches/{uid}`: every field, titulaires, modifications
 as a timeline, candidate links to Chorus engagements), an acheteur and a titulaire
 (`/acheteurs/{siret}`, `/titulaires/{siret}`). Région-scoped like the API."""
 
@@ -13,7 +15,8 @@ from fastapi.responses import HTMLResponse
 
 from dataetat.query import fiches, marches_fiches
 from dataetat.query.marches import BY_CODE, COLONNES, NIVEAUX_LIEU, merged_query, params_from_query
-from dataetat.query.marches_recherche import columns_of, search
+from dataetat.query.marches_pivot import VALEURS, pivot
+from dataetat.query.marches_recherche import MarchesResult, columns_of, search, totaux, where
 from dataetat.query.params import QueryError
 from dataetat.web.deps import CurrentIdentity, Db
 from dataetat.web.pages.erreurs import page_not_found
@@ -30,27 +33,70 @@ PROCEDURES = (
 )
 NATURES = ("Marché", "Marché de partenariat", "Marché de défense ou de sécurité")
 GROUPABLES = [(c.code, c.label) for c in COLONNES if c.groupable]
+VUES = {"lignes": "Tableau", "carte": "Carte", "tableau": "Tableau dynamique"}
+# The view's parameters (not the search's) and their defaults.
+VUE_DEFAUT = {"vue": "lignes", "pivot_lignes": "procedure", "pivot_colonnes": "annee", "valeur": "montant"}
+# What the map shows (carte.js: data-valeurs, data-comptes).
+CARTE_VALEURS = {"montant": "Montant des marchés (chacun une fois)", "marches": "Nombre de marchés"}
+CARTE_COMPTES = {
+    "marches": ["marché", "marchés", "Aucun marché"],
+    "count": ["ligne marché × titulaire", "lignes marché × titulaire", "Aucune ligne"],
+}
+
+
+def _totals(conn, params, region: str | None) -> MarchesResult:
+    """The totals of the whole search alone (the map and the pivot show no rows)."""
+    params.check()
+    clauses, description = where(params, region)
+    return MarchesResult(totaux(conn, clauses, params), description=description)
 
 
 @router.get("/marches", response_class=HTMLResponse)
 async def page_marches(request: Request, me: CurrentIdentity, db: Db):
     pairs = [(k, v) for k, v in request.query_params.multi_items()]
-    erreur, resultat, params = None, None, None
+    erreur, erreur_tableau, resultat, params, tableau = None, None, None, None, None
+    vue = dict(VUE_DEFAUT)
     try:
         query = merged_query(pairs)
+        for name in VUE_DEFAUT:
+            vue[name] = query.pop(name, "") or vue[name]
+        if vue["vue"] not in VUES:
+            raise QueryError(f"vue « {vue['vue']} » : valeurs possibles {', '.join(VUES)}.")
         params = params_from_query(query)
         params.page_size = min(params.page_size, 100)
-        resultat = await db.read(search, params, me.region)
+        if vue["vue"] == "lignes":
+            resultat = await db.read(search, params, me.region)
+        else:
+            resultat = await db.read(_totals, params, me.region)
     except QueryError as e:
-        erreur = str(e)
-        query = {}
+        erreur, query, vue = str(e), {}, dict(VUE_DEFAUT)
+    if resultat is not None and vue["vue"] == "tableau":
+        try:
+            tableau = await db.read(
+                pivot, params, vue["pivot_lignes"], vue["pivot_colonnes"], vue["valeur"], me.region
+            )
+        except QueryError as e:
+            erreur_tableau = str(e)
     base = {k: v for k, v in query.items() if k != "page"}
+    # The URL keeps the view's parameters that differ from their defaults.
+    etat = {k: v for k, v in vue.items() if v != VUE_DEFAUT[k]}
 
     def url(**changes: Any) -> str:
-        merged = {**base, **{k: v for k, v in changes.items() if v is not None}}
-        return "/marches?" + urlencode({k: v for k, v in merged.items() if v not in ("", None)})
+        merged = {**base, **etat, **{k: v for k, v in changes.items() if v is not None}}
+        merged = {k: v for k, v in merged.items() if v not in ("", None) and v != VUE_DEFAUT.get(k)}
+        return "/marches?" + urlencode(merged)
 
     api = urlencode({k: v for k, v in base.items() if k not in ("page", "page_size")})
+    # The pivot API reads `colonnes` as the table's columns: the search's own (display) ones stay out.
+    search_only = {k: v for k, v in base.items() if k not in ("page", "page_size", "colonnes")}
+    pivot_api = urlencode(
+        {
+            **search_only,
+            "lignes": vue["pivot_lignes"],
+            "colonnes": vue["pivot_colonnes"],
+            "valeur": vue["valeur"],
+        }
+    )
     context = {
         "page_active": "/marches",
         "titre": "Commande publique",
@@ -65,8 +111,19 @@ async def page_marches(request: Request, me: CurrentIdentity, db: Db):
         "groupables": GROUPABLES,
         "url": url,
         "api": api,
+        "vue": vue,
+        "vue_defaut": VUE_DEFAUT,
+        "vues": VUES,
+        "pivot": tableau,
+        "erreur_tableau": erreur_tableau,
+        "pivot_api": pivot_api,
+        "pivot_valeurs": list(VALEURS.items()),
+        "libelles": {c.code: c.label for c in COLONNES},
+        "carte_valeurs": CARTE_VALEURS,
+        "carte_comptes": CARTE_COMPTES,
     }
-    return templates.TemplateResponse(request, "marches.html", context, status_code=400 if erreur else 200)
+    status = 400 if erreur or erreur_tableau else 200
+    return templates.TemplateResponse(request, "marches.html", context, status_code=status)
 
 
 @router.get("/marches/{uid}", response_class=HTMLResponse)

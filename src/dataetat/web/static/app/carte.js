@@ -4,6 +4,11 @@
 // quantiles with a legend written in euros, a tooltip, and the same figures as a table of links.
 // Clicking a zone (or its row) reloads the search filtered on it (niveau_geo, code_geo).
 //
+// The figures are the page's choice (data-source: the API; data-valeurs: the measures one can map,
+// JSON {code: label}; data-comptes: the counts, JSON {code: [singular, plural, "none" phrase]}; the first count
+// is the status line's); the financial lines' Σ AE, Σ CP and lines by default. The API answers
+// {zones: [{code, label, …measures}], sans_zone: {…}, total: {…}}, zones + sans_zone = total.
+//
 // Fast redraws: the map, its sources and the parsed contours live in this module, which outlives
 // the htmx swaps of the results; a new search only fetches /api/v1/carte and sets feature states.
 // Contours (contours.js): versioned, cached URLs; the communes of the départements drawn only. The
@@ -12,6 +17,7 @@ import { bounds, chosenZone, communes, departementOf, drawZone, featureCode, lay
 
 const NIVEAUX = { region: "Région", departement: "Département", epci: "EPCI", commune: "Commune", qpv: "QPV" };
 const VALEURS = { montant_ae: "Montant engagé (AE)", montant_cp: "Montant payé (CP)" };
+const COMPTES = { count: ["ligne", "lignes", "Aucune ligne"] };
 const SANS = { region: "sans région connue", departement: "sans département connu", epci: "sans EPCI connu", commune: "sans commune connue", qpv: "hors QPV" };
 const DRILL = { region: "departement", departement: "commune", arrondissement: "commune", epci: "commune", commune: "commune", qpv: "qpv", qpv24: "qpv" };
 const COULEURS = ["#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]; // ColorBrewer Blues, light → dark
@@ -24,7 +30,7 @@ const euros2 = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EU
 const nombre = new Intl.NumberFormat("fr-FR");
 
 // source: the figures' API (data-source: /api/v1/ouvert/carte on the open pages), /api/v1/carte by default.
-const state = { map: null, box: null, ready: null, niveau: null, valeur: "montant_ae", sources: new Set(), source: "/api/v1/carte" };
+const state = { map: null, box: null, ready: null, niveau: null, valeur: "montant_ae", sources: new Set(), source: "/api/v1/carte", valeurs: VALEURS, comptes: COMPTES };
 let qpvPoints = null; // Promise<FeatureCollection>
 const aggregates = new Map(); // API URL → Promise<body> (the last few searches)
 let maplibre = null;
@@ -97,6 +103,14 @@ function zoneUrl(page, niveau, codes) {
   return url.pathname + url.search;
 }
 
+// --- Measures --------------------------------------------------------------------------------
+
+const upper = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+const unit = (code, n) => state.comptes[code][n > 1 ? 1 : 0];
+// A count mapped (data-valeurs may name one) is a number, anything else an amount in euros.
+const shown = (code, v) => (code in state.comptes ? nombre.format(v) : euros0.format(v));
+const amounts = () => Object.keys(state.valeurs).filter((code) => !(code in state.comptes));
+
 // --- Classes and painting --------------------------------------------------------------------
 
 function quantiles(values) {
@@ -111,7 +125,7 @@ function quantiles(values) {
 }
 
 function classify(zones, valeur) {
-  // zones: [{code (feature), codes, label, montant_ae, montant_cp, count, drawn}]
+  // zones: [{code (feature), codes, label, …measures, drawn}]
   const drawn = zones.filter((z) => z.drawn);
   const breaks = quantiles(drawn.map((z) => z[valeur]));
   const classes = Array.from({ length: breaks.length + 1 }, () => ({ min: Infinity, max: -Infinity, n: 0 }));
@@ -130,24 +144,27 @@ function classify(zones, valeur) {
 function legend(node, classes, valeur, niveau, vide) {
   const items = classes.filter((c) => c.n).map((c, i) => el("li", { className: "carte__classe" },
     el("span", { className: "carte__pastille", style: `background:${c.couleur}` }),
-    `Classe ${i + 1} : ${c.min === c.max ? euros0.format(c.min) : `de ${euros0.format(c.min)} à ${euros0.format(c.max)}`} (${nombre.format(c.n)} ${c.n > 1 ? "zones" : "zone"})`));
+    `Classe ${i + 1} : ${c.min === c.max ? shown(valeur, c.min) : `de ${shown(valeur, c.min)} à ${shown(valeur, c.max)}`} (${nombre.format(c.n)} ${c.n > 1 ? "zones" : "zone"})`));
   items.push(el("li", { className: "carte__classe" }, el("span", { className: "carte__pastille carte__pastille--vide" }), vide || "Aucune ligne dans la zone"));
-  node.replaceChildren(el("p", { className: "fr-text--sm fr-text--bold fr-mb-1w", textContent: `${VALEURS[valeur]} par ${NIVEAUX[niveau].toLowerCase()} (classes de même effectif)` }), el("ul", { className: "carte__classes" }, ...items));
+  node.replaceChildren(el("p", { className: "fr-text--sm fr-text--bold fr-mb-1w", textContent: `${state.valeurs[valeur]} par ${NIVEAUX[niveau].toLowerCase()} (classes de même effectif)` }), el("ul", { className: "carte__classes" }, ...items));
 }
 
 function table(node, zones, body, valeur, niveau, page) {
-  const head = el("tr", {}, ...[NIVEAUX[niveau], "Code", "Lignes", VALEURS.montant_ae, VALEURS.montant_cp].map((t, i) => el("th", { scope: "col", textContent: t, className: i > 1 ? "montant" : "" })));
-  const amount = (v) => el("td", { className: "montant", textContent: euros2.format(v), dataset: { montant: v } });
+  const comptes = Object.keys(state.comptes), montants = amounts();
+  const head = el("tr", {}, ...[NIVEAUX[niveau], "Code", ...comptes.map((k) => upper(state.comptes[k][1])), ...montants.map((k) => state.valeurs[k])]
+    .map((t, i) => el("th", { scope: "col", textContent: t, className: i > 1 ? "montant" : "" })));
+  const cell = (v, text) => el("td", { className: "montant", textContent: text, dataset: { montant: v } });
   const row = (first, code, z) => el("tr", {}, el("th", { scope: "row" }, first), el("td", { textContent: code }),
-    el("td", { className: "montant", textContent: nombre.format(z.count), dataset: { montant: z.count } }), amount(z.montant_ae), amount(z.montant_cp));
+    ...comptes.map((k) => cell(z[k], nombre.format(z[k]))), ...montants.map((k) => cell(z[k], euros2.format(z[k]))));
   const rows = [...zones].sort((a, b) => b[valeur] - a[valeur] || a.code.localeCompare(b.code)).slice(0, TABLE_MAX).map((z) =>
     row(el("a", { href: zoneUrl(page, niveau, z.codes), textContent: z.drawn ? z.label : `${z.label} (hors carte)` }), z.codes.join(", "), z));
   const foot = [];
-  if (body.sans_zone.count) foot.push(row(`Lignes ${SANS[niveau]}`, "", body.sans_zone));
+  const first = comptes[0];
+  if (body.sans_zone[first]) foot.push(row(`${upper(state.comptes[first][1])} ${SANS[niveau]}`, "", body.sans_zone));
   const total = row("Total de la recherche", "", body.total);
   total.dataset.carteTotal = "";
   foot.push(total);
-  const caption = el("caption", { textContent: `${VALEURS[valeur]} par ${NIVEAUX[niveau].toLowerCase()}` + (zones.length > TABLE_MAX ? ` : les ${nombre.format(TABLE_MAX)} premières zones sur ${nombre.format(zones.length)}` : "") });
+  const caption = el("caption", { textContent: `${state.valeurs[valeur]} par ${NIVEAUX[niveau].toLowerCase()}` + (zones.length > TABLE_MAX ? ` : les ${nombre.format(TABLE_MAX)} premières zones sur ${nombre.format(zones.length)}` : "") });
   node.replaceChildren(el("div", { className: "fr-table fr-table--sm" }, el("div", { className: "fr-table__wrapper" }, el("div", { className: "fr-table__container" }, el("div", { className: "fr-table__content" },
     el("table", {}, caption, el("thead", {}, head), el("tbody", {}, ...rows), el("tfoot", {}, ...foot)))))));
 }
@@ -183,10 +200,9 @@ function hover(map, niveau) {
     const code = f.properties.code;
     if (hovered !== code) { clear(); hovered = code; map.setFeatureState({ source, id: code }, { survol: true }); }
     const z = state.zones?.get(code);
-    state.tooltip.replaceChildren(el("strong", { textContent: `${f.properties.nom} (${code})` }), el("br"),
-      z ? `${VALEURS.montant_ae} : ${euros0.format(z.montant_ae)}` : "Aucune ligne", z ? el("br") : null,
-      z ? `${VALEURS.montant_cp} : ${euros0.format(z.montant_cp)}` : null, z ? el("br") : null,
-      z ? `${nombre.format(z.count)} ligne${z.count > 1 ? "s" : ""}` : null);
+    const lines = z ? [...amounts().map((k) => `${state.valeurs[k]} : ${euros0.format(z[k])}`),
+      ...Object.keys(state.comptes).map((k) => `${nombre.format(z[k])} ${unit(k, z[k])}`)] : [Object.values(state.comptes)[0][2]];
+    state.tooltip.replaceChildren(el("strong", { textContent: `${f.properties.nom} (${code})` }), ...lines.flatMap((t) => [el("br"), t]));
     Object.assign(state.tooltip.style, { left: `${e.point.x + 12}px`, top: `${e.point.y + 12}px` });
     state.tooltip.hidden = false;
     map.getCanvas().style.cursor = z ? "pointer" : "";
@@ -260,10 +276,12 @@ async function draw(element) {
     if (token !== state.token) return;
     geo.known ??= new Set(geo.features.map((f) => f.properties.code)); // geo: a promise's value, kept
     const merged = new Map();
+    const measures = [...new Set([...Object.keys(state.valeurs), ...Object.keys(state.comptes)])];
     for (const z of body.zones) {
       const code = featureCode(z.code);
-      const m = merged.get(code) ?? merged.set(code, { code, codes: [], label: z.label, montant_ae: 0, montant_cp: 0, count: 0, drawn: geo.known.has(code) }).get(code);
-      m.codes.push(z.code); m.montant_ae += z.montant_ae; m.montant_cp += z.montant_cp; m.count += z.count;
+      const m = merged.get(code) ?? merged.set(code, { code, codes: [], label: z.label, drawn: geo.known.has(code), ...Object.fromEntries(measures.map((k) => [k, 0])) }).get(code);
+      m.codes.push(z.code);
+      for (const k of measures) m[k] += z[k];
       if (z.code === code) m.label = z.label;
     }
     const zones = [...merged.values()];
@@ -285,8 +303,9 @@ async function draw(element) {
     legend(element.querySelector(".carte__legende"), classes, valeur, niveau, element.dataset.vide);
     table(element.querySelector(".carte__tableau"), zones, body, valeur, niveau, element.dataset.page);
     const hors = zones.filter((z) => !z.drawn).length;
-    status.textContent = `${nombre.format(body.total.count)} lignes : ${nombre.format(zones.length)} ${NIVEAUX[niveau].toLowerCase()}(s)`
-      + (body.sans_zone.count ? ` ; ${nombre.format(body.sans_zone.count)} ligne(s) ${SANS[niveau]}` : "")
+    const first = Object.keys(state.comptes)[0], sans = body.sans_zone[first];
+    status.textContent = `${nombre.format(body.total[first])} ${unit(first, body.total[first])} : ${nombre.format(zones.length)} ${NIVEAUX[niveau].toLowerCase()}(s)`
+      + (sans ? ` ; ${nombre.format(sans)} ${unit(first, sans)} ${SANS[niveau]}` : "")
       + (hors ? ` ; ${hors} zone(s) sans contour, dans le tableau seulement` : "") + ". "
       + (element.dataset.clic || "Cliquez sur une zone pour filtrer la recherche.");
     state.map.triggerRepaint();
@@ -305,11 +324,14 @@ export function init(element) {
   if (!state.niveau || !state.chosen) state.niveau = DRILL[filtre] || "departement";
   state.element = element;
   state.source = element.dataset.source || "/api/v1/carte";
+  state.valeurs = element.dataset.valeurs ? JSON.parse(element.dataset.valeurs) : VALEURS;
+  state.comptes = element.dataset.comptes ? JSON.parse(element.dataset.comptes) : COMPTES;
+  if (!(state.valeur in state.valeurs)) state.valeur = Object.keys(state.valeurs)[0];
   // data-niveaux: the levels offered (the open pages have no QPV layer: its contours need an account).
   const offered = element.dataset.niveaux ? Object.fromEntries(element.dataset.niveaux.split(",").map((n) => [n, NIVEAUX[n]])) : NIVEAUX;
   if (!(state.niveau in offered)) state.niveau = Object.keys(offered).at(-1);
   const niveau = select("carte-niveau", "Niveau géographique", offered, state.niveau);
-  const valeur = select("carte-valeur", "Montant représenté", VALEURS, state.valeur);
+  const valeur = select("carte-valeur", amounts().length < Object.keys(state.valeurs).length ? "Valeur représentée" : "Montant représenté", state.valeurs, state.valeur);
   const accordion = el("section", { className: "fr-accordion fr-mt-2w" },
     el("h3", { className: "fr-accordion__title" }, el("button", { type: "button", className: "fr-accordion__btn", textContent: "Voir les données de la carte" })),
     el("div", { className: "fr-collapse carte__tableau", id: "carte-donnees" }));
