@@ -1,15 +1,18 @@
 """« Commande publique » in a real browser, over the demo (its small DECP file made from its lines):
 the search page with its totals (the API's), a grouping, then a marché's page with its history and
-its candidate Chorus links; accessibility (axe-core) and screenshots."""
+its candidate Chorus links; the map by lieu d'exécution and the tableau dynamique; accessibility
+(axe-core) and screenshots."""
 
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, expect
 from tests.e2e.browser import check_accessibility, screenshot
+from tests.e2e.test_navigateur_carte import CARTE, DRAWN, wait_drawn, zone_point
 
-from dataetat.web.pages.templating import euros
+from dataetat.web.pages.templating import euros, nombre
 
 
 def test_commande_publique(page: Page):
@@ -63,3 +66,73 @@ def test_candidate_links_on_the_beneficiary_page(page: Page):
     expect(page.locator("#liens-candidats tbody tr").first).to_be_visible()
     check_accessibility(page, exclude=[".maplibregl-canvas"])
     screenshot(page, "commande-publique-beneficiaire")
+
+
+def test_carte_et_tableau_dynamique_des_marches(page: Page):
+    """The map by lieu d'exécution (carte.js over /api/v1/marches/carte): its table's total is the
+    search's, a click on a zone filters the search on it; then the tableau dynamique, whose total is
+    the search's; the URL keeps the view through a new search."""
+    page.set_viewport_size({"width": 1440, "height": 900})
+    api = page.request.get("/api/v1/marches/carte?niveau=departement").json()
+    assert api["zones"] and api["total"]["marches"] > 100
+    page.goto("/marches?vue=carte")
+    expect(page.locator("#vues-marches [aria-current=page]")).to_have_text("Carte")
+    carte = page.locator(CARTE)
+    expect(carte.locator("canvas.maplibregl-canvas")).to_be_visible(timeout=DRAWN)
+    assert wait_drawn(page)["niveau"] == "departement"
+    expect(carte.locator(".carte__legende li").first).to_contain_text("€")
+    expect(carte.locator(".carte__etat")).to_contain_text(f"{nombre(api['total']['marches'])} marchés")
+    page.get_by_role("button", name="Voir les données de la carte").click()
+    total_row = carte.locator("#carte-donnees tr[data-carte-total] td.montant")
+    shown = [float(total_row.nth(i).get_attribute("data-montant")) for i in range(3)]
+    assert shown == [api["total"]["marches"], api["total"]["count"], api["total"]["montant"]]
+    expect(page.locator("#totaux-marches")).to_contain_text(euros(api["total"]["montant"]))
+    assert carte.locator("#carte-donnees tbody tr").count() == len(api["zones"])
+    check_accessibility(page)
+    screenshot(page, "commande-publique-carte")
+    # The number of marchés as the mapped value: the legend in numbers, no euros.
+    page.select_option("#carte-valeur", "marches")
+    expect(carte.locator(".carte__legende p").first).to_contain_text("Nombre de marchés")
+    expect(carte.locator(".carte__legende li").first).not_to_contain_text("€")
+
+    # A click on a zone: the search filtered on its lieu d'exécution, the map kept, one level down.
+    point = zone_point(page)
+    assert point, "aucune zone colorée sur la carte des marchés"
+    page.mouse.click(point["x"], point["y"])
+    page.wait_for_url(re.compile(r"code_geo="), timeout=DRAWN)
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["niveau_geo"] == ["departement"] and query["code_geo"] == [point["code"]]
+    assert query["vue"] == ["carte"]
+    expect(page.locator("#m-code-geo")).to_have_value(point["code"])
+    assert wait_drawn(page)["niveau"] == "commune"
+    zone = next(z for z in api["zones"] if z["code"] == point["code"])
+    expect(page.locator("#totaux-marches")).to_contain_text(euros(zone["montant"]))
+    filtered = page.request.get(f"/api/v1/marches?niveau_geo=departement&code_geo={point['code']}").json()
+    assert filtered["total"]["montant"] == zone["montant"]
+    screenshot(page, "commande-publique-carte-zone")
+
+    # The tableau dynamique of the same search: totals are the search's.
+    page.locator("#vues-marches a", has_text="Tableau dynamique").click()
+    page.wait_for_url(re.compile(r"vue=tableau"))
+    expect(page.locator("#pivot-marches")).to_be_visible()
+    page.select_option("#pivot-pivot_lignes", "procedure")
+    page.select_option("#pivot-pivot_colonnes", "cpv_division_code")
+    page.select_option("#pivot-valeur", "marches")
+    page.locator("#pivot-marches button[type=submit]").click()
+    page.wait_for_url(re.compile(r"pivot_colonnes=cpv_division_code"))
+    assert parse_qs(urlsplit(page.url).query)["code_geo"] == [point["code"]]  # the filter is kept
+    expect(page.locator("[data-total-pivot]")).to_have_text(nombre(filtered["total"]["marches"]))
+    expect(page.locator(".pivot tbody tr").first).to_be_visible()
+    hidden = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.fr-table__container'))
+            .filter((el) => el.scrollWidth > el.clientWidth + 1).length"""
+    )
+    print(f"\ntableau dynamique : {hidden} tableau(x) défilant(s) horizontalement")
+    check_accessibility(page)
+    screenshot(page, "commande-publique-tableau-dynamique")
+    # « Rechercher » keeps the view and its choices.
+    page.click("#recherche-marches button[type=submit]")
+    page.wait_for_load_state()
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["vue"] == ["tableau"] and query["pivot_colonnes"] == ["cpv_division_code"]
+    expect(page.locator("[data-total-pivot]")).to_have_text(nombre(filtered["total"]["marches"]))

@@ -7,6 +7,7 @@ as a timeline, candidate links to Chorus engagements), an acheteur and a titulai
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -107,7 +108,7 @@ async def page_marches(request: Request, me: CurrentIdentity, db: Db):
         "colonnes": [BY_CODE[n] for n in columns_of(params)] if params else [],
         "procedures": [(p, p) for p in PROCEDURES],
         "natures": [(n, n) for n in NATURES],
-        "niveaux": list(NIVEAUX_LIEU.items()),
+        "niveaux": [(k, v.capitalize()) for k, v in NIVEAUX_LIEU.items()],
         "groupables": GROUPABLES,
         "url": url,
         "api": api,
@@ -119,8 +120,9 @@ async def page_marches(request: Request, me: CurrentIdentity, db: Db):
         "pivot_api": pivot_api,
         "pivot_valeurs": list(VALEURS.items()),
         "libelles": {c.code: c.label for c in COLONNES},
-        "carte_valeurs": CARTE_VALEURS,
-        "carte_comptes": CARTE_COMPTES,
+        # JSON in their order (tojson would sort the keys: the first is the default and the status'):
+        "carte_valeurs": json.dumps(CARTE_VALEURS, ensure_ascii=False),
+        "carte_comptes": json.dumps(CARTE_COMPTES, ensure_ascii=False),
     }
     status = 400 if erreur or erreur_tableau else 200
     return templates.TemplateResponse(request, "marches.html", context, status_code=status)
