@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, expect
 from tests.e2e.browser import check_accessibility, screenshot
-from tests.e2e.test_navigateur_carte import CARTE, DRAWN, wait_drawn, zone_point
+from tests.e2e.test_navigateur_carte import CARTE, DRAWN, redraw_after, wait_drawn, zone_point
 
 from dataetat.web.pages.templating import euros, nombre
 
@@ -91,7 +91,7 @@ def test_carte_et_tableau_dynamique_des_marches(page: Page):
     check_accessibility(page)
     screenshot(page, "commande-publique-carte")
     # The number of marchés as the mapped value: the legend in numbers, no euros.
-    page.select_option("#carte-valeur", "marches")
+    redraw_after(page, lambda: page.select_option("#carte-valeur", "marches"))
     expect(carte.locator(".carte__legende p").first).to_contain_text("Nombre de marchés")
     expect(carte.locator(".carte__legende li").first).not_to_contain_text("€")
 
