@@ -28,6 +28,23 @@ def test_validation_page(page: Page, tmp_path: Path):
     )
     assert widths[0] <= widths[1] + 1, f"constats plus larges que l'écran : {widths}"
     expect(page.locator("#rapport-outils")).to_be_visible()  # shown by the page's script: filters ready
+    # No word is cut: each field name, code and record label fits its cell (wraps only at « . »,
+    # hyphens or spaces), and a long path wraps at its dots.
+    broken = page.locator("#constats").evaluate(
+        """t => [...t.querySelectorAll('td.constats-validation__champ code, td.constats-validation__code code,'
+                + ' td.constats-validation__enregistrement')].flatMap(el => {
+             const words = el.textContent.split(/[.\-\s\u00a0\[]+/).filter(Boolean);
+             const probe = document.createElement('span');
+             probe.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap;font:inherit';
+             el.append(probe);
+             const cell = el.closest('td').getBoundingClientRect().width;
+             const out = words.filter(w => { probe.textContent = w; return probe.getBoundingClientRect().width > cell; });
+             probe.remove();
+             return out.length ? [el.textContent] : [];
+           })"""
+    )
+    assert not broken, f"mots coupés : {broken}"
+    screenshot(page, "validation-decp-complet")
     page.select_option("#filtre-niveau", "avertissement")
     expect(page.locator("#rapport-compte")).to_have_text(
         "6 constats sur 20.".replace("constats", "constat(s)")

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from dataetat.model.tags import with_labels
 
@@ -63,9 +64,22 @@ def valeur(value) -> str:
     return _ETAT.sub("État", str(value))
 
 
+def chemin(path: str | None) -> Markup:
+    """A field path (`titulaires[0].titulaire.typeIdentifiant`) that may wrap after each « . » and
+    before each « [ », never inside a name."""
+    text = str(escape(path or ""))
+    return Markup(text.replace(".", ".<wbr>").replace("[", "<wbr>["))
+
+
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 templates.env.filters.update(
-    euros=euros, nombre=nombre, date_fr=date_fr, valeur=valeur, pourcent=pourcent, etiquettes=etiquettes
+    euros=euros,
+    nombre=nombre,
+    date_fr=date_fr,
+    valeur=valeur,
+    pourcent=pourcent,
+    etiquettes=etiquettes,
+    chemin=chemin,
 )
 templates.env.globals["NON_RENSEIGNE"] = NON_RENSEIGNE
 
