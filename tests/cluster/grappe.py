@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 HOSTS = {"lb": 5, "pg1": 11, "pg2": 12, "app1": 21, "app2": 22, "wk1": 31, "wk2": 32, "s3": 41, "cli": 100}
 LEASE = 5
+VALIDATIONS = 4  # open validations per minute per client address (the cluster shares them)
 SECRET = "cle-de-la-grappe-" + "x" * 40
 S3_KEY, S3_SECRET, BUCKET = "cle-grappe", "secret-grappe-jamais-journalise", "dataetat"
 PASSWORD = "mot de passe de la grappe"
@@ -173,6 +174,7 @@ class Grappe:
             "DATAETAT_TACHES_BAIL_SECONDES": str(LEASE),
             "DATAETAT_PROXYS_DE_CONFIANCE": self.net.ip("lb"),
             "DATAETAT_CONNEXIONS_MAX": "16",
+            "DATAETAT_VALIDATION_PAR_MINUTE": str(VALIDATIONS),
             "DATAETAT_STOCKAGE_URL": f"s3://{BUCKET}/grappe",
             "DATAETAT_STOCKAGE_S3_ENDPOINT": f"http://{self.net.ip('s3')}:5000",
             "DATAETAT_STOCKAGE_S3_CLE": S3_KEY,
@@ -240,7 +242,7 @@ frontend web
     default_backend apps
 backend apps
     balance roundrobin
-    option httpchk GET /connexion
+    option httpchk GET /sante/pret
     http-check expect status 200
     default-server inter 500ms fall 2 rise 2
     server app1 {self.net.ip("app1")}:8000 check
@@ -257,8 +259,10 @@ backend apps
         return httpx.Client(base_url=self.base(host), cookies=cookies, timeout=60, follow_redirects=False)
 
     def health(self, host: str) -> bool:
+        """The server is ready (/sante/pret: its database answers, schema at head, files store), as
+        haproxy's check asks."""
         with self.http(host) as client:
-            return client.get("/connexion").status_code == 200
+            return client.get("/sante/pret").status_code == 200
 
     def sql(self, host: str, statement: str, **params):
         with self.engine(host).connect() as conn:

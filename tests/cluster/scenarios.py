@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from openpyxl import load_workbook  # noqa: E402
-from tests.cluster.grappe import COMPTABLE, LEASE, PASSWORD, Grappe, until  # noqa: E402
+from tests.cluster.grappe import COMPTABLE, LEASE, PASSWORD, VALIDATIONS, Grappe, until  # noqa: E402
 from tests.factories import ae_row, write_ae  # noqa: E402
 
 LIGNES = 60_000
@@ -102,6 +102,25 @@ def limiter_holds_across_servers(g: Grappe) -> None:
     with g.http("app2") as b:
         assert login(b, "agent.limite@exemple.gouv.fr") == 429  # even the right password, from there
     say("✓ le limiteur de connexion tient sur A et B (5 échecs alternés, la 6e tentative attend)")
+
+
+def validation_budget_shared_by_the_servers(g: Grappe) -> None:
+    """The open validation API: VALIDATION_PAR_MINUTE per client address, whichever server answers."""
+    statuses, refused = [], None
+    for i in range(VALIDATIONS + 1):
+        with g.http("app1" if i % 2 == 0 else "app2") as client:
+            response = client.post(
+                "/api/v1/validation/decp",
+                content=b'{"marches": []}',
+                headers={"content-type": "application/json"},
+            )
+        statuses.append(response.status_code)
+        refused = response
+    assert statuses == [200] * VALIDATIONS + [429], statuses
+    assert refused.json()["erreur"]["code"] == "trop-de-requetes" and int(refused.headers["retry-after"]) >= 1
+    say(
+        f"✓ l'API de validation ouverte : {VALIDATIONS} validations par minute pour A et B ensemble, puis 429"
+    )
 
 
 def killed_worker_export_is_finished_by_the_other(g: Grappe, lb) -> None:
@@ -240,6 +259,7 @@ def main() -> None:
             upload_on_a_is_searchable_on_b(g, cookies)
             expected = total(lb)
             limiter_holds_across_servers(g)
+            validation_budget_shared_by_the_servers(g)
             killed_worker_export_is_finished_by_the_other(g, lb)
             killed_app_under_load(g)
             stopped_replica_falls_back(g, lb, expected)

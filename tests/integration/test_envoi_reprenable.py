@@ -187,3 +187,42 @@ def test_sweep_removes_old_sessions_with_their_chunks(tmp_path):
     assert envois.received(store, s) == {"ae": 4}
     tidy(None, Espaces(store, store), -1)  # a worker's start sweeps expired sessions
     assert not list(store.entries())
+
+
+def test_the_schedule_sweeps_expired_sessions(settings, engine, tmp_path):
+    """DATAETAT_PLANNING « envois=HH:MM »: once per slot whatever the number of workers, a job any
+    worker runs removes the sessions past envoi_expiration_heures (not only at an upload or a start)."""
+    import os
+    from datetime import datetime, timedelta
+
+    from dataetat.jobs import planning
+    from dataetat.stockage import Espaces, LocalStore
+
+    store = LocalStore(tmp_path / "televersements")
+
+    def session():
+        s = envois.create(
+            store, "agent", "53", annee=None, region="53", garder_valides=False,
+            fichiers=[envois.Fichier("ae", "a.csv", 10)], morceau=4,
+        )  # fmt: skip
+        chunk = tmp_path / "c"
+        chunk.write_bytes(b"abcd")
+        envois.put_chunk(store, s, "ae", 0, chunk)
+        return s
+
+    old, fresh = session(), session()
+    two_days_ago = datetime.now().timestamp() - 48 * 3600
+    for path in (tmp_path / "televersements").rglob("*"):
+        if old.id in path.parts:
+            os.utime(path, (two_days_ago, two_days_ago))
+    slot = (datetime.now() - timedelta(minutes=10)).replace(second=0, microsecond=0)
+    reglages = settings.model_copy(update={"planning": f"envois={slot:%H:%M}", "envoi_expiration_heures": 24})
+    queued = planning.tick(engine, reglages, now=slot + timedelta(minutes=1))
+    assert len(queued) == 1
+    assert planning.tick(engine, reglages, now=slot + timedelta(minutes=2)) == []  # once per slot
+    assert run_pending(engine, Espaces(store, store), settings=reglages) == 1
+    with engine.connect() as conn:
+        job = taches.latest_of_type(conn, envois.TYPE_MENAGE)
+    assert job.id == queued[0] and job.statut == "terminee" and job.resultat == {"envois_effaces": 1}
+    assert envois.received(store, fresh) == {"ae": 4}
+    assert not [e for e in store.entries(envois.PREFIX) if old.id in e.cle]

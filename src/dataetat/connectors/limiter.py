@@ -87,7 +87,9 @@ class SharedRateLimiter:
         slot = self._take()
         if (wait := slot - time.time()) > 0:
             time.sleep(wait)
-        if (late := time.time() - slot) > MARGE_PARTAGEE * self.interval:  # a slow commit, a sleep that overshot:
+        if (
+            late := time.time() - slot
+        ) > MARGE_PARTAGEE * self.interval:  # a slow commit, a sleep that overshot:
             write_retrying(self.engine, limiteur.shift_slots, self.key, late)  # the next ones as late
 
     def pause(self, seconds: float) -> None:

@@ -10,7 +10,9 @@ A session is files in the store (`sessions/<id>/session.json`, `sessions/<id>/<c
 that any app server behind a load balancer takes the next chunk. A chunk is stored whole or not at
 all (a cut connection stores nothing); the same chunk sent twice changes nothing; a chunk at any
 other offset than the received size is refused with that size. A session expires
-(`envoi_expiration_heures` after its creation): `sweep` removes it with its chunks.
+(`envoi_expiration_heures` after its creation): `sweep` removes it with its chunks — when an upload
+starts, when a worker starts, and at the schedule's « envois » slots (jobs/planning.py: a job of type
+`TYPE_MENAGE`, run by any worker).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from dataetat.jobs.noms import display_name, safe_name
 from dataetat.stockage import Introuvable, Store
 
 PREFIX = "sessions"
+TYPE_MENAGE = "menage-envois"  # the job sweeping the expired sessions (schedule « envois »)
 CHAMPS = ("ae", "cp")
 
 

@@ -1,6 +1,6 @@
 """The schedule: tasks run every day at a fixed time, once per slot whatever the number of workers.
 
-    DATAETAT_PLANNING="enrichissement=02:00,moissonnage=03:30"
+    DATAETAT_PLANNING="enrichissement=02:00,moissonnage=03:30,envois=04:00"
     tick(engine, settings)          # every worker calls it when idle (Worker, `dataetat worker`)
 
 A slot is a task's day and time. The first worker to see a due slot inserts the row (task, slot)
@@ -27,8 +27,9 @@ from datetime import datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from dataetat.jobs import enrichissement
+from dataetat.jobs import enrichissement, envois
 from dataetat.settings import Settings
+from dataetat.store import taches
 from dataetat.store.taches_schema import planification
 
 log = logging.getLogger("dataetat.jobs")
@@ -54,7 +55,20 @@ def _harvest(conn: Connection, settings: Settings, slot: datetime) -> int | None
     )
 
 
-TACHES: dict[str, Submit] = {"enrichissement": _nightly_enrichment, "moissonnage": _harvest}
+def _sweep_upload_sessions(conn: Connection, settings: Settings, slot: datetime) -> int | None:
+    """The resumable upload sessions past `envoi_expiration_heures`, with their chunks (otherwise
+    swept only when an upload starts or a worker starts: jobs/envois.py)."""
+    return taches.submit(
+        conn, envois.TYPE_MENAGE, enrichissement.SYSTEME, None, {},
+        f"Effacement planifié des envois reprenables expirés ({slot:%d/%m/%Y %H:%M})",
+    )  # fmt: skip
+
+
+TACHES: dict[str, Submit] = {
+    "enrichissement": _nightly_enrichment,
+    "moissonnage": _harvest,
+    "envois": _sweep_upload_sessions,
+}
 REPRISES: list[
     Callable[[Connection, Settings, datetime], list[tuple[str, datetime, Callable[[Connection], int]]]]
 ] = [enrichissement.reprises]

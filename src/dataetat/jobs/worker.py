@@ -76,11 +76,22 @@ def _harvest(engine: Engine, job: Tache, folder: Path, progress, settings: Setti
     return moisson.run(engine, settings or Settings(), job, progress)
 
 
+def _sweep_upload_sessions(engine: Engine, job: Tache, folder: Path, progress, settings: Settings | None):
+    """The schedule's « envois »: the expired resumable upload sessions, with their chunks."""
+    settings = settings or Settings()
+    espaces = folder if isinstance(folder, stockage.Espaces) else stockage.espaces(settings)
+    gone = envoi_sessions.sweep(espaces.televersements, settings.envoi_expiration_heures * 3600)
+    if gone:
+        log.info("%s envoi(s) reprenable(s) expiré(s) effacé(s)", len(gone))
+    return {"envois_effaces": len(gone)}
+
+
 RUNNERS = {
     export_jobs.TYPE: _on_a_connection(export_jobs.run),
     import_jobs.TYPE: _audited_import,
     enrichment_jobs.TYPE: _enrichment,
     "moisson": _harvest,  # jobs/moisson.py TYPE
+    envoi_sessions.TYPE_MENAGE: _sweep_upload_sessions,
 }
 BEAT_SECONDS = 1.0
 
