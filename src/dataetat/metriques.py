@@ -1,8 +1,8 @@
-"""Prometheus metrics of one process (`prometheus_client`), low in the layers: the importers, the jobs
-and the web app count here; `/metrics` (web/metriques.py) renders them with what it reads at scrape
-time (jobs by status, database pool, replica lag).
+"""Prometheus metrics of one process (`prometheus_client`), low in the layers: the web app and whoever
+measures a replica count here; `/metrics` (web/metriques.py) renders them with what it reads from the
+database at scrape time (jobs by status, import totals, database pool, replica lag) — the same for
+every process of a cluster.
 
-    metriques.lignes_importees("chorus-ae", 1200)      # an importer, once per file
     metriques.set_replica_lag("replique-1", 0.4)        # whoever measures a replica's lag
 
 The collectors are registered in no global registry: each app builds its own `CollectorRegistry`
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from prometheus_client import (
     CollectorRegistry,
-    Counter,
     Gauge,
     Histogram,
     ProcessCollector,
@@ -32,18 +31,6 @@ REQUETES = Histogram(
     buckets=BUCKETS,
     registry=None,
 )
-IMPORT_LIGNES = Counter(
-    "dataetat_import_lignes",
-    "Lignes lues par les imports de fichiers (taux : rate(...[5m]) = lignes par seconde), par type de fichier.",
-    ["type"],
-    registry=None,
-)
-IMPORT_FICHIERS = Counter(
-    "dataetat_import_fichiers",
-    "Fichiers importés, par type de fichier.",
-    ["type"],
-    registry=None,
-)
 REPLIQUE_RETARD = Gauge(
     "dataetat_replique_retard_secondes",
     "Retard de chaque réplique en lecture sur la base primaire, en secondes (dernière mesure).",
@@ -51,13 +38,7 @@ REPLIQUE_RETARD = Gauge(
     registry=None,
 )
 
-PROCESS_COLLECTORS = (REQUETES, IMPORT_LIGNES, IMPORT_FICHIERS, REPLIQUE_RETARD)
-
-
-def lignes_importees(kind: str, lignes_lues: int) -> None:
-    """An importer read a file of `kind` (chorus-ae, ademe…) of `lignes_lues` lines."""
-    IMPORT_LIGNES.labels(kind).inc(max(0, lignes_lues))
-    IMPORT_FICHIERS.labels(kind).inc()
+PROCESS_COLLECTORS = (REQUETES, REPLIQUE_RETARD)
 
 
 def set_replica_lag(replique: str, secondes: float | None) -> None:

@@ -88,17 +88,30 @@ def test_jobs_by_status_pool_and_replica_lag(client, engine):
     assert "replique-a" not in client.get("/metrics", headers=AUTH).text
 
 
-def test_imported_lines_are_counted(client, engine, tmp_path):
-    before = (
+def test_imported_lines_are_counted_the_same_by_every_process(client, engine, settings, tmp_path):
+    """The import counters are read from the import history: an import written by another process
+    (here: the test, on the database) shows in this server's /metrics and in a second server's, the
+    same; a refused file counts nothing."""
+    assert (
         _value(client.get("/metrics", headers=AUTH).text, "dataetat_import_lignes_total", type="chorus-ae")
-        or 0
+        is None
     )
     rows = [ae_row(str(i), 1, "100") for i in range(1, 6)]
     assert import_chorus(engine, [write_ae(tmp_path / "ae.csv", rows)], ImportOptions(region="53")).written
-    after = _value(
-        client.get("/metrics", headers=AUTH).text, "dataetat_import_lignes_total", type="chorus-ae"
+    assert import_chorus(
+        engine, [write_ae(tmp_path / "ae2.csv", rows[:3], exercice=2023)], ImportOptions(region="53")
+    ).written
+    refused = tmp_path / "refuse.csv"
+    refused.write_text("pas un fichier Chorus\n", encoding="utf-8")
+    assert not import_chorus(engine, [refused], ImportOptions(region="53")).written
+    other = create_app(
+        settings.model_copy(update={"metriques_jeton": JETON, "taches_dans_le_serveur": False})
     )
-    assert after == before + 5
+    with TestClient(other) as second:
+        pages = [c.get("/metrics", headers=AUTH).text for c in (client, second)]
+    for page in pages:
+        assert _value(page, "dataetat_import_lignes_total", type="chorus-ae") == 8
+        assert _value(page, "dataetat_import_fichiers_total", type="chorus-ae") == 2
 
 
 def test_the_request_id_is_returned_and_travels_into_the_jobs(engine, settings, tmp_path):

@@ -82,12 +82,15 @@ def worker(
         settings=settings,
     )
     runner.start()
-    if port_metriques:  # the import lines are counted in the process that imports: this one
+    if port_metriques:  # this worker's process metrics, and the import totals of the database
         from prometheus_client import start_http_server
 
         from dataetat import metriques
+        from dataetat.web.metriques import ImportTotals
 
-        start_http_server(port_metriques, addr=hote_metriques, registry=metriques.registry())
+        start_http_server(
+            port_metriques, addr=hote_metriques, registry=metriques.registry(ImportTotals(lambda: engine))
+        )
         console.print(f"Métriques du worker sur http://{hote_metriques}:{port_metriques}/metrics")
     console.print("Worker démarré (Ctrl+C pour arrêter).")
     try:

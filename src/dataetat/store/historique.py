@@ -6,9 +6,9 @@ import json
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from dataetat import metriques
 from dataetat.ingest.problems import Report
 from dataetat.store.schema import import_fichier
 
@@ -22,9 +22,8 @@ def record_file(
     report: Report,
     **feed: Any,
 ) -> None:
-    """Write a file's row; `feed`: what it replaced (data_source, source_region, annee). Counts its
-    lines for /metrics (`dataetat_import_lignes_total`)."""
-    metriques.lignes_importees(kind, report.lignes_lues)
+    """Write a file's row; `feed`: what it replaced (data_source, source_region, annee). /metrics
+    sums these rows (`totals`: `dataetat_import_lignes_total`)."""
     conn.execute(
         import_fichier.insert().values(
             id=import_id,
@@ -42,3 +41,18 @@ def record_file(
             **feed,
         )
     )
+
+
+def totals(conn: Connection) -> list[tuple[str, int, int]]:
+    """(kind, files, lines read) of every import written, by kind: /metrics's import counters, the
+    same whichever process or host asks (rows are never deleted: the totals only grow)."""
+    rows = conn.execute(
+        sa.select(
+            import_fichier.c.kind,
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(import_fichier.c.lignes_lues), 0),
+        )
+        .group_by(import_fichier.c.kind)
+        .order_by(import_fichier.c.kind)
+    ).all()
+    return [(kind, int(files), int(lines)) for kind, files, lines in rows]

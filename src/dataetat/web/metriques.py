@@ -20,11 +20,11 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from starlette.exceptions import HTTPException
 
 from dataetat import metriques
-from dataetat.store import taches
+from dataetat.store import historique, taches
 from dataetat.store.replicas import lag_seconds
 
 router = APIRouter(include_in_schema=False)
@@ -58,10 +58,50 @@ class DatabaseCollector:
                 for statut in STATUTS:
                     jobs.add_metric([kind, statut], found.get((kind, statut), 0))
             yield jobs
+        yield from ImportTotals(lambda: engine).collect()
         yield from _pool(engine.pool, self.app.state.settings.connexions_max)
         replicas = getattr(self.app.state, "replicas", None)
         if replicas is not None:
             yield _replica_lags(replicas)
+
+
+class ImportTotals:
+    """Read at each scrape from the import history (`import_fichier`): lines read and files imported
+    by kind, by every process and host since the database exists — any server's /metrics (or a
+    worker's, `dataetat worker --port-metriques`) shows the same totals."""
+
+    def __init__(self, engine_of) -> None:
+        self.engine_of = engine_of
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        engine = self.engine_of()
+        if engine is None:
+            return
+        try:
+            with engine.connect() as conn:
+                found = historique.totals(conn)
+        except Exception:  # noqa: BLE001 - the other metrics are still worth a scrape
+            log.warning("métriques : historique des imports illisible", exc_info=True)
+            return
+        lignes = CounterMetricFamily(
+            "dataetat_import_lignes",
+            "Lignes lues par les imports de fichiers écrits, tous processus confondus (taux : "
+            "rate(...[5m]) = lignes par seconde), par type de fichier.",
+            labels=["type"],
+        )
+        fichiers = CounterMetricFamily(
+            "dataetat_import_fichiers",
+            "Fichiers importés, tous processus confondus, par type.",
+            labels=["type"],
+        )
+        for kind, files, lines in found:
+            lignes.add_metric([kind], lines)
+            fichiers.add_metric([kind], files)
+        yield lignes
+        yield fichiers
 
 
 def _replica_lags(replicas) -> GaugeMetricFamily:
