@@ -110,6 +110,18 @@ def test_carte_et_tableau_dynamique_des_marches(page: Page):
     filtered = page.request.get(f"/api/v1/marches?niveau_geo=departement&code_geo={point['code']}").json()
     assert filtered["total"]["montant"] == zone["montant"]
     screenshot(page, "commande-publique-carte-zone")
+    # A row of the map's table (the keyboard's way): the search filtered on that commune.
+    assert wait_drawn(page)["niveau"] == "commune"
+    page.get_by_role("button", name="Voir les données de la carte").click()
+    link = carte.locator("#carte-donnees tbody tr a").first
+    commune = parse_qs(urlsplit(link.get_attribute("href")).query)["code_geo"][0]
+    link.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf"niveau_geo=commune&code_geo={commune}"), timeout=DRAWN)
+    expect(page.locator("#m-niveau")).to_have_value("commune")
+    filtered = page.request.get(f"/api/v1/marches?niveau_geo=commune&code_geo={commune}").json()
+    expect(page.locator("#totaux-marches")).to_contain_text(euros(filtered["total"]["montant"]))
+    assert wait_drawn(page)["niveau"] == "commune"
 
     # The tableau dynamique of the same search: totals are the search's.
     page.locator("#vues-marches a", has_text="Tableau dynamique").click()
@@ -120,7 +132,7 @@ def test_carte_et_tableau_dynamique_des_marches(page: Page):
     page.select_option("#pivot-valeur", "marches")
     page.locator("#pivot-marches button[type=submit]").click()
     page.wait_for_url(re.compile(r"pivot_colonnes=cpv_division_code"))
-    assert parse_qs(urlsplit(page.url).query)["code_geo"] == [point["code"]]  # the filter is kept
+    assert parse_qs(urlsplit(page.url).query)["code_geo"] == [commune]  # the filter is kept
     expect(page.locator("[data-total-pivot]")).to_have_text(nombre(filtered["total"]["marches"]))
     expect(page.locator(".pivot tbody tr").first).to_be_visible()
     hidden = page.evaluate(
