@@ -24,10 +24,10 @@ def db_init(
     engine = engine_of_settings()
     loaded = database.init(engine, force_referentiels=referentiels)
     if loaded:  # new referentials (themes, communes…) change what the tag rules find
-        from dataetat.query import etiquetage
+        from dataetat.query.apres_import import apres_import
 
         with engine.begin() as conn:
-            etiquetage.reapply(conn)
+            apres_import(conn)
     for kind, count in loaded.items():
         console.print(f"référentiel {kind} : {count} lignes")
     console.print(f"Base prête : {Settings().database_url}")

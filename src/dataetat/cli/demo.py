@@ -66,7 +66,7 @@ def demo(
     )
     from dataetat.demo.generator import generate as run_generate
     from dataetat.demo.sources import generate_sources
-    from dataetat.query import etiquetage
+    from dataetat.query.apres_import import apres_import
     from dataetat.store import database
     from dataetat.store.beneficiaires import import_sirene as run_sirene
     from dataetat.store.chorus_import import ImportOptions
@@ -86,7 +86,7 @@ def demo(
         for generated in (files, files_52):
             for ae, cp in zip(generated.ae, generated.cp, strict=True):
                 result = run_import(
-                    engine, [ae, cp], ImportOptions(region=generated.region), apres=etiquetage.reapply
+                    engine, [ae, cp], ImportOptions(region=generated.region), apres=apres_import
                 )
                 for report in result.reports:
                     print_report(report, brief=True)  # the restated postes of generated files: expected
@@ -97,7 +97,7 @@ def demo(
             n, _ = run_sirene(
                 engine,
                 [generated.sirene_etablissements, generated.sirene_unites_legales],
-                apres=etiquetage.reapply,
+                apres=apres_import,
             )
             count += n
         console.print(f"{count} bénéficiaires importés depuis SIRENE.")

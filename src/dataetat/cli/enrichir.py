@@ -25,7 +25,7 @@ def enrichir(
     """Enrichir les bénéficiaires des lignes financières (Recherche d'entreprises, API Entreprise si un
     jeton est configuré) : les jamais enrichis d'abord, puis les plus anciens."""
     from dataetat.jobs import enrichissement
-    from dataetat.query import etiquetage
+    from dataetat.query.apres_import import apres_import
     from dataetat.store.enrichissement import taux_geolocalisation, valid_siret
 
     bad = [s for s in siret or [] if not valid_siret(s)]
@@ -43,7 +43,7 @@ def enrichir(
     with progress_bar("SIRET") as progress:
         task = progress.add_task("enrichissement", total=len(sirets))
         bilan = enrichissement.enrichir(
-            engine, settings, sirets, lambda n: progress.update(task, completed=n), apres=etiquetage.reapply
+            engine, settings, sirets, lambda n: progress.update(task, completed=n), apres=apres_import
         )
     with engine.connect() as conn:
         apres = taux_geolocalisation(conn)

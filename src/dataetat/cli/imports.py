@@ -47,7 +47,7 @@ def import_chorus(
     """Importer des exports Chorus : format détecté, fichier vérifié en entier, import atomique."""
     from dataetat.ingest.empreinte import sha256_of
     from dataetat.jobs import journal
-    from dataetat.query import etiquetage
+    from dataetat.query.apres_import import apres_import
     from dataetat.store import audit
     from dataetat.store.chorus_import import ImportOptions
     from dataetat.store.chorus_import import import_chorus as run
@@ -64,7 +64,7 @@ def import_chorus(
             fichiers,
             options,
             lambda name, n: progress.update(task, description=name, completed=n),
-            apres=etiquetage.reapply,
+            apres=apres_import,
             record=journal.import_recorder(audit.CLI, None, digests, **details),
         )
     if not result.written:  # a written import was audited in its transaction
@@ -128,7 +128,7 @@ def import_annuler(
     ] = None,
 ) -> None:
     """Annuler le dernier import d'un exercice : les données qu'il a remplacées sont rétablies."""
-    from dataetat.query import etiquetage
+    from dataetat.query.apres_import import apres_import
     from dataetat.store import annulation, audit
 
     if source is not None and source.upper() not in ("REGION", "NATION"):
@@ -143,7 +143,7 @@ def import_annuler(
                     f"Aucun import de la région {region} pour {annee} ne peut être annulé "
                     "(aucun, déjà annulé, ou son état précédent n'est plus gardé)."
                 )
-            annulation.annuler(conn, lot.id, audit.CLI, None, apres=etiquetage.reapply)
+            annulation.annuler(conn, lot.id, audit.CLI, None, apres=apres_import)
     except annulation.AnnulationImpossible as e:
         err.print(f"[red]{e}[/red]")
         raise typer.Exit(1) from None
@@ -166,10 +166,10 @@ def import_sirene(
     ],
 ) -> None:
     """Importer les bénéficiaires depuis les fichiers SIRENE (seuls les SIRET présents sont gardés)."""
-    from dataetat.query import etiquetage
+    from dataetat.query.apres_import import apres_import
     from dataetat.store.beneficiaires import import_sirene as run
 
-    count, reports = run(engine_of_settings(), fichiers, apres=etiquetage.reapply)
+    count, reports = run(engine_of_settings(), fichiers, apres=apres_import)
     for report in reports:
         if not report.valid:
             print_report(report)
@@ -186,7 +186,7 @@ def import_referentiel(
 ) -> None:
     """Charger une nouvelle version d'un référentiel : calculette, communes, epci, programme-theme…"""
     from dataetat.ingest.empreinte import sha256_of
-    from dataetat.query import etiquetage
+    from dataetat.query.apres_import import apres_import
     from dataetat.referentiels.readers import KIND_HELP, READERS, ReferentielError
     from dataetat.store import audit, referentiels
 
@@ -203,7 +203,7 @@ def import_referentiel(
     details = {"type": kind, "fichier": fichier.name, "sha256": sha256_of(fichier)}
     with engine_of_settings().begin() as conn:
         loaded = referentiels.load(conn, frames)
-        etiquetage.reapply(conn)  # themes, communes, labels… change what the tag rules find
+        apres_import(conn)  # themes, communes, labels… change what the tag rules find (and the open cells)
         audit.record(conn, "referentiel", audit.CLI, details=details | {"tables": loaded})
     for table, count in loaded.items():
         console.print(f"{table} : {count} lignes chargées")

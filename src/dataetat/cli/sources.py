@@ -25,7 +25,7 @@ def run_source(kind: str, fichier: Path, decoupage: int | None = None) -> None:
     """Import one file of `kind`; exit 1 (nothing written) when it is refused."""
     from dataetat.ingest.empreinte import sha256_of
     from dataetat.jobs import journal
-    from dataetat.query import etiquetage
+    from dataetat.query.apres_import import apres_import
     from dataetat.store import audit
     from dataetat.store.sources_import import import_source
 
@@ -37,7 +37,7 @@ def run_source(kind: str, fichier: Path, decoupage: int | None = None) -> None:
             kind,
             fichier,
             decoupage=decoupage,
-            apres=etiquetage.reapply,
+            apres=apres_import,
             record=journal.import_recorder(audit.CLI, None, digests, source=kind),
         )
     report = result.report

@@ -11,7 +11,7 @@ first, they rebuild an empty one (on PostgreSQL, 200,000 demo lines rebuilt took
 Chorus import then places every line in its QPV. The lieu d'action needs the EJs already imported.
 `import_demo_sources(..., zonages=True)` imports everything, in order, when Chorus is already there.
 
-Every import re-applies the tags (`apres=etiquetage.reapply`), like the CLI and upload jobs. This is
+Every import re-applies the tags (`apres=apres_import`: tags and open cells, query/apres_import.py), like the CLI and upload jobs. This is
 the only module of demo/ importing query/ (for that callback), and it does so inside the functions.
 """
 
@@ -70,12 +70,12 @@ def sources_order(files: SourceFiles) -> list[tuple[str, Path, int | None]]:
 def _run(
     engine: Engine, order: list[tuple[str, Path, int | None]], report: Reporter | None
 ) -> dict[str, int]:
-    from dataetat.query.etiquetage import reapply
+    from dataetat.query.apres_import import apres_import
     from dataetat.store.sources_import import import_source
 
     imported: dict[str, int] = {}
     for kind, path, decoupage in order:
-        result = import_source(engine, kind, path, decoupage=decoupage, apres=reapply)
+        result = import_source(engine, kind, path, decoupage=decoupage, apres=apres_import)
         if report is not None:
             report(result.report)
         if not result.written:

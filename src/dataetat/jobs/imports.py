@@ -34,7 +34,7 @@ from dataetat import scratch, stockage
 from dataetat.ingest.empreinte import sha256_of
 from dataetat.ingest.problems import Problem, Report
 from dataetat.jobs import decp_rejets
-from dataetat.query import etiquetage
+from dataetat.query.apres_import import apres_import
 from dataetat.query.imports import latest_by_sha256
 from dataetat.query.params import QueryError
 from dataetat.store import taches
@@ -141,7 +141,7 @@ def _run_source(engine: Engine, job: Tache, store: stockage.Store, progress, rec
                 p["source"],
                 path,
                 decoupage=p.get("decoupage"),
-                apres=etiquetage.reapply,
+                apres=apres_import,
                 record=record,
                 nom=envoi.nom,
                 rejets=report_path,
@@ -239,7 +239,7 @@ def _run_chorus(engine, job: Tache, store, local: list[Path], work: Path | None,
             local,
             options,
             on_progress,
-            apres=etiquetage.reapply,
+            apres=apres_import,
             record=record,
         )
     finally:

@@ -65,9 +65,9 @@ def _audited_import(engine: Engine, job: Tache, folder: Path, progress, settings
 
 
 def _enrichment(engine: Engine, job: Tache, folder: Path, progress, settings: Settings | None):
-    from dataetat.query import etiquetage  # the tags may read the beneficiary's columns
+    from dataetat.query.apres_import import apres_import  # the tags may read the beneficiary's columns
 
-    return enrichment_jobs.run(engine, settings or Settings(), job, progress, apres=etiquetage.reapply)
+    return enrichment_jobs.run(engine, settings or Settings(), job, progress, apres=apres_import)
 
 
 def _harvest(engine: Engine, job: Tache, folder: Path, progress, settings: Settings | None):

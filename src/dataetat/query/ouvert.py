@@ -2,6 +2,7 @@
 
     cellules(conn, "departement", seuil=3)                  # every published cell of that level
     cellules(conn, "commune", seuil=3, code="35238")        # one commune's cells
+    rafraichir(conn, seuil=3)                               # in an import's transaction
 
 A cell is (jeu, niveau, zone, exercice, programme) with Σ AE, Σ CP and its number of lines, where a
 « jeu » is a source of the catalogue and the région of its files (chorus-region 53, ademe 53…), so
@@ -12,92 +13,50 @@ commune's EPCI, département, région), else its localisation interministériell
 where it lands (`qpv_code`: its lieu d'action, else its beneficiary's). This differs from the
 internal territory page, where a line is in every zone one of its places is in.
 
-The secrecy rule — nothing else in the package publishes open figures:
+The secrecy rule (query/ouvert_secret.py; docs/ouvert.md) — nothing else publishes open figures:
 1. a cell with fewer than `seuil` distinct beneficiaries (SIRET; lines without one count for none)
    is not published as such: its lines go into the cell « autres » of its (jeu, zone, exercice);
 2. when that « autres » cell itself has fewer than `seuil` beneficiaries (but lines), the smallest
-   published cell of the group joins it (it has `seuil` or more, so the union has too); when there
-   is no published cell left to join, the whole group is withheld;
-3. what is published (the thèmes, the years, the territory's key figures) is only sums of published
-   cells: no figure lets a withheld cell be computed back by subtraction within a level.
-Known limit (docs/ouvert.md): the levels are published independently, so a département's cell minus
-its communes' published cells gives the sum of its communes' withheld cells of that programme.
+   published cell of the group joins it; when there is no published cell left, the whole group is
+   withheld;
+3. secondary suppression across the levels: more cells are masked until no cell under the threshold
+   can be obtained by subtraction (a parent's cell minus its children's, « autres » minus what is
+   known of it), followed from one equation to the next;
+4. what is published (the thèmes, the years, the territory's key figures) is only sums of published
+   cells.
+
+The published cells of every level are computed together (`ouvert_calcul.calculer`, the secondary
+rule looks at all levels at once) and stored in `ouvert_cellule` by `rafraichir`, which every import
+runs in its transaction (query/apres_import.py). `cellules` reads them when they were computed with
+the same threshold, else computes them live: both give the same cells.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
-from decimal import Decimal
+import time
+from collections.abc import Iterator
+from datetime import datetime
 
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from dataetat.store.schema import SOURCE_AE, SOURCE_CP, ligne, ref_commune
+from dataetat.query.ouvert_calcul import (  # noqa: F401 (the API of the open aggregates)
+    AUTRES,
+    AUTRES_LIBELLE,
+    FAMILLES,
+    NIVEAUX,
+    SANS_PROGRAMME,
+    Cellule,
+    calculer,
+    famille_expr,
+    ordre,
+)
+from dataetat.store.engine import insert_arrow, is_duckdb
+from dataetat.store.ouvert_schema import ouvert_cellule, ouvert_etat
+from dataetat.store.schema import ref_commune
 
-c = ligne.c
-AUTRES = "autres"
-AUTRES_LIBELLE = "Autres programmes (secret statistique)"
-SANS_PROGRAMME = "sans-programme"  # operators' aid: no LOLF programme
-NIVEAUX = {
-    "region": "Région",
-    "departement": "Département",
-    "epci": "EPCI",
-    "commune": "Commune",
-    "qpv": "Quartier prioritaire",
-}
-# Source families of the catalogue; a « jeu » is a family and the région of its files.
-FAMILLES = {
-    "chorus-region": "Chorus, fichiers régionaux (INF-BUD)",
-    "chorus-nation": "Chorus, extraction nationale (AIFE)",
-    "ademe": "Aides de l'ADEME",
-    "france2030": "Lauréats France 2030",
-}
-
-
-def famille_expr() -> sa.ColumnElement[str]:
-    """The source family of a line (FAMILLES' keys)."""
-    return sa.case(
-        (
-            c.source.in_((SOURCE_AE, SOURCE_CP)),
-            sa.case((c.data_source == "NATION", "chorus-nation"), else_="chorus-region"),
-        ),
-        (c.source == "ADEME", "ademe"),
-        else_="france2030",
-    )
-
-
-def _zone(niveau: str) -> tuple[sa.ColumnElement[str], sa.ColumnElement[str]]:
-    if niveau == "qpv":
-        return c.qpv_code, c.qpv_label
-    return (
-        sa.func.coalesce(c[f"beneficiaire_{niveau}_code"], c[f"localisation_{niveau}_code"]),
-        sa.func.coalesce(c[f"beneficiaire_{niveau}_label"], c[f"localisation_{niveau}_label"]),
-    )
-
-
-@dataclass(frozen=True)
-class Cellule:
-    """A published cell. `programme_code` is AUTRES for the merged small cells."""
-
-    famille: str
-    region: str  # région of the jeu's files ("" when unknown: an operator's aid not geolocated)
-    niveau: str
-    zone_code: str
-    zone_libelle: str | None
-    annee: int
-    programme_code: str
-    programme_libelle: str | None
-    theme: str | None
-    lignes: int
-    montant_ae: Decimal
-    montant_cp: Decimal
-    beneficiaires: int  # for the rule only (a lower bound for « autres »); never published
-
-    @property
-    def jeu(self) -> str:
-        return f"{self.famille}-{self.region or 'sans-region'}"
+FIELDS = [c.name for c in ouvert_cellule.columns]
 
 
 def zones_dans(niveau: str, parent: str, code: str) -> sa.Select | list[str]:
@@ -112,119 +71,53 @@ def zones_dans(niveau: str, parent: str, code: str) -> sa.Select | list[str]:
     return sa.select(columns[niveau]).where(columns[parent] == code).distinct()
 
 
-def _query(
-    niveau: str, seuil: int, code: str | None, familles: list[str] | None, region: str | None,
-    dans: tuple[str, str] | None = None,
-) -> sa.Select:  # fmt: skip
-    zone, zone_label = _zone(niveau)
-    filters = [zone.is_not(None), c.annee.is_not(None)]
+def seuil_stocke(conn: Connection) -> int | None:
+    """The threshold of the stored cells (None: never computed)."""
+    return conn.execute(sa.select(ouvert_etat.c.seuil).where(ouvert_etat.c.id == 1)).scalar_one_or_none()
+
+
+def rafraichir(conn: Connection, seuil: int) -> int:
+    """Recompute and store every published cell (in the caller's transaction: an import's); returns
+    how many. On PostgreSQL an advisory lock makes two imports refresh one after the other, the
+    second seeing the first's lines."""
+    seuil = max(seuil, 1)
+    if not is_duckdb(conn):
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('ouvert_cellule'))"))
+    start = time.perf_counter()
+    cells = calculer(conn, seuil)
+    conn.execute(ouvert_cellule.delete())
+    columns = {f: [getattr(x, f) for x in cells] for f in FIELDS}
+    types = {"annee": pa.int32(), "lignes": pa.int64(), "beneficiaires": pa.int32(),
+             "montant_ae": pa.decimal128(18, 2), "montant_cp": pa.decimal128(18, 2)}  # fmt: skip
+    data = pa.table({f: pa.array(v, type=types.get(f, pa.string())) for f, v in columns.items()})
+    insert_arrow(conn, ouvert_cellule.name, data)
+    conn.execute(ouvert_etat.delete())
+    conn.execute(
+        ouvert_etat.insert().values(
+            id=1, seuil=seuil, calcule_le=datetime.now(), secondes=time.perf_counter() - start
+        )
+    )
+    return len(cells)
+
+
+def stockees(
+    conn: Connection, niveau: str | None = None, *, code: str | None = None, familles: list[str] | None = None,
+    region: str | None = None, dans: tuple[str, str] | None = None,
+) -> list[Cellule]:  # fmt: skip
+    """The stored cells (as `cellules` filters them), in `ordre`."""
+    t = ouvert_cellule.c
+    query = sa.select(*(t[f] for f in FIELDS))
+    if niveau is not None:
+        query = query.where(t.niveau == niveau)
     if code is not None:
-        filters.append(zone == code)
-    if dans is not None:  # whole zones only: a zone's cells are those of the unfiltered level
-        filters.append(zone.in_(zones_dans(niveau, *dans)))
+        query = query.where(t.zone_code == code)
+    if dans is not None:
+        query = query.where(t.zone_code.in_(zones_dans(niveau, *dans)))
     if familles:
-        filters.append(famille_expr().in_(familles))
+        query = query.where(t.famille.in_(familles))
     if region is not None:
-        filters.append(sa.func.coalesce(c.source_region, "") == region)
-    base = (
-        sa.select(
-            famille_expr().label("famille"),
-            sa.func.coalesce(c.source_region, "").label("region"),
-            zone.label("zone"),
-            zone_label.label("zone_libelle"),
-            c.annee,
-            sa.func.coalesce(c.programme_code, SANS_PROGRAMME).label("programme"),
-            c.programme_label,
-            c.programme_theme,
-            c.beneficiaire_code,
-            c.montant_ae,
-            c.montant_cp,
-        )
-        .where(*filters)
-        .cte("ouvert_base")
-    )
-    b = base.c
-    keys = (b.famille, b.region, b.zone, b.annee, b.programme)
-    cells = (
-        sa.select(*keys, sa.func.count(sa.distinct(b.beneficiaire_code)).label("n")).group_by(*keys)
-    ).cte("ouvert_cellules")
-    shown = cells.c.n >= seuil
-    groupe = sa.case((shown, b.programme), else_=sa.literal(AUTRES)).label("groupe")
-    joined = base.join(cells, sa.and_(*(k == cells.c[k.name] for k in keys)))
-    marked = (
-        sa.select(
-            b.famille,
-            b.region,
-            b.zone,
-            b.zone_libelle,
-            b.annee,
-            groupe,
-            sa.case((shown, b.programme_label)).label("programme_libelle"),
-            sa.case((shown, b.programme_theme)).label("theme"),
-            b.beneficiaire_code,
-            b.montant_ae,
-            b.montant_cp,
-        )
-        .select_from(joined)
-        .cte("ouvert_marque")
-    )
-    m = marked.c
-    group = (m.famille, m.region, m.zone, m.annee, m.groupe)
-    return (
-        sa.select(
-            *group,
-            sa.func.max(m.zone_libelle),
-            sa.func.max(m.programme_libelle),
-            sa.func.max(m.theme),
-            sa.func.count(),
-            sa.func.coalesce(sa.func.sum(m.montant_ae), 0),
-            sa.func.coalesce(sa.func.sum(m.montant_cp), 0),
-            sa.func.count(sa.distinct(m.beneficiaire_code)),
-        )
-        .group_by(*group)
-        .order_by(*group)
-    )
-
-
-def _protect(niveau: str, rows: Iterable, seuil: int) -> Iterator[Cellule]:
-    """Steps 2 and 3 of the rule on the rows of step 1, one (jeu, zone, exercice) group at a time."""
-    groups: dict[tuple, list[Cellule]] = defaultdict(list)
-    for fam, reg, zone, annee, groupe, zlab, plab, theme, n, ae, cp, benef in rows:
-        groups[(fam, reg, zone, annee)].append(
-            Cellule(
-                fam,
-                reg,
-                niveau,
-                zone,
-                zlab,
-                int(annee),
-                groupe,
-                plab,
-                theme,
-                int(n),
-                Decimal(ae),
-                Decimal(cp),
-                int(benef),
-            )  # fmt: skip
-        )
-    for cells in groups.values():
-        shown = [x for x in cells if x.programme_code != AUTRES]
-        autres = next((x for x in cells if x.programme_code == AUTRES), None)
-        if autres is not None and autres.beneficiaires < seuil:
-            if not shown:
-                continue  # the whole group has fewer than `seuil` beneficiaries: withheld
-            smallest = min(shown, key=lambda x: (x.beneficiaires, x.montant_ae, x.programme_code))
-            shown.remove(smallest)
-            autres = replace(
-                autres,
-                lignes=autres.lignes + smallest.lignes,
-                montant_ae=autres.montant_ae + smallest.montant_ae,
-                montant_cp=autres.montant_cp + smallest.montant_cp,
-                beneficiaires=max(autres.beneficiaires, smallest.beneficiaires),
-            )
-        yield from shown
-        if autres is not None:
-            yield replace(autres, programme_libelle=AUTRES_LIBELLE, theme=None)
+        query = query.where(t.region == region)
+    return sorted((Cellule(*row) for row in conn.execute(query)), key=ordre)
 
 
 def cellules(
@@ -238,17 +131,27 @@ def cellules(
     dans: tuple[str, str] | None = None,
 ) -> list[Cellule]:
     """The published cells of a level (one zone with `code`, or the zones `dans` (niveau, code) of
-    another zone; some families; one jeu région). A filter on zones keeps or drops whole
-    (jeu, zone, exercice) groups, so the cells kept are exactly those of the whole level."""
+    another zone; some families; one jeu région): the stored ones when computed with this threshold,
+    else computed live (every level, then filtered)."""
     if niveau not in NIVEAUX:
         raise ValueError(f"niveau inconnu : {niveau}")
-    rows = conn.execute(_query(niveau, max(seuil, 1), code, familles, region, dans))
-    return list(_protect(niveau, rows, max(seuil, 1)))
+    if seuil_stocke(conn) == max(seuil, 1):
+        return stockees(conn, niveau, code=code, familles=familles, region=region, dans=dans)
+    cells = [x for x in calculer(conn, seuil, familles=familles, region=region) if x.niveau == niveau]
+    if code is not None:
+        cells = [x for x in cells if x.zone_code == code]
+    if dans is not None:
+        zones = zones_dans(niveau, *dans)
+        keep = set(zones if isinstance(zones, list) else conn.execute(zones).scalars())
+        cells = [x for x in cells if x.zone_code in keep]
+    return cells
 
 
 def toutes_cellules(
     conn: Connection, seuil: int, *, familles: list[str] | None = None, region: str | None = None
 ) -> Iterator[Cellule]:
     """Every published cell of every level (the open export of a jeu, or of the whole instance)."""
-    for niveau in NIVEAUX:
-        yield from cellules(conn, niveau, seuil, familles=familles, region=region)
+    if seuil_stocke(conn) == max(seuil, 1):
+        yield from stockees(conn, familles=familles, region=region)
+    else:
+        yield from calculer(conn, seuil, familles=familles, region=region)

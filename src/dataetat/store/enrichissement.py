@@ -209,6 +209,7 @@ def refresh_lignes(conn: Connection, sirets: list[str]) -> None:
     (the same joins as the read model's full rebuild, readmodel_decoration.DECORATE)."""
     if not sirets:
         return
+    invalider(conn)  # the stored open cells, until the refresh that follows (apres)
     conn.exec_driver_sql("CREATE TEMPORARY TABLE enrichis (siret VARCHAR)")
     try:
         insert_arrow(conn, "enrichis", pa.table({"siret": pa.array(sorted(set(sirets)), pa.string())}))

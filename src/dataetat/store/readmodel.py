@@ -27,6 +27,7 @@ import pyarrow as pa
 from sqlalchemy.engine import Connection
 
 from dataetat.store.engine import insert_arrow
+from dataetat.store.ouvert_schema import invalider
 from dataetat.store.readmodel_decoration import COLUMNS, DECORATE
 from dataetat.store.readmodel_parts import BASE_COLUMNS, aide_part, chorus_parts
 from dataetat.store.readmodel_qpv import split_lieu_action
@@ -47,6 +48,7 @@ def insert_lines(parts: dict[str, str]) -> str:
 
 def refresh_touched(conn: Connection) -> None:
     """Replace the lines of the keys and feeds an import touched (temp tables touched, cp_feeds)."""
+    invalider(conn)  # the stored open cells, until the import's refresh
     # An EJ split across QPVs is split as a whole: every poste of it is rebuilt.
     conn.exec_driver_sql(
         """INSERT INTO touched SELECT DISTINCT e.n_ej, e.n_poste_ej FROM engagement e
@@ -88,6 +90,7 @@ def refresh_ejs(conn: Connection, n_ejs: list[str]) -> None:
 
 def refresh_aides(conn: Connection, source: str, annees: list[int]) -> None:
     """Replace the lines of an operator's aid (ADEME, FRANCE_2030) for these years from table `aide`."""
+    invalider(conn)  # the stored open cells, until the import's refresh
     conn.exec_driver_sql("CREATE TEMPORARY TABLE aide_scope (source VARCHAR, annee INTEGER)")
     try:
         years = sorted(set(annees))
@@ -109,6 +112,7 @@ def refresh_aides(conn: Connection, source: str, annees: list[int]) -> None:
 
 def rebuild_all(conn: Connection) -> None:
     """Rebuild every line (after a referential, SIRENE or QPV import changed labels or places)."""
+    invalider(conn)  # the stored open cells, until the import's refresh
     conn.exec_driver_sql("DELETE FROM ligne")
     postgresql = conn.dialect.name == "postgresql"
     if postgresql:

@@ -21,7 +21,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.engine import Connection
 
 from dataetat.jobs import imports as import_jobs
-from dataetat.query import etiquetage
+from dataetat.query.apres_import import apres_import
 from dataetat.stockage import Store
 from dataetat.store import annulation, taches
 from dataetat.web import confirmation, csrf
@@ -161,4 +161,4 @@ async def annuler(
 
 
 def _undo(conn: Connection, lot_id: int, me: Identity) -> None:
-    annulation.annuler(conn, lot_id, me.user, me.region, apres=etiquetage.reapply)
+    annulation.annuler(conn, lot_id, me.user, me.region, apres=apres_import)
