@@ -5,7 +5,10 @@ statistical secrecy) of a big generated base, and the catalogue's cost.
 
 Without --base: generated INF-BUD-53 files (bench/import_bench.py's `generated`, kept in bench/out)
 imported into a fresh DuckDB file by `dataetat import chorus`. Then, in process:
-- every level's published cells (`ouvert.cellules`), and the CSV + Parquet files written as
+- the live computation of every published cell (primary and secondary secrecy, every level at once),
+  and `ouvert.rafraichir`: that computation plus writing `ouvert_cellule`, what each import adds;
+- every level's published cells as the pages read them (`ouvert.cellules`, from `ouvert_cellule`),
+  and the CSV + Parquet files written as
   `dataetat publier data-gouv` writes them (`publication.fichiers`);
 - the whole `dataetat publier data-gouv` command against a loopback server answering as data.gouv.fr
   (tests/fakes/data_gouv.py): files written and uploaded;
@@ -31,7 +34,9 @@ from tests.fakes.data_gouv import CLE, FauxDataGouv  # noqa: E402
 
 from dataetat.catalog import dcat, publication  # noqa: E402
 from dataetat.query import catalogue, ouvert  # noqa: E402
+from dataetat.query.ouvert_calcul import calculer  # noqa: E402
 from dataetat.settings import Settings  # noqa: E402
+from dataetat.store import migrate  # noqa: E402
 from dataetat.store.engine import make_engine  # noqa: E402
 from dataetat.web.api.ouvert import territoire  # noqa: E402
 
@@ -68,9 +73,20 @@ def main() -> None:
             f"import de {args.lignes:,} lignes (et SIRENE) : {time.perf_counter() - start:.1f} s", flush=True
         )
     engine = make_engine(Settings(database_url=url))
+    migrate.upgrade(engine)  # an older base: the stored cells' tables (migration 0015)
     with engine.connect() as conn:
         n = conn.exec_driver_sql("SELECT count(*) FROM ligne").scalar_one()
         print(f"base : {url} — {n:,} lignes du modèle de lecture", flush=True)
+        live = timed("calcul en direct de toutes les cellules publiées (ouvert_calcul.calculer, secret "
+                     "primaire et secondaire)", calculer, conn, args.seuil)  # fmt: skip
+        print(
+            f"    {len(live):,} cellules dont {sum(c.programme_code == ouvert.AUTRES for c in live):,} « autres »"
+        )
+    with engine.begin() as conn:
+        timed("rafraichir (calcul + écriture de ouvert_cellule, ce qu'ajoute chaque import)", ouvert.rafraichir,
+              conn, args.seuil)  # fmt: skip
+    print("lectures des cellules stockées (ce que font les pages) :")
+    with engine.connect() as conn:
         total = 0
         start = time.perf_counter()
         for niveau in ouvert.NIVEAUX:

@@ -54,10 +54,10 @@ def test_publish_then_replace(base_url, faux):
     csv = faux.fichiers[resources[0]["id"]].decode()
     assert csv.startswith("jeu,source,region_source,niveau,code_zone")
     assert "777777.77" not in csv and "9999.77" not in csv
-    assert (
-        "chorus-region-53,chorus-region,53,commune,35238,Rennes,2023,103,Programme 103,Travail,5,5000.00"
-        in csv
-    )
+    # The same cells as the pages (secondary rule included): Rennes' 103 is in its « autres ».
+    assert "chorus-region-53,chorus-region,53,commune,35238,Rennes,2023,autres," in csv
+    assert "chorus-region-53,chorus-region,53,departement,35,Ille-et-Vilaine,2023,103,Programme 103," in csv
+    assert "chorus-region-53,chorus-region,53,commune,35238,Rennes,2023,103," not in csv
     assert faux.fichiers[resources[1]["id"]][:4] == b"PAR1"
     assert all(key == CLE for _, _, key in faux.requetes)
     assert CLE not in first.output and "créée" in first.output

@@ -60,7 +60,7 @@ def fichiers(conn: Connection, seuil: int, jeu: str | None, dossier: Path) -> li
     """Write the CSV and Parquet files of the open aggregates (of one jeu) into `dossier`."""
     f = filtres(jeu)
     niveaux = f.pop("niveaux", list(ouvert.NIVEAUX))
-    cells = [c for niveau in niveaux for c in ouvert.cellules(conn, niveau, seuil, **f)]
+    cells = [c for c in ouvert.toutes_cellules(conn, seuil, **f) if c.niveau in niveaux]
     stem = "agregats-ouverts" + (f"-{jeu}" if jeu else "")
     about = f"du jeu {jeu} de Data-État" if jeu else "de Data-État"
     description = (

@@ -23,11 +23,15 @@ def db_init(
 
     engine = engine_of_settings()
     loaded = database.init(engine, force_referentiels=referentiels)
-    if loaded:  # new referentials (themes, communes…) change what the tag rules find
-        from dataetat.query.apres_import import apres_import
+    from dataetat.query import ouvert
+    from dataetat.query.apres_import import apres_import
 
-        with engine.begin() as conn:
+    seuil = Settings().secret_statistique_seuil
+    with engine.begin() as conn:
+        if loaded:  # new referentials (themes, communes…) change the tags and the open cells
             apres_import(conn)
+        elif ouvert.seuil_stocke(conn) != max(seuil, 1):  # after an upgrade or a new threshold
+            ouvert.rafraichir(conn, seuil)
     for kind, count in loaded.items():
         console.print(f"référentiel {kind} : {count} lignes")
     console.print(f"Base prête : {Settings().database_url}")

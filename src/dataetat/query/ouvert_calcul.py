@@ -213,6 +213,10 @@ def calculer(
             _residual_query(parent, child, familles, region)
         ):
             residus[(parent, child, fam, reg, zone, int(annee), prog)] = (int(lignes), int(n))
+    # In key order: the secondary rule's choices must not depend on the order SQL returned rows in.
+    groups = {k: groups[k] for k in sorted(groups)}
+    for g in groups.values():
+        g.cellules = {p: g.cellules[p] for p in sorted(g.cellules)}
     ouvert_secret.secondaire(groups, residus, parents_cog(conn), seuil)
     return sorted(_published(groups.values()), key=ordre)
 

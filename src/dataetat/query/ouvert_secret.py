@@ -94,34 +94,37 @@ def _mask(g: Groupe, programme: str) -> None:
 
 
 def _equations(groups: dict[tuple, Groupe], residus: dict, parents: dict, seuil: int):
+    """The equations a reader can write, and the terms that must not be obtained. They do not depend
+    on what is masked (only which terms are unknown does): built once."""
     sensitive: set[tuple] = set()
     eqs: list[tuple] = []
+    by_level: dict[str, list[Groupe]] = {}
     for g in groups.values():
-        cells = [("c", g.key, p) for p in sorted(g.cellules)]
+        by_level.setdefault(g.key[2], []).append(g)
+        cells = [("c", g.key, p) for p in g.cellules]
         sensitive.update(t for t in cells if g.cellules[t[2]].n < seuil)
         if g.total_sensible:
             sensitive.add(("t", g.key))
         eqs.append(("groupe", [("t", g.key), *cells]))
-    children: dict[tuple, list[Groupe]] = {}
-    for (parent, child), mapping in parents.items():
-        for g in groups.values():
-            fam, reg, niveau, zone, annee = g.key
-            if niveau == child and (pz := mapping.get(zone)) is not None:
-                children.setdefault((parent, child, fam, reg, pz, annee), []).append(g)
     for pair in PAIRES:
-        for g in groups.values():
-            fam, reg, niveau, zone, annee = g.key
-            if niveau != pair[0]:
-                continue
-            kids = children.get((*pair, fam, reg, zone, annee), [])
+        mapping = parents.get(pair, {})
+        children: dict[tuple, list[Groupe]] = {}
+        for k in by_level.get(pair[1], []):
+            fam, reg, _, zone, annee = k.key
+            if (pz := mapping.get(zone)) is not None:
+                children.setdefault((fam, reg, pz, annee), []).append(k)
+        for g in by_level.get(pair[0], []):
+            fam, reg, _, zone, annee = g.key
+            kids = children.get((fam, reg, zone, annee), [])
+            by_programme: dict[str, list[Groupe]] = {}
+            for k in kids:
+                for p in k.cellules:
+                    by_programme.setdefault(p, []).append(k)
             rest_all, rest_sensitive, has_rest = sum(b.lignes for b in g.cellules.values()), True, False
             for p, b in g.cellules.items():
-                terms = [("c", g.key, p)]
-                rest = b.lignes
-                for k in kids:
-                    if p in k.cellules:
-                        terms.append(("c", k.key, p))
-                        rest -= k.cellules[p].lignes
+                those = by_programme.get(p, [])
+                terms = [("c", g.key, p), *(("c", k.key, p) for k in those)]
+                rest = b.lignes - sum(k.cellules[p].lignes for k in those)
                 found = residus.get((*pair, fam, reg, zone, annee, p))
                 if rest or found:
                     term = ("r", pair, g.key, p)
@@ -208,9 +211,9 @@ def secondaire(groups: dict[tuple, Groupe], residus: dict, parents: dict, seuil:
     """Mask more cells until no cell under the threshold can be obtained by subtractions; returns
     how many rounds it took."""
     rounds = 0
+    eqs, sensitive = _equations(groups, residus, parents, seuil)
     while True:
         rounds += 1
-        eqs, sensitive = _equations(groups, residus, parents, seuil)
         unknown = {t for _, terms in eqs for t in terms if _unknown(t, groups)}
         leaks, got = _audit(eqs, unknown, sensitive)
         if not leaks:
