@@ -42,9 +42,12 @@ from dataetat.web.api.ouvert import territoire  # noqa: E402
 
 
 def timed(label: str, fn, *args, **kw):
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = fn(*args, **kw)
-    print(f"{label} : {time.perf_counter() - start:.2f} s", flush=True)
+    print(
+        f"{label} : {time.perf_counter() - start:.2f} s (processeur {time.process_time() - cpu:.2f} s)",
+        flush=True,
+    )
     return result
 
 
