@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection
 from dataetat.model.geometrie import Zones
 from dataetat.store import taches
 from dataetat.store.engine import insert_arrow
+from dataetat.store.ouvert_schema import invalider
 from dataetat.store.readmodel_decoration import geo_joins
 from dataetat.store.schema import SOURCE_AE, SOURCE_CP, beneficiaire, ligne, ref_qpv, siret_qpv
 

@@ -2,7 +2,7 @@
 open pages read them instead of computing them: `ouvert_cellule` holds every published cell of every
 level, `ouvert_etat` (one row) the threshold they were computed with. Both are rewritten in the
 transaction of every import that changes the lines (query/apres_import.py); a reader whose threshold
-differs (or that finds no state) computes the cells live. Migration 0015_ouvert creates the same."""
+differs (or that finds no state) computes the cells live. Migration 0017_ouvert creates the same."""
 
 from __future__ import annotations
 

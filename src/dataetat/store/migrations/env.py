@@ -9,6 +9,7 @@ from dataetat.store import (  # noqa: F401  every module that puts tables on the
     limiteur,
     marches_schema,
     moisson_schema,
+    ouvert_schema,
     recherches,
     remplacement,
     subventions,

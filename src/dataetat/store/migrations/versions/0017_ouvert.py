@@ -2,14 +2,14 @@
 (`ouvert_etat`): rewritten by every import, read by the anonymous open pages.
 
 Revision ID: ouvert
-Revises: cluster
+Revises: limites
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "ouvert"
-down_revision = "cluster"
+down_revision = "limites"
 branch_labels = None
 depends_on = None
 
