@@ -41,6 +41,9 @@ def test_commande_publique(page: Page):
     page.locator("#lignes-marches tbody tr a[href^='/marches/']").first.click()
     expect(page.locator("#champs-marche")).to_be_visible()
     expect(page.locator("#modifications li").first).to_contain_text("Notification")
+    expect(page.locator("#modifications li").first).to_contain_text(
+        re.compile(r"titulaires? [^0-9].* \(SIRET \d{14}\)")
+    )
     check_accessibility(page)
     screenshot(page, "commande-publique-marche")
     # The acheteur's page: its tables (long CPV divisions, names) keep their amounts in view.
@@ -51,6 +54,9 @@ def test_commande_publique(page: Page):
             .filter((el) => el.scrollWidth > el.clientWidth + 1).map((el) => el.querySelector('table').id)"""
     )
     assert not hidden, f"tableaux plus larges que l'écran : {hidden}"
+    expect(page.locator("#recents .marches-acteur__cpv").first).to_contain_text(
+        re.compile(r"^\d{8}\s*[^\d\s]")
+    )  # code + label
     screenshot(page, "commande-publique-acheteur")
 
 

@@ -66,6 +66,7 @@ def test_register_harvest_and_coverage(page: Page):
         row = page.locator("#catalogues tbody tr", has_text=serveur.url)
         expect(row).to_contain_text("réussie")
         expect(row).to_contain_text("36,4")  # 8 valid records of 22
+        expect(row).to_contain_text("Département Ille-et-Vilaine (35)")  # the zone's name, not its code alone
         check_accessibility(page)
         screenshot(page, "catalogues-decp")
         row.get_by_role("link").first.click()
@@ -74,5 +75,11 @@ def test_register_harvest_and_coverage(page: Page):
     page.goto("/commande-publique/couverture")
     expect(page.locator("#carte-couverture path.couverture-moissonne[data-code='35']")).to_have_count(1)
     expect(page.locator("#departements-couverts")).to_contain_text("Ille-et-Vilaine (35)")
+    expect(page.locator("#zones-couverture")).to_contain_text("Département Ille-et-Vilaine (35) :")
+    # the legend: each swatch on the line of its label
+    tops = page.locator("#carte-couverture-legende .legende-element").evaluate_all(
+        "els => els.map(e => [e.querySelector('.legende').getBoundingClientRect().top, e.getBoundingClientRect().top])"
+    )
+    assert tops and all(abs(swatch - item) < 12 for swatch, item in tops), tops
     check_accessibility(page)
     screenshot(page, "couverture-decp")

@@ -10,7 +10,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.engine import Connection
 
+from dataetat.query import lookups
 from dataetat.store import moisson as store
 from dataetat.web import carte_svg, csrf
 from dataetat.web.deps import Admin, CurrentIdentity, Db
@@ -32,6 +34,21 @@ def _taux(row: dict) -> float | None:
     return row["valides"] / row["enregistrements"] if row.get("enregistrements") else None
 
 
+def zone_names(conn: Connection, pairs) -> dict[str, str]:
+    """"niveau:code" → the zone's name (« Ille-et-Vilaine »), from the referentials; a code they do
+    not know has no entry (the page shows the code alone)."""
+    by_level: dict[str, set[str]] = {}
+    for niveau, code in pairs:
+        if niveau in lookups.ZONES and code:
+            by_level.setdefault(niveau, set()).add(code)
+    names = {}
+    for niveau, codes in by_level.items():
+        for item in lookups.chosen(conn, f"zones/{niveau}", sorted(codes)):
+            if item["label"] != item["code"]:
+                names[f"{niveau}:{item['code']}"] = item["label"].split(" - ", 1)[-1]
+    return names
+
+
 def _page(request: Request, template: str, status: int = 200, **context: Any):
     token = csrf.token(request)
     context |= {"csrf": token, "csrf_champ": csrf.FIELD, "niveaux": NIVEAUX}
@@ -48,6 +65,7 @@ async def _registre(request: Request, db: Db, status: int = 200, **context: Any)
     rows = await db.read(store.catalogues)
     for r in rows:
         r["taux"] = _taux(r)
+    noms = await db.read(zone_names, [(r["zone_niveau"], r["zone_code"]) for r in rows])
     message = {
         "ajoute": "Catalogue inscrit.",
         "moisson": "Moisson demandée : elle s'exécute en tâche de fond.",
@@ -57,6 +75,7 @@ async def _registre(request: Request, db: Db, status: int = 200, **context: Any)
         "admin_catalogues.html",
         status,
         catalogues=rows,
+        noms_zones=noms,
         message=message,
         page_active="/admin/catalogues",
         **context,
@@ -159,6 +178,7 @@ async def couverture(request: Request, me: CurrentIdentity, db: Db):
         departements=lignes,
         manquants=[c for c in carte if not c["zone"]],
         zones=zones,
+        noms_zones=await db.read(zone_names, [(z["niveau"], z["code"]) for z in zones]),
         totaux=totaux,
         taux=_taux(totaux),
         page_active="/commande-publique/couverture",
