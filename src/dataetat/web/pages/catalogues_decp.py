@@ -35,7 +35,7 @@ def _taux(row: dict) -> float | None:
 
 
 def zone_names(conn: Connection, pairs) -> dict[str, str]:
-    """"niveau:code" → the zone's name (« Ille-et-Vilaine »), from the referentials; a code they do
+    """`niveau:code` → the zone's name (« Ille-et-Vilaine »), from the referentials; a code they do
     not know has no entry (the page shows the code alone)."""
     by_level: dict[str, set[str]] = {}
     for niveau, code in pairs:
