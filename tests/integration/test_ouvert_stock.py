@@ -99,3 +99,40 @@ def test_a_refused_import_keeps_the_stored_cells(engine, tmp_path):
     assert not refused.written
     with engine.connect() as conn:
         assert ouvert.seuil_stocke(conn) == SEUIL and ouvert.stockees(conn) == before
+
+
+def test_two_imports_refresh_one_after_the_other_on_postgresql(engine, tmp_path):
+    """Two transactions changing lines and refreshing at once: the second waits for the first (an
+    advisory lock) and computes with its lines, so the stored cells are those of both."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("DuckDB: one writer at a time, a conflicting transaction fails")
+    import threading
+
+    from tests.ouvert_donnees import fill
+
+    fill(engine)  # lines of another jeu already there
+    first = engine.connect()
+    tx = first.begin()
+    first.exec_driver_sql(
+        "UPDATE ligne SET montant_ae = montant_ae + 1 WHERE beneficiaire_commune_code = '35238'"
+    )
+    ouvert.rafraichir(first, SEUIL)  # holds the lock until commit
+    done = threading.Event()
+
+    def second() -> None:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "UPDATE ligne SET montant_cp = montant_cp + 2 WHERE beneficiaire_commune_code = '35047'"
+            )
+            ouvert.rafraichir(conn, SEUIL)
+        done.set()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    assert not done.wait(1.0)  # waiting for the first transaction's lock
+    tx.commit()
+    first.close()
+    thread.join(30)
+    assert done.is_set()
+    with engine.connect() as conn:
+        assert ouvert.stockees(conn) == ouvert.calculer(conn, SEUIL)

@@ -5,6 +5,7 @@ import re
 from fastapi.testclient import TestClient
 from tests.conftest import TEST_DATA
 
+from dataetat.query import ouvert
 from dataetat.web import csrf
 from dataetat.web.app import create_app
 
@@ -35,6 +36,8 @@ def test_load_a_referential_and_refusals(settings, engine, tmp_path):
             )
         assert loaded.status_code == 200
         assert "Référentiel chargé : regions.csv" in loaded.text and _count(loaded.text, "region") >= 18
+        with engine.connect() as conn:  # the open cells refreshed in the load's transaction (as the CLI)
+            assert ouvert.seuil_stocke(conn) == max(settings.secret_statistique_seuil, 1)
 
         bad = tmp_path / "regions.csv"
         bad.write_text("nimporte;quoi\n1;2\n", encoding="utf-8")

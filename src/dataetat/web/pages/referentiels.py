@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from starlette.datastructures import UploadFile
 
 from dataetat import scratch
+from dataetat.query.apres_import import apres_import
 from dataetat.query.referentiels import counts
 from dataetat.referentiels.readers import KIND_HELP, READERS, ReferentielError
 from dataetat.store import audit
@@ -26,6 +27,16 @@ from dataetat.web.pages.envoi import TooLarge, antivirus_refusal, save_uploads
 from dataetat.web.pages.templating import templates
 
 router = APIRouter(include_in_schema=False)
+
+
+def _load(conn, frames, settings) -> dict[str, int]:
+    """The referential, then what every change of the lines runs (tags, open cells), as the CLI does:
+    one transaction."""
+    loaded = store.load(conn, frames)
+    apres_import(conn, settings)
+    return loaded
+
+
 LIMIT = 200 * 1024 * 1024  # the biggest referential (communes, calculette) is a few MB
 
 
@@ -82,7 +93,7 @@ async def charger(request: Request, jeton_valide: csrf.Checked, me: Admin, db: D
             details = {"type": kind, "fichier": envoi.nom, "sha256": envoi.sha256, "motif": str(e)}
             await db.write(_journal, me, details, audit.REFUSE)
             return await _page(request, db, status=400, erreur=f"{envoi.nom} : {e}", choisi=kind)
-    loaded = await db.write(store.load, frames)
+    loaded = await db.write(_load, frames, request.app.state.settings)
     details = {"type": kind, "fichier": envoi.nom, "sha256": envoi.sha256, "tables": loaded}
     await db.write(_journal, me, details, audit.OK)
     return await _page(request, db, charge={"type": kind, "fichier": envoi.nom, "tables": loaded})
