@@ -50,3 +50,15 @@ def test_every_page_size_gives_the_same_rows_in_order(data, query):
     if not query:
         dates = [d for _, _, d, _ in whole]
         assert dates[-2:] == [None, None] and dates[:5] == sorted(dates[:5], reverse=True)
+
+
+def test_objet_words_are_literal(data):
+    """A plain word is a substring search; %, _ and \\ stay literal (escaped)."""
+    with data.connect() as conn:
+
+        def marches(objet: str) -> int:
+            return search(conn, params_from_query({"objet": objet})).total.marches
+
+        assert marches("BUREAU") == 1 and marches("d'œuvre") == 1 and marches("locaux nettoyage") == 1
+        assert marches("renovation energetique") == 3  # M1, M5, M6: the default objet
+        assert marches("%") == marches("_") == marches("d_") == marches("\\") == 0

@@ -186,6 +186,15 @@ def _like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _contains(column, word: str) -> sa.ColumnElement[bool]:
+    """`column` contains `word`. A word without LIKE's special characters needs no ESCAPE clause:
+    DuckDB then scans with its substring search (LIKE … ESCAPE costs ≈ 20 % more processor time
+    over 1.4 M objets); with one, the escaped pattern."""
+    if not any(ch in word for ch in "%_\\"):
+        return column.like(f"%{word}%")
+    return column.like("%" + _like(word) + "%", escape="\\")
+
+
 def _in(column, values, label: str) -> Filter:
     return Filter(column.in_(values), f"{label} {', '.join(map(str, values))}")
 
@@ -205,7 +214,7 @@ def build(p: MarchesParams) -> list[Filter]:
         filters.append(Filter(sa.or_(*clauses), f"CPV {', '.join(p.cpv)}"))
     if p.objet:
         words = [w for w in re.split(r"\s+", fold(p.objet)) if w][:20]
-        clauses = [c.objet_plie.like("%" + _like(w) + "%", escape="\\") for w in words]
+        clauses = [_contains(c.objet_plie, w) for w in words]
         filters.append(Filter(sa.and_(*clauses), f"objet contenant « {p.objet} »"))
     if p.montant_min is not None:
         filters.append(Filter(c.montant >= p.montant_min, f"montant ≥ {_euros(p.montant_min)}"))
