@@ -16,6 +16,7 @@ from tests.serving import serve_in_thread
 from dataetat.connectors.client import Client, Reglages, Service, reinitialiser
 from dataetat.connectors.limiter import RateLimiter, SharedRateLimiter, limiter_for
 from dataetat.store.engine import make_engine
+from dataetat.store.limiteur import Creneaux, creneaux_partages
 
 RAPIDE = Reglages(delai=5.0, essais=3, backoff=0.05, attente_max=2.0)
 
@@ -85,7 +86,7 @@ def test_two_workers_share_an_outside_services_rate(settings, engine, _fresh_reg
     try:
         with faux.recherche() as serveur:
             service = Service(nom="Recherche d'entreprises", url=serveur.url, par=(RATE, 1.0))
-            clients = [Client(service, RAPIDE, engine), Client(service, RAPIDE, other)]
+            clients = [Client(service, RAPIDE, creneaux_partages(e)) for e in (engine, other)]
             assert all(isinstance(c.limiter, SharedRateLimiter) for c in clients)
             statuses = _run_two_workers(serveur.url, clients)
             for c in clients:
@@ -117,7 +118,7 @@ def test_slots_shared_through_the_database(settings, engine):
     other = make_engine(settings)
     try:
         # One call per 10 s: the slots are far apart, whatever the load of the machine taking them.
-        limiters = [SharedRateLimiter(engine, "test", 1, 10.0), SharedRateLimiter(other, "test", 1, 10.0)]
+        limiters = [SharedRateLimiter(Creneaux(e), "test", 1, 10.0) for e in (engine, other)]
         slots = []
         for i in range(6):
             wait = limiters[i % 2].reserve()
@@ -125,10 +126,10 @@ def test_slots_shared_through_the_database(settings, engine):
         interval = limiters[0].interval
         gaps = [b - a for a, b in zip(slots, slots[1:], strict=False)]
         assert gaps == pytest.approx([interval] * 5, abs=0.05)  # whichever engine took it
-        held = [SharedRateLimiter(engine, "autre", 10, 1.0), SharedRateLimiter(other, "autre", 10, 1.0)]
+        held = [SharedRateLimiter(Creneaux(e), "autre", 10, 1.0) for e in (engine, other)]
         held[1].pause(2.0)  # a Retry-After seen by one process holds the other
         assert 1.0 < held[0].reserve() <= 2.0
-        assert limiter_for("x", 10, 1.0, engine).__class__ is (
+        assert limiter_for("x", 10, 1.0, creneaux_partages(engine)).__class__ is (
             SharedRateLimiter if engine.dialect.name == "postgresql" else RateLimiter
         )
     finally:

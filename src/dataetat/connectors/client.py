@@ -25,14 +25,13 @@ from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.engine import Engine
 
 from dataetat import __version__
 from dataetat.connectors import breaker as _breaker
 from dataetat.connectors import errors
 from dataetat.connectors import limiter as _limiter
 from dataetat.connectors.breaker import CircuitBreaker, breaker_for
-from dataetat.connectors.limiter import RateLimiter, SharedRateLimiter, limiter_for
+from dataetat.connectors.limiter import Creneaux, RateLimiter, SharedRateLimiter, limiter_for
 
 log = logging.getLogger("dataetat.connectors")
 USER_AGENT = f"Data-Etat/{__version__} (data-etat; enrichissement des beneficiaires)"
@@ -100,13 +99,13 @@ class Client:
     """A client of one service (thread-safe: the limiter and the breaker are shared per service)."""
 
     def __init__(
-        self, service: Service, reglages: Reglages | None = None, engine: Engine | None = None
+        self, service: Service, reglages: Reglages | None = None, creneaux: Creneaux | None = None
     ) -> None:
-        """`engine`: the database through which every process shares the service's rate (PostgreSQL;
-        without it, or on DuckDB, the rate is this process's: connectors/limiter.py)."""
+        """`creneaux`: where every process shares the service's rate (store/limiteur.py
+        `creneaux_partages`: PostgreSQL); without, the rate is this process's (connectors/limiter.py)."""
         self.service, self.reglages = service, reglages or Reglages()
         key = f"{service.nom}|{service.url}"
-        self.limiter: RateLimiter | SharedRateLimiter = limiter_for(key, *service.par, engine=engine)
+        self.limiter: RateLimiter | SharedRateLimiter = limiter_for(key, *service.par, creneaux)
         r = self.reglages
         self.breaker: CircuitBreaker = breaker_for(key, service.nom, r.seuil_disjoncteur, r.pause_disjoncteur)
         self._http = httpx.Client(

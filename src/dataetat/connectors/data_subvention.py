@@ -25,10 +25,10 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
-from sqlalchemy.engine import Engine
 
 from dataetat.connectors import errors, services
 from dataetat.connectors.client import Client
+from dataetat.connectors.limiter import Creneaux
 from dataetat.settings import Settings
 
 SIRET = re.compile(r"^\d{14}$")
@@ -112,9 +112,9 @@ def chemin(identifiant: str) -> str:
     raise ValueError(f"Identifiant d'association invalide : {identifiant!r} (SIRET, SIREN ou RNA attendu).")
 
 
-def subventions(settings: Settings, identifiant: str, engine: Engine | None = None) -> Resultat:
+def subventions(settings: Settings, identifiant: str, creneaux: Creneaux | None = None) -> Resultat:
     """The subsidies Data Subvention knows for `identifiant` (blocking: retries and the rate limit
-    may wait; run it off the event loop). `engine`: the rate shared by every process (PostgreSQL)."""
+    may wait; run it off the event loop). `creneaux`: the rate shared by every process (PostgreSQL)."""
     path = chemin(identifiant)
     try:
         service = services.data_subvention(settings)
@@ -126,7 +126,7 @@ def subventions(settings: Settings, identifiant: str, engine: Engine | None = No
             message="Jeton non configuré : DATAETAT_DATA_SUBVENTION_JETON (ou _JETON_FICHIER) est vide.",
         )
     try:
-        with Client(service, services.reglages(settings), engine) as client:
+        with Client(service, services.reglages(settings), creneaux) as client:
             rows = client.get_json(path, modele=Applications).root
     except errors.NonTrouve:
         return Resultat(Etat.AUCUNE)

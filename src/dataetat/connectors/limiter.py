@@ -9,22 +9,20 @@ jitter between our clock and the service's (a request sent a few milliseconds la
 time) puts rate + 1 requests in some window and earns a 429 (measured: 45 of 420 at 7 req/s).
 
 The services' limits are per IP address or per token, not per process: with several workers and
-app servers (docs/deploiement.md) they must share one budget. `limiter_for(key, rate, period, engine)`
-returns, on PostgreSQL, a `SharedRateLimiter` whose slots are kept in the database (store/limiteur.py,
-the same table as the login limiter's paced attempts; slots by the database's clock, so that the
-hosts' clocks need not agree); on DuckDB (one process) or without an engine, the process-wide
-`RateLimiter` of the service.
+app servers (docs/deploiement.md) they must share one budget. `limiter_for(key, rate, period,
+creneaux)` returns, given the database's slots (store/limiteur.py `creneaux_partages(engine)`: on
+PostgreSQL; the same table as the login limiter's paced attempts, slots by the database's clock, so
+that the hosts' clocks need not agree), a `SharedRateLimiter`; without (DuckDB: one process), the
+process-wide `RateLimiter` of the service. The connectors do not import the store: the caller
+(jobs/, query/) passes the slots.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
-
-from sqlalchemy.engine import Engine
-
-from dataetat.store import limiteur
-from dataetat.store.engine import write_retrying
+from typing import Protocol
 
 MARGE = 0.05  # fraction of the interval added between two calls
 # Shared by several processes and hosts: each call also waits for a commit and the paths to the
@@ -64,37 +62,41 @@ class RateLimiter:
             self._next = max(self._next, time.monotonic() + seconds)
 
 
-class SharedRateLimiter:
-    """`RateLimiter`'s contract, its next slot kept in the database: every process calling the
-    service through this database shares its rate. One short transaction per call (two when the
-    sleep overshot its slot)."""
+class Creneaux(Protocol):
+    """Where shared slots are kept (store/limiteur.py `Creneaux`: the database). Keys are opaque."""
 
-    def __init__(self, engine: Engine, key: str, rate: float, period: float = 1.0) -> None:
+    def take(self, key: str, interval: float) -> float: ...  # the slot's time.time(), taken
+    def shift(self, key: str, by: float) -> None: ...  # the slots not yet taken, `by` s later
+    def hold(self, key: str, ahead: float) -> None: ...  # the last slot no earlier than now + ahead
+
+
+class SharedRateLimiter:
+    """`RateLimiter`'s contract, its next slot kept in `creneaux` (the database): every process
+    calling the service through it shares its rate. One short transaction per call (two when the
+    call went late)."""
+
+    def __init__(self, creneaux: Creneaux, key: str, rate: float, period: float = 1.0) -> None:
         if rate <= 0 or period <= 0:
             raise ValueError("rate and period must be positive")
-        self.engine, self.rate, self.period = engine, rate, period
-        self.key = limiteur.digest(f"service:{key}|{rate}/{period}")
+        self.creneaux, self.rate, self.period = creneaux, rate, period
+        self.key = hashlib.sha256(f"service:{key}|{rate}/{period}".encode()).hexdigest()
         self.interval = period / rate * (1 + MARGE_PARTAGEE)
 
     def reserve(self) -> float:
         """Take the next slot of the service; returns how long to wait for it, in seconds."""
-        return self._take() - time.time()
-
-    def _take(self) -> float:
-        return write_retrying(self.engine, limiteur.take_slot, self.key, self.interval)
+        return self.creneaux.take(self.key, self.interval) - time.time()
 
     def acquire(self) -> None:
-        slot = self._take()
+        slot = self.creneaux.take(self.key, self.interval)
         if (wait := slot - time.time()) > 0:
             time.sleep(wait)
-        if (
-            late := time.time() - slot
-        ) > MARGE_PARTAGEE * self.interval:  # a slow commit, a sleep that overshot:
-            write_retrying(self.engine, limiteur.shift_slots, self.key, late)  # the next ones as late
+        late = time.time() - slot
+        if late > MARGE_PARTAGEE * self.interval:  # a slow commit, a sleep that overshot:
+            self.creneaux.shift(self.key, late)  # the next slots as late
 
     def pause(self, seconds: float) -> None:
         """No slot before `seconds` from now, for every process (the service said Retry-After)."""
-        write_retrying(self.engine, limiteur.hold_slot, self.key, seconds - self.interval)
+        self.creneaux.hold(self.key, seconds - self.interval)
 
 
 _limiters: dict[tuple, RateLimiter] = {}
@@ -102,11 +104,11 @@ _registry_lock = threading.Lock()
 
 
 def limiter_for(
-    key: str, rate: float, period: float, engine: Engine | None = None
+    key: str, rate: float, period: float, creneaux: Creneaux | None = None
 ) -> RateLimiter | SharedRateLimiter:
-    """The limiter of one service (key: its name and base URL) at this rate: shared through the
-    database on PostgreSQL, else process-wide."""
-    if engine is not None and engine.dialect.name == "postgresql":
-        return SharedRateLimiter(engine, key, rate, period)
+    """The limiter of one service (key: its name and base URL) at this rate: shared through
+    `creneaux` when given (PostgreSQL: store/limiteur.py `creneaux_partages`), else process-wide."""
+    if creneaux is not None:
+        return SharedRateLimiter(creneaux, key, rate, period)
     with _registry_lock:
         return _limiters.setdefault((key, rate, period), RateLimiter(rate, period))

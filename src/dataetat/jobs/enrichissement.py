@@ -30,7 +30,7 @@ from dataetat.connectors.client import Client
 from dataetat.connectors.entreprises import Fiche, api_entreprise_etablissement, recherche_etablissement
 from dataetat.settings import Settings
 from dataetat.store import enrichissement as store
-from dataetat.store import taches
+from dataetat.store import limiteur, taches
 from dataetat.store.taches import Tache
 
 TYPE = "enrichissement"
@@ -107,10 +107,10 @@ class _Services:
     """The clients of one run: Recherche d'entreprises, API Entreprise when configured."""
 
     def __init__(self, settings: Settings, engine: Engine) -> None:
-        reglages = services.reglages(settings)
-        self.recherche = Client(services.recherche_entreprises(settings), reglages, engine)
+        reglages, creneaux = services.reglages(settings), limiteur.creneaux_partages(engine)
+        self.recherche = Client(services.recherche_entreprises(settings), reglages, creneaux)
         ae = services.api_entreprise(settings)
-        self.api_entreprise = Client(ae, reglages, engine) if ae else None
+        self.api_entreprise = Client(ae, reglages, creneaux) if ae else None
 
     def close(self) -> None:
         self.recherche.close()

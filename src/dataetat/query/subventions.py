@@ -33,6 +33,7 @@ from dataetat.connectors import data_subvention as ds
 from dataetat.connectors.data_subvention import Etat
 from dataetat.query.filters import region_scope
 from dataetat.settings import Settings
+from dataetat.store import limiteur
 from dataetat.store import subventions as cache
 from dataetat.store.engine import write_retrying
 from dataetat.store.schema import ligne
@@ -105,7 +106,8 @@ def panneau(
         return Panneau(siret, Etat.PAS_ASSOCIATION, MESSAGES[Etat.PAS_ASSOCIATION])
     now = now or datetime.now()
     if fetch is None:  # the service itself, its rate shared by every process through this database
-        fetch = lambda s, identifiant: ds.subventions(s, identifiant, engine)  # noqa: E731
+        creneaux = limiteur.creneaux_partages(engine)
+        fetch = lambda s, identifiant: ds.subventions(s, identifiant, creneaux)  # noqa: E731
     cached, failed = _cached_or_fetched(engine, settings, siret, fetch, now)
     if failed is not None:
         log.warning("Data Subvention, SIRET %s : %s (%s)", siret, failed.etat.value, failed.message)

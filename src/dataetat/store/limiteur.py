@@ -14,9 +14,10 @@ Keys are SHA-256 digests of « paire:e-mail|adresse », « email:… », « ip:�
     record_success(conn, pair, now)
     record_attempts(conn, paced_keys, now)
     wait = count_event(conn, key, limit, window, now)               # the open validation
-    wait = take_slot(conn, key, interval)                           # an outside service
+    slot = take_slot(conn, key, interval)                           # an outside service
     hold_slot(conn, key, ahead)
     shift_slots(conn, key, by)
+    creneaux_partages(engine)             # those three for connectors/limiter.py (PostgreSQL)
 
 On PostgreSQL a decision first takes a transaction-level advisory lock on its keys, so that two
 servers deciding on the same key at the same moment do so one after the other.
@@ -29,8 +30,9 @@ import random
 import time
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
+from dataetat.store.engine import write_retrying
 from dataetat.store.schema import metadata
 
 limite_evenement = sa.Table(  # one row per counted event per key
@@ -199,3 +201,28 @@ def record_success(conn: Connection, pair: str, now: float) -> None:
         ),
         {"p": pair, "t": now},
     )
+
+
+class Creneaux:
+    """The slots of `limite_creneau` through an engine, each step its own short transaction: what
+    connectors/limiter.py's `SharedRateLimiter` takes an outside service's slots from."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def take(self, key: str, interval: float) -> float:
+        return write_retrying(self.engine, take_slot, key, interval)
+
+    def shift(self, key: str, by: float) -> None:
+        write_retrying(self.engine, shift_slots, key, by)
+
+    def hold(self, key: str, ahead: float) -> None:
+        write_retrying(self.engine, hold_slot, key, ahead)
+
+
+def creneaux_partages(engine: Engine | None) -> Creneaux | None:
+    """The database's slots on PostgreSQL (several processes, several hosts); None on DuckDB (one
+    process: the limiter stays in memory) or without an engine."""
+    if engine is None or engine.dialect.name != "postgresql":
+        return None
+    return Creneaux(engine)
