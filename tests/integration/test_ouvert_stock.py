@@ -44,6 +44,16 @@ def _same(conn) -> list[ouvert.Cellule]:
     assert ouvert.stockees(conn) == live
     for niveau in ouvert.NIVEAUX:  # what the pages read, level by level
         assert ouvert.cellules(conn, niveau, SEUIL) == [c for c in live if c.niveau == niveau]
+    for niveau, dans in (("commune", ("departement", "35")), ("departement", ("region", "53")),
+                         ("epci", ("departement", "29")), ("commune", ("commune", "29019"))):  # fmt: skip
+        zones = ouvert.zones_dans(niveau, *dans)
+        keep = set(zones) if isinstance(zones, list) else set(conn.execute(zones).scalars())
+        expected = [c for c in live if c.niveau == niveau and c.zone_code in keep]
+        assert ouvert.cellules(conn, niveau, SEUIL, dans=dans) == expected  # the open map
+    rennes = [c for c in live if c.niveau == "commune" and c.zone_code == "35238"]
+    assert ouvert.cellules(conn, "commune", SEUIL, code="35238") == rennes  # one territory's page
+    jeu = [c for c in live if c.famille == "chorus-region" and c.region == "53"]
+    assert list(ouvert.toutes_cellules(conn, SEUIL, familles=["chorus-region"], region="53")) == jeu
     return live
 
 
@@ -57,6 +67,7 @@ def test_every_import_refreshes_the_stored_cells(engine, tmp_path):
     with engine.connect() as conn:
         first = _same(conn)
     assert first and {c.famille for c in first} == {"chorus-region"}
+    assert {c.zone_code for c in first if c.niveau == "commune"} == {"35238", "29019"}
     result = import_chorus(
         engine, _chorus(tmp_path, "ae2.csv", "250"), ImportOptions(region="53"), apres=apres_import
     )
