@@ -79,7 +79,7 @@ def test_replacement_is_shown_then_confirmed_then_undone(app_settings, engine, t
         assert lot is not None
 
         asked = _post(client, f"/televersement/lots/{lot}/annuler")  # sent before confirmer.js loaded
-        assert asked.status_code == 200 and f"Annuler l'import n° {lot} ?" in asked.text
+        assert asked.status_code == 200 and f"Annuler l&#39;import n° {lot} ?" in asked.text
         assert _sums(engine) == (2, 42, 1)  # asked, nothing undone
         undone = _post(client, f"/televersement/lots/{lot}/annuler", confirme="oui")
         assert undone.status_code == 303 and f"annule={lot}" in undone.headers["location"]

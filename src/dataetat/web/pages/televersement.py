@@ -88,7 +88,11 @@ def _form_data(conn: Connection, region: str | None) -> dict:
         "historique": historique,
         "lots": annulation.lots_of_imports(conn, [i.id for i in historique]),
         "annulables": annulables,
-        "libelles_regions": region_labels(conn, {f.source_region for lot in annulables for f in lot.flux}),
+        "libelles_regions": region_labels(
+            conn,
+            {f.source_region for lot in annulables for f in lot.flux}
+            | {c for i in historique for c in (i.source_region or "").split(",")},
+        ),
     }
 
 
