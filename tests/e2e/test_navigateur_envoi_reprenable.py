@@ -76,11 +76,25 @@ def test_chunks_with_progress_survive_a_cut(envoi_page: Page, tmp_path):
     # the question « where do you stand? » after the cut is held until the screenshot is taken
     held: list[Route] = []
 
+    finished = threading.Event()  # « terminer » answered: the first question after it is held too
+    polled: list[Route] = []
+
     def state(route: Route) -> None:
         if cut.is_set() and not held:
             held.append(route)
+        elif finished.is_set() and not polled:
+            polled.append(route)
         else:
             route.continue_()
+
+    def terminer(route: Route) -> None:
+        response = route.fetch()
+        terminated.append((response.status, response.headers.get("location")))
+        finished.set()
+        route.fulfill(response=response)
+
+    terminated: list[tuple[int, str | None]] = []
+    page.route(re.compile(r".*/televersement/envois/[0-9a-f]{32}/terminer$"), terminer)
 
     page.route(re.compile(r".*/televersement/envois/[0-9a-f]{32}$"), state)
     page.goto("/televersement")
@@ -100,6 +114,14 @@ def test_chunks_with_progress_survive_a_cut(envoi_page: Page, tmp_path):
     screenshot(page, "televersement-envoi-coupe")
     check_accessibility(page)
     held[0].continue_()
+
+    # « terminer » answers at once (202 and where to ask); the page says the assembly is under way
+    expect(status).to_contain_text("Fichiers reçus : assemblage", timeout=30_000)
+    page.wait_for_timeout(1500)  # the next question is held: the panel stays as it is
+    assert terminated and terminated[0][0] == 202 and terminated[0][1].startswith("/televersement/envois/")
+    expect(page.locator("#envoi-barre-ae")).to_have_js_property("value", ae.stat().st_size)
+    screenshot(page, "televersement-envoi-assemblage")
+    polled[0].continue_()
 
     expect(page).to_have_url(re.compile(r"/televersement/\d+$"), timeout=30_000)
     expect(page.get_by_role("heading", name=re.compile("Import réussi"))).to_be_visible(timeout=30_000)

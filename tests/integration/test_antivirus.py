@@ -23,6 +23,7 @@ from tests.conftest import TEST_DATA
 from tests.factories import ae_row, write_ae
 
 from dataetat.antivirus import Antivirus, AntivirusIndisponible
+from dataetat.jobs.worker import run_one
 from dataetat.store.taches_schema import tache
 from dataetat.web import csrf
 from dataetat.web.app import create_app
@@ -176,16 +177,33 @@ def _resumable(client: TestClient, content: bytes) -> tuple[dict, str]:
     return headers, sid
 
 
+def _imports(engine) -> int:
+    with engine.connect() as conn:
+        query = sa.select(sa.func.count()).select_from(tache).where(tache.c.type == "import")
+        return conn.execute(query).scalar_one()
+
+
+def _assembled(client: TestClient, engine, settings, headers: dict, sid: str) -> dict:
+    """« terminer » (202 at once), the background assembly run by a worker: the session's state."""
+    done = client.post(f"/televersement/envois/{sid}/terminer", headers=headers)
+    assert done.status_code == 202, done.text
+    assert run_one(engine, client.app.state.stockage, settings=settings) is not None
+    return client.get(f"/televersement/envois/{sid}").json()
+
+
 def test_a_resumable_upload_is_scanned_before_its_import_is_queued(app_settings, engine, tmp_path):
     signed = write_ae(tmp_path / "ae.csv", [ae_row("1", 1, "100")]).read_bytes() + SIGNED + b"\n"
     with TestClient(create_app(app_settings)) as client:
         headers, sid = _resumable(client, signed)
-        done = client.post(f"/televersement/envois/{sid}/terminer", headers=headers)
-        assert done.status_code == 422, done.text
-        refusal = done.json()["erreur"]
-        assert refusal["code"] == "refuse-par-antivirus" and FOUND in refusal["message"]
-        assert "« AE.csv »" in refusal["message"]
-    assert _jobs(engine) == 0 and not _stored(app_settings.dossier_televersements)
+        state = _assembled(client, engine, app_settings, headers, sid)
+        assert state["tache"] is None and state["assemblage"]["statut"] == "echec"
+        assert FOUND in state["assemblage"]["erreur"] and "« AE.csv »" in state["assemblage"]["erreur"]
+        assert state["fichiers"][0]["recu"] == 0  # its chunks removed
+        again = client.post(f"/televersement/envois/{sid}/terminer", headers=headers)
+        assert again.status_code == 409 and again.json()["erreur"]["code"] == "envoi-incomplet"
+    assert _imports(engine) == 0
+    # neither chunk nor assembled file: only the session, saying why, until it expires
+    assert {p.name for p in _stored(app_settings.dossier_televersements)} <= {"session.json", "assemblage"}
 
 
 def test_a_resumable_upload_without_verdict_keeps_its_chunks_for_another_try(app_settings, engine, tmp_path):
@@ -193,10 +211,9 @@ def test_a_resumable_upload_without_verdict_keeps_its_chunks_for_another_try(app
     down = app_settings.model_copy(update={"clamav": str(tmp_path / "absent.sock")})
     with TestClient(create_app(down)) as client:
         headers, sid = _resumable(client, clean)
-        refused = client.post(f"/televersement/envois/{sid}/terminer", headers=headers)
-        assert refused.status_code == 503 and refused.json()["erreur"]["code"] == "antivirus-indisponible"
-        assert _jobs(engine) == 0
-        client.app.state.antivirus = Antivirus(app_settings.clamav, 10)  # clamd back
-        done = client.post(f"/televersement/envois/{sid}/terminer", headers=headers)
-        assert done.status_code == 200, done.text
-    assert _jobs(engine) == 1
+        state = _assembled(client, engine, down, headers, sid)
+        assert state["assemblage"]["statut"] == "echec" and "antivirus" in state["assemblage"]["erreur"].lower()
+        assert state["fichiers"][0]["recu"] == len(clean) and _imports(engine) == 0
+        state = _assembled(client, engine, app_settings, headers, sid)  # clamd back: tried again
+        assert state["tache"] is not None and state["lien"] == f"/televersement/{state['tache']}"
+    assert _imports(engine) == 1

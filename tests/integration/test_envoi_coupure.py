@@ -80,9 +80,14 @@ def test_upload_resumes_after_a_cut_connection(settings, engine, tmp_path):
             offset = resume
             while offset < len(data):
                 offset = put(offset).json()["recu"]
-            done = client.post(f"/televersement/envois/{sid}/terminer", headers=headers).json()
-            job_id = done["tache"]
-            deadline = time.monotonic() + 60
+            started = time.monotonic()
+            done = client.post(f"/televersement/envois/{sid}/terminer", headers=headers)
+            assert done.status_code == 202 and done.headers["location"] == f"/televersement/envois/{sid}"
+            deadline = started + 60
+            # the in-server worker assembles in the background; the session names the import then
+            while (job_id := client.get(done.headers["location"]).json()["tache"]) is None:
+                assert time.monotonic() < deadline, "assemblage toujours en cours"
+                time.sleep(0.1)
             while (state := client.get(f"/televersement/{job_id}/etat")).status_code != 286:
                 assert time.monotonic() < deadline, "import toujours en cours"
                 time.sleep(0.1)
@@ -134,9 +139,12 @@ def test_two_app_servers_share_the_upload_through_the_bucket(settings, engine, t
                 assert answer.status_code == 200, answer.text
                 offset = answer.json()["recu"]
             assert c1.get(f"/televersement/envois/{sid}").json()["fichiers"][0]["recu"] == len(data)
-            job_id = c2.post(f"/televersement/envois/{sid}/terminer", headers=headers).json()["tache"]
+            done = c2.post(f"/televersement/envois/{sid}/terminer", headers=headers)
+            assert done.status_code == 202 and done.json()["tache"] is None
+            # a separate worker (`dataetat worker`) assembles, then imports
+            assert run_pending(engine, stockage.espaces(common)) == 2
+            job_id = c1.get(f"/televersement/envois/{sid}").json()["tache"]
         assert not (tmp_path / "un").exists() and not (tmp_path / "deux").exists()
-        assert run_pending(engine, stockage.espaces(common)) == 1
     with engine.connect() as conn:
         job = taches.get(conn, job_id, DEVELOPMENT_USER)
     assert job.statut == taches.TERMINEE and job.resultat["totaux"]["lignes_importees"] == 59

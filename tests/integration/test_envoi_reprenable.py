@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from tests.factories import ae_row, cp_row, write_ae, write_cp
 
 from dataetat.jobs import envois
-from dataetat.jobs.worker import run_pending
+from dataetat.jobs.worker import run_one, run_pending
 from dataetat.store import taches
 from dataetat.web import csrf
 from dataetat.web.app import create_app
@@ -105,13 +105,33 @@ def test_chunks_resume_at_the_received_offset_and_become_an_import(app_settings,
                 assert answer.status_code == 200, answer.text
                 offset = answer.json()["recu"]
         done = client.post(f"/televersement/envois/{sid}/terminer", headers=headers)
-        assert done.status_code == 200, done.text
-        job_id = done.json()["tache"]
-        assert done.json()["lien"] == f"/televersement/{job_id}"
-        # retried (its answer lost): the same job, not a second one; the session names it
-        assert client.post(f"/televersement/envois/{sid}/terminer", headers=headers).json()["tache"] == job_id
-        state = client.get(f"/televersement/envois/{sid}").json()
-        assert state["lien"] == done.json()["lien"] and state["fichiers"][1]["recu"] == len(cp)
+        # answered at once: the assembly is a background job, the session says how it goes
+        assert done.status_code == 202, done.text
+        assert done.headers["location"] == f"/televersement/envois/{sid}" == done.json()["statut"]
+        assembly = done.json()["assemblage"]
+        assert assembly["statut"] == taches.EN_ATTENTE and done.json()["lien"] is None
+        assert assembly["total"] == len(ae) + len(cp)
+        # retried (its answer lost): the same assembly, not a second one
+        again = client.post(f"/televersement/envois/{sid}/terminer", headers=headers)
+        assert again.status_code == 202 and again.json()["assemblage"]["tache"] == assembly["tache"]
+        assert client.get(f"/televersement/envois/{sid}").json()["assemblage"]["tache"] == assembly["tache"]
+        # the same feed meanwhile: « un import est déjà prévu » (the assembly will queue it)
+        waiting = _start(client, headers, ae, cp)
+        assert waiting.status_code == 409 and "assemblage" in waiting.json()["erreur"]["message"]
+        assembled = run_one(engine, client.app.state.stockage)  # a worker: the assembly only
+        assert assembled.id == assembly["tache"]
+        state = client.get(f"/televersement/envois/{sid}")
+        assert state.status_code == 200
+        job_id = state.json()["tache"]
+        assert state.json()["lien"] == f"/televersement/{job_id}"
+        assert state.json()["assemblage"]["statut"] == taches.TERMINEE
+        assert state.json()["assemblage"]["progression"] == len(ae) + len(cp)
+        # the chunks are gone once the import is queued; « terminer » again answers the import
+        store = client.app.state.stockage.televersements
+        assert [e.cle for e in store.entries(envois.PREFIX) if "/ae/" in e.cle or "/cp/" in e.cle] == []
+        retried = client.post(f"/televersement/envois/{sid}/terminer", headers=headers)
+        assert retried.status_code == 200 and retried.json()["tache"] == job_id
+        assert state.json()["fichiers"][1]["recu"] == len(cp)
         with engine.connect() as conn:
             job = taches.get(conn, job_id, DEVELOPMENT_USER)
         sent = {f["champ"]: f["sha256"] for f in job.parametres["fichiers"]}
@@ -226,3 +246,57 @@ def test_the_schedule_sweeps_expired_sessions(settings, engine, tmp_path):
     assert job.id == queued[0] and job.statut == "terminee" and job.resultat == {"envois_effaces": 1}
     assert envois.received(store, fresh) == {"ae": 4}
     assert not [e for e in store.entries(envois.PREFIX) if old.id in e.cle]
+
+
+def _send_all(client, headers, sid, ae: bytes, cp: bytes) -> None:
+    for champ, data in (("ae", ae), ("cp", cp)):
+        offset = 0
+        while offset < len(data):
+            offset = _put(client, headers, sid, champ, data, offset).json()["recu"]
+
+
+@pytest.mark.parametrize("died_after_queuing", [False, True], ids=["mid-assembly", "after-queuing"])
+def test_a_worker_killed_during_the_assembly_leaves_the_upload_whole(
+    app_settings, engine, pair, died_after_queuing
+):
+    """The worker assembling dies (no more beat): the chunks are still there, the job is taken back
+    when its lease expires and assembles again; had it queued the import already, the next try
+    recognises it and queues no second import."""
+    from datetime import datetime, timedelta
+
+    from dataetat.jobs import assemblage
+    from dataetat.store.taches_schema import tache
+
+    ae, cp = pair
+    with TestClient(create_app(app_settings)) as client:
+        headers = {csrf.HEADER: _token(client)}
+        sid = _start(client, headers, ae, cp).json()["id"]
+        _send_all(client, headers, sid, ae, cp)
+        assert client.post(f"/televersement/envois/{sid}/terminer", headers=headers).status_code == 202
+        store = client.app.state.stockage.televersements
+        s = envois.load(store, sid, DEVELOPMENT_USER)
+        with engine.begin() as conn:
+            dying = taches.claim(conn, "hote-arrete:4242")
+        assert dying.type == assemblage.TYPE
+        if died_after_queuing:  # import queued and named, chunks not yet removed
+            assemblage._assemble_and_queue(engine, store, s, None, None)
+        else:  # half the work: the AE file assembled, then killed
+            store.concat(
+                [f"{store.key(envois.PREFIX, sid, 'ae')}/000000"], envois.folder_of(store, s) + "/ae/x"
+            )
+        assert envois.complete(store, s)  # nothing lost
+        state = client.get(f"/televersement/envois/{sid}").json()
+        assert state["lien"] is None and state["assemblage"]["statut"] == taches.EN_COURS
+        # its lease expired (no beat since): another worker takes it back, assembles, then imports
+        with engine.begin() as conn:
+            conn.execute(tache.update().where(tache.c.id == dying.id).values(battement=datetime(2000, 1, 1)))
+        assert run_pending(engine, client.app.state.stockage, lease=timedelta(seconds=30)) == 2
+        state = client.get(f"/televersement/envois/{sid}").json()
+        assert state["assemblage"]["statut"] == taches.TERMINEE and state["lien"]
+    with engine.connect() as conn:
+        imports = conn.execute(sa.text("select id, statut from tache where type = 'import'")).all()
+        assert [tuple(r) for r in imports] == [(state["tache"], taches.TERMINEE)]
+        assert conn.execute(sa.text("select count(*) from ligne")).scalar() == 59
+        assembly = taches.get(conn, state["assemblage"]["tache"], DEVELOPMENT_USER)
+        assert assembly.tentatives == 2
+    assert not [e for e in store.entries(envois.PREFIX) if f"/{sid}/ae/" in e.cle or f"/{sid}/cp/" in e.cle]

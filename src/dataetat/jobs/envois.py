@@ -4,7 +4,8 @@ then becomes an import job (jobs/imports.py) on the assembled files.
     s = create(store, "agent", "53", choices, [Fichier("ae", "AE 2024.csv", 1_800_000_000)], morceau)
     put_chunk(store, s, "ae", 0, chunk_file)      # → bytes received so far; a wrong offset raises
     received(store, s)                            # {"ae": 8388608}: where to resume after a cut
-    dossier, envois = assemble(store, s)          # whole files, sha256; the chunks are removed
+    dossier, envois = assemble(store, s)          # whole files, sha256; the chunks stay
+    drop_chunks(store, s)                         # once the import is queued (jobs/assemblage.py)
 
 A session is files in the store (`sessions/<id>/session.json`, `sessions/<id>/<champ>/<n°>`), so
 that any app server behind a load balancer takes the next chunk. A chunk is stored whole or not at
@@ -77,7 +78,7 @@ def _key(store: Store, session_id: str, *parts: str) -> str:
     return store.key(PREFIX, session_id, *parts)
 
 
-def _write(store: Store, s: Session) -> None:
+def save(store: Store, s: Session) -> None:
     store.put_bytes(_key(store, s.id, "session.json"), json.dumps(asdict(s)).encode())
 
 
@@ -103,7 +104,7 @@ def create(
         garder_valides,
         fichiers,
     )
-    _write(store, s)
+    save(store, s)
     return s
 
 
@@ -179,12 +180,17 @@ def claim_assembly(store: Store, s: Session) -> bool:
     return store.create(_key(store, s.id, "assemblage"), b"1")
 
 
-def assemble(store: Store, s: Session) -> tuple[str, list[Envoi]]:
-    """Concatenate each file's chunks into the upload folder `envoi-<id>` (as the form's uploads)
-    and compute its sha256; returns the folder's key and the files. The chunks stay until `finish`
-    (a failure here can be tried again)."""
+def folder_of(store: Store, s: Session) -> str:
+    """The key of the upload folder its files are assembled into (as the form's uploads)."""
+    return store.key(f"envoi-{s.id}")
+
+
+def assemble(store: Store, s: Session, progress=None) -> tuple[str, list[Envoi]]:
+    """Concatenate each file's chunks into the upload folder `envoi-<id>` and compute its sha256;
+    returns the folder's key and the files. `progress(bytes hashed so far)`. The chunks stay
+    (`drop_chunks` once the import is queued: a failure here can be tried again)."""
     folder = f"envoi-{s.id}"
-    envois = []
+    envois, done = [], 0
     for f in s.fichiers:
         n = -(-f.taille // s.morceau)
         parts = [_key(store, s.id, f.champ, f"{i:06d}") for i in range(n)]
@@ -193,6 +199,9 @@ def assemble(store: Store, s: Session) -> tuple[str, list[Envoi]]:
         digest = hashlib.sha256()
         for block in store.iter(target):
             digest.update(block)
+            done += len(block)
+            if progress is not None:
+                progress(done)
         envois.append(Envoi(target, display_name(f.nom, f.champ), f.champ, digest.hexdigest(), f.taille))
     return store.key(folder), envois
 
@@ -202,11 +211,8 @@ def release_assembly(store: Store, s: Session) -> None:
     store.delete(_key(store, s.id, "assemblage"))
 
 
-def finish(store: Store, s: Session, job_id: int) -> None:
-    """The import is queued: the session remembers it (a retried « terminer » answers it), its
-    chunks are removed."""
-    s.tache = job_id
-    _write(store, s)
+def drop_chunks(store: Store, s: Session) -> None:
+    """The import is queued (the session names it) or the files were refused: the chunks go."""
     for f in s.fichiers:
         store.delete_prefix(_key(store, s.id, f.champ))
 

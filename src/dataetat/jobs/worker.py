@@ -23,11 +23,12 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from dataetat import journaux, scratch, stockage
+from dataetat.antivirus import Antivirus
+from dataetat.jobs import assemblage, journal, planning
 from dataetat.jobs import enrichissement as enrichment_jobs
 from dataetat.jobs import envois as envoi_sessions
 from dataetat.jobs import exports as export_jobs
 from dataetat.jobs import imports as import_jobs
-from dataetat.jobs import journal, planning
 from dataetat.settings import Settings
 from dataetat.store import enrichissement as enrichment_store
 from dataetat.store import taches
@@ -86,12 +87,20 @@ def _sweep_upload_sessions(engine: Engine, job: Tache, folder: Path, progress, s
     return {"envois_effaces": len(gone)}
 
 
+def _assembly(engine: Engine, job: Tache, folder: Path, progress, settings: Settings | None):
+    """The « terminer » of a resumable upload: chunks assembled, hashed, scanned, import queued."""
+    settings = settings or Settings()
+    espaces = folder if isinstance(folder, stockage.Espaces) else stockage.espaces(settings)
+    return assemblage.run(engine, job, espaces, progress, Antivirus.of(settings))
+
+
 RUNNERS = {
     export_jobs.TYPE: _on_a_connection(export_jobs.run),
     import_jobs.TYPE: _audited_import,
     enrichment_jobs.TYPE: _enrichment,
     "moisson": _harvest,  # jobs/moisson.py TYPE
     envoi_sessions.TYPE_MENAGE: _sweep_upload_sessions,
+    assemblage.TYPE: _assembly,
 }
 BEAT_SECONDS = 1.0
 
@@ -136,6 +145,8 @@ def remove_leftovers(job: Tache, folder: Path) -> None:
         import_jobs.remove_upload(job, folder)
     elif job.type == export_jobs.TYPE:
         export_jobs.remove_file(folder, job)
+    elif job.type == assemblage.TYPE:
+        assemblage.give_up(job, stockage.espaces_of(folder))
 
 
 def executant() -> str:
@@ -213,7 +224,7 @@ def run_pending(
 def _french(exc: Exception) -> str:
     from dataetat.query.params import QueryError
 
-    if isinstance(exc, QueryError):
+    if isinstance(exc, QueryError | assemblage.Refus):
         return str(exc)
     if isinstance(exc, OSError):
         return f"Écriture du fichier impossible : {exc.strerror or exc}."

@@ -10,7 +10,13 @@ Chorus files (1–2 GB over préfecture networks) sent in chunks that survive a 
                                                  with the expected one (`Upload-Offset` too); with
                                                  `X-Empreinte-Morceau`, a chunk of another sha256
                                                  is refused (400 morceau-altere)
-    POST   /televersement/envois/{id}/terminer   the files assembled, the import queued → its page
+    POST   /televersement/envois/{id}/terminer   every chunk there: 202 at once, the assembly queued
+                                                 (jobs/assemblage.py: chunks concatenated, sha256,
+                                                 antivirus, then the import queued); `Location` and
+                                                 `statut`: the session, to ask until `lien` names
+                                                 the import's page (or `assemblage.statut` is
+                                                 « echec », `assemblage.erreur` saying why); 200
+                                                 when the import is already queued
     DELETE /televersement/envois/{id}            abandoned: its chunks are removed
 
 Every request carries the page's CSRF token (`X-CSRF-Token`) and is the session owner's
@@ -32,13 +38,12 @@ from sqlalchemy.engine import Connection
 from starlette.requests import ClientDisconnect
 
 from dataetat import scratch
-from dataetat.jobs import envois
+from dataetat.jobs import assemblage, envois
 from dataetat.jobs import imports as import_jobs
 from dataetat.store import taches
 from dataetat.web import csrf
 from dataetat.web.deps import Comptable, Db, Identity
 from dataetat.web.errors import Forbidden, error
-from dataetat.web.pages.envoi import antivirus_refusal_stored
 from dataetat.web.pages.televersement import _choices, _limit
 
 router = APIRouter(include_in_schema=False)
@@ -63,7 +68,7 @@ def _settings(request: Request):
 def already_planned(conn: Connection, me: Identity, region: str | None, annee: int | None) -> str | None:
     """« Un import est déjà prévu » when an import of the same feed (région of the files, and the
     same exercice when both are known) waits or runs: a second one would only replace it."""
-    for job in taches.queued(conn, import_jobs.TYPE):
+    for job in taches.queued(conn, import_jobs.TYPE) + taches.queued(conn, assemblage.TYPE):
         p = job.parametres
         if p.get("source") or p.get("region") != region:
             continue
@@ -73,22 +78,61 @@ def already_planned(conn: Connection, me: Identity, region: str | None, annee: i
         feed = f"région {region}" if region else "fichier national"
         year = f", exercice {p['annee']}" if p.get("annee") else ""
         return (
-            f"Un import est déjà prévu pour ces données ({feed}{year}) : import n° {job.id}, {whose}, "
+            f"Un import est déjà prévu pour ces données ({feed}{year}) : {_what(job)} n° {job.id}, {whose}, "
             f"{'en cours' if job.statut == taches.EN_COURS else 'en attente'}. Attendez sa fin avant d'en envoyer un autre."
         )
     return None
 
 
-def _public(s: envois.Session, recus: dict[str, int]) -> dict:
+def _what(job: taches.Tache) -> str:
+    return "import" if job.type == import_jobs.TYPE else "envoi en cours d'assemblage"
+
+
+def _assembly_of(conn: Connection, s: envois.Session) -> taches.Tache | None:
+    job_id = s.extra.get("assemblage")
+    return taches.get(conn, job_id, s.proprietaire) if job_id is not None else None
+
+
+def _pending(job: taches.Tache | None) -> bool:
+    return job is not None and job.statut in (taches.EN_ATTENTE, taches.EN_COURS)
+
+
+def _public(s: envois.Session, recus: dict[str, int], job: taches.Tache | None, queued: bool) -> dict:
+    """The session; `tache`/`lien`: its import once queued; `assemblage`: the background
+    « terminer » (statut en-attente, en-cours, terminee, echec; bytes hashed of `total`)."""
     return {
         "id": s.id,
         "morceau": s.morceau,
         "fichiers": [
             {"champ": f.champ, "nom": f.nom, "taille": f.taille, "recu": recus[f.champ]} for f in s.fichiers
         ],
-        "tache": s.tache,
-        "lien": f"/televersement/{s.tache}" if s.tache is not None else None,
+        "tache": s.tache if queued else None,
+        "lien": f"/televersement/{s.tache}" if queued else None,
+        "assemblage": None
+        if job is None
+        else {
+            "tache": job.id,
+            "statut": job.statut,
+            "progression": job.progression,
+            "total": job.total,
+            "erreur": job.erreur,
+        },
+        "statut": f"/televersement/envois/{s.id}",
     }
+
+
+async def _answer(request: Request, db, s: envois.Session, me: Identity, status: int | None = None):
+    """The session's state: 200 once its import is queued, else (« terminer ») 202 and where to
+    ask (`Location`, `statut`)."""
+    job = await db.read(_assembly_of, s)
+    queued = s.tache is not None and (job is None or job.statut == taches.TERMINEE)
+    if queued or _pending(job):  # every chunk is there (or was, assembled)
+        recus = {f.champ: f.taille for f in s.fichiers}
+    else:
+        recus = await run_in_threadpool(envois.received, _store(request), s)
+    body = _public(s, recus, job, queued)
+    code = status or (200 if queued else 202)
+    return JSONResponse(body, status_code=code, headers={"Location": body["statut"]} if code == 202 else None)
 
 
 def _files(body: dict) -> tuple[list[envois.Fichier], list[str]]:
@@ -144,7 +188,7 @@ async def creer(request: Request, me: Comptable, db: Db):
     )
     location = f"/televersement/envois/{s.id}"
     return JSONResponse(
-        _public(s, {f.champ: 0 for f in fichiers}), status_code=201, headers={"Location": location}
+        _public(s, {f.champ: 0 for f in fichiers}, None, False), status_code=201, headers={"Location": location}
     )
 
 
@@ -168,14 +212,11 @@ async def _session(request: Request, me: Identity, session_id: str) -> envois.Se
 
 
 @router.get("/televersement/envois/{session_id}")
-async def etat(session_id: str, request: Request, me: Comptable):
+async def etat(session_id: str, request: Request, me: Comptable, db: Db):
     s = await _session(request, me, session_id)
     if isinstance(s, JSONResponse):
         return s
-    if s.tache is not None:  # assembled and queued: its chunks are gone, its import is named
-        return _public(s, {f.champ: f.taille for f in s.fichiers})
-    recus = await run_in_threadpool(envois.received, _store(request), s)
-    return _public(s, recus)
+    return await _answer(request, db, s, me, status=200)
 
 
 async def _receive(request: Request, target: Path, expected: int) -> tuple[int, str] | None:
@@ -245,8 +286,9 @@ async def terminer(session_id: str, request: Request, me: Comptable, db: Db):
     if isinstance(s, JSONResponse):
         return s
     store = _store(request)
-    if s.tache is not None:  # a retried « terminer » whose answer was lost
-        return _public(s, {f.champ: f.taille for f in s.fichiers})
+    current = await db.read(_assembly_of, s)
+    if s.tache is not None or _pending(current):  # a retried « terminer » (its answer was lost)
+        return await _answer(request, db, s, me)
     if not await run_in_threadpool(envois.complete, store, s):
         return error(409, "envoi-incomplet", "Tous les morceaux ne sont pas arrivés : reprenez l'envoi.")
     prevu = await db.read(already_planned, me, s.region, s.annee)
@@ -259,35 +301,16 @@ async def terminer(session_id: str, request: Request, me: Comptable, db: Db):
             "Ces fichiers sont en cours d'assemblage : patientez puis rechargez la page.",
         )
     try:
-        dossier, fichiers = await run_in_threadpool(envois.assemble, store, s)
-        if refus := await antivirus_refusal_stored(request, store, fichiers):  # before the import is queued
-            await run_in_threadpool(store.delete_prefix, dossier)
-            if refus[0] == 422:  # infected: nothing of it is kept
-                await run_in_threadpool(envois.remove, store, s.id)
-                return error(422, "refuse-par-antivirus", refus[1])
-            # no verdict (clamd unreachable): the chunks stay, « terminer » may be tried again
-            await run_in_threadpool(envois.release_assembly, store, s)
-            return error(503, "antivirus-indisponible", refus[1])
-        job_id = await db.write(
-            lambda conn: import_jobs.submit(
-                conn,
-                me.user,
-                me.region,
-                dossier,
-                fichiers,
-                annee=s.annee,
-                region_fichiers=s.region,
-                garder_valides=s.garder_valides,
-            )
-        )
+        job_id = await db.write(lambda conn: assemblage.submit(conn, s))
+        s.extra["assemblage"] = job_id
+        await run_in_threadpool(envois.save, store, s)
     except BaseException:
         await run_in_threadpool(envois.release_assembly, store, s)
         raise
-    await run_in_threadpool(envois.finish, store, s, job_id)
     worker = getattr(request.app.state, "worker", None)
     if worker is not None:
         worker.wake()
-    return _public(s, {f.champ: f.taille for f in s.fichiers})
+    return await _answer(request, db, s, me)
 
 
 @router.delete("/televersement/envois/{session_id}", status_code=204)

@@ -186,23 +186,36 @@ async function sendFile(ui, session, champ, file, headers) {
   }
 }
 
-// « terminer », then the import's page. Assembling 2 GB takes a while: a proxy may cut the answer,
-// another request may be assembling: then wait, asking the session until it names its import.
+// « terminer » answers at once (202): the files are assembled and hashed in the background (a job
+// of the workers). Ask the session every second until it names its import (its page then), saying
+// how far the assembly is; its failure is shown in French. A 409 « assemblage-en-cours »: another
+// request queued it, wait the same way.
+const POLL_MS = 1000;
+
+export function assemblageTexte(assemblage) {
+  if (!assemblage || assemblage.statut === "en-attente") return "Fichiers reçus : assemblage en attente d'un traitement…";
+  const pct = assemblage.total ? Math.floor((100 * assemblage.progression) / assemblage.total) : 0;
+  return `Fichiers reçus : assemblage et vérification de l'empreinte (${pct}\u00a0%)…`;
+}
+
 async function finish(ui, session, headers) {
   const done = await patient(ui, `${BASE}/${session.id}/terminer`, { method: "POST", headers });
-  if (done.ok) return (await done.json()).lien;
   const body = await done.json().catch(() => null);
-  if (done.status !== 409 || body?.erreur?.code !== "assemblage-en-cours") {
+  if (done.status === 200 && body?.lien) return body.lien;
+  if (done.status !== 202 && body?.erreur?.code !== "assemblage-en-cours") {
     throw new Failure(body?.erreur?.message || `Le serveur a répondu ${done.status}. Rechargez la page puis recommencez.`);
   }
-  for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
-    await pause(backoff(attempt));
-    const state = await patient(ui, `${BASE}/${session.id}`, { headers });
-    if (!state.ok) throw new Failure(await message(state));
-    const lien = (await state.json()).lien;
-    if (lien) return lien;
+  const statut = done.headers.get("Location") || `${BASE}/${session.id}`;
+  let state = body;
+  for (;;) {
+    if (state?.lien) return state.lien;
+    if (state?.assemblage?.statut === "echec") throw new Failure(state.assemblage.erreur);
+    ui.status(assemblageTexte(state?.assemblage));
+    await pause(POLL_MS);
+    const answer = await patient(ui, statut, { headers });
+    if (!answer.ok) throw new Failure(await message(answer));
+    state = await answer.json();
   }
-  throw new Failure(LOST);
 }
 
 export async function envoyerParMorceaux(form) {
@@ -225,7 +238,7 @@ export async function envoyerParMorceaux(form) {
   try {
     const session = await openSession(ui, files, body, headers);
     for (const { champ, file } of files) await sendFile(ui, session, champ, file, headers);
-    ui.status("Fichiers reçus : assemblage et mise en file de l'import…");
+    ui.status(assemblageTexte(null));
     const lien = await finish(ui, session, headers);
     localStorage.removeItem(memoryKey(files));
     window.location.assign(lien);
