@@ -212,7 +212,9 @@ def test_a_resumable_upload_without_verdict_keeps_its_chunks_for_another_try(app
     with TestClient(create_app(down)) as client:
         headers, sid = _resumable(client, clean)
         state = _assembled(client, engine, down, headers, sid)
-        assert state["assemblage"]["statut"] == "echec" and "antivirus" in state["assemblage"]["erreur"].lower()
+        assert (
+            state["assemblage"]["statut"] == "echec" and "antivirus" in state["assemblage"]["erreur"].lower()
+        )
         assert state["fichiers"][0]["recu"] == len(clean) and _imports(engine) == 0
         state = _assembled(client, engine, app_settings, headers, sid)  # clamd back: tried again
         assert state["tache"] is not None and state["lien"] == f"/televersement/{state['tache']}"

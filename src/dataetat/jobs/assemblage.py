@@ -55,11 +55,15 @@ def _scan(antivirus: Antivirus | None, store: Store, fichiers: list[import_jobs.
         antivirus.check(f.nom, store.iter(f.chemin))
 
 
-def run(engine: Engine, job: Tache, espaces: Espaces, progress, antivirus: Antivirus | None) -> dict[str, Any]:
+def run(
+    engine: Engine, job: Tache, espaces: Espaces, progress, antivirus: Antivirus | None
+) -> dict[str, Any]:
     store = espaces.televersements
     s = envois.load(store, job.parametres["envoi"], job.proprietaire)
     if s is None:
-        raise Refus("Envoi introuvable : ses morceaux ont expiré ou ont été effacés. Recommencez le chargement.")
+        raise Refus(
+            "Envoi introuvable : ses morceaux ont expiré ou ont été effacés. Recommencez le chargement."
+        )
     if s.tache is None or not _queued_before(engine, store, s):
         s.tache = None
         try:

@@ -188,7 +188,9 @@ async def creer(request: Request, me: Comptable, db: Db):
     )
     location = f"/televersement/envois/{s.id}"
     return JSONResponse(
-        _public(s, {f.champ: 0 for f in fichiers}, None, False), status_code=201, headers={"Location": location}
+        _public(s, {f.champ: 0 for f in fichiers}, None, False),
+        status_code=201,
+        headers={"Location": location},
     )
 
 
