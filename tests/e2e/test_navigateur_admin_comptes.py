@@ -58,3 +58,12 @@ def test_admin_changes_a_role_and_disables_an_account(accounts_page):
     row.get_by_role("button", name=f"Activer le compte {AGENT}").click()
     expect(row.locator(".fr-badge")).to_have_text("Actif")
     assert len(questions) == 2  # enabling asks nothing
+
+    # Clicked before confirmer.js runs (here: never loads): the server asks, nothing changes.
+    page.route("**/static/app/confirmer.js", lambda route: route.abort())
+    page.goto("/admin/comptes", wait_until="commit")
+    row.get_by_role("button", name=f"Désactiver le compte {AGENT}").click()
+    expect(page.locator("h1")).to_have_text(f"Désactiver le compte {AGENT} ?")
+    assert len(questions) == 2  # the browser asked nothing: the page does
+    page.get_by_role("link", name="Annuler").click()
+    expect(row.locator(".fr-badge")).to_have_text("Actif")

@@ -83,3 +83,20 @@ def test_every_destructive_form_asks_in_the_browser_once_loaded(page):
     expect(row).to_have_count(1)
     assert questions[-1].startswith("Supprimer l'export")
     assert page.request.get(f"/api/v1/exports/{job['id']}").status == 200
+
+
+def test_an_export_deleted_before_the_script_has_loaded_is_asked_for(page):
+    queued = page.request.post("/api/v1/exports/lignes.csv?annee=2024&colonnes=n_ej")
+    assert queued.status == 202
+    job = queued.json()
+    page.goto("/exports")
+    row = page.locator(f"tr[data-export='{job['id']}']")
+    expect(row.locator(".fr-badge")).to_have_text("Terminé", timeout=20_000)
+    page.route(CONFIRMER_JS, lambda route: route.abort())
+    page.goto("/exports", wait_until="commit")
+    row.get_by_role("button", name=re.compile("^Supprimer")).click()
+    expect(page.locator("h1")).to_have_text(f"Supprimer l'export « {job['libelle']} » et son fichier ?")
+    assert page.request.get(f"/api/v1/exports/{job['id']}").status == 200  # asked, not deleted
+    page.get_by_role("button", name="Supprimer l'export").click()
+    expect(page.get_by_text("L'export a été supprimé.")).to_be_visible()
+    assert page.request.get(f"/api/v1/exports/{job['id']}").status == 404
