@@ -255,9 +255,21 @@ def _send_all(client, headers, sid, ae: bytes, cp: bytes) -> None:
             offset = _put(client, headers, sid, champ, data, offset).json()["recu"]
 
 
+@pytest.fixture(params=["local", "s3"])
+def any_store(request, app_settings):
+    """The app's settings with the uploads store in a local folder, or in S3 (moto on loopback)."""
+    if request.param == "local":
+        yield app_settings
+        return
+    from tests.s3_local import s3_server, s3_settings
+
+    with s3_server() as endpoint:
+        yield s3_settings(app_settings, endpoint)
+
+
 @pytest.mark.parametrize("died_after_queuing", [False, True], ids=["mid-assembly", "after-queuing"])
 def test_a_worker_killed_during_the_assembly_leaves_the_upload_whole(
-    app_settings, engine, pair, died_after_queuing
+    any_store, engine, pair, died_after_queuing
 ):
     """The worker assembling dies (no more beat): the chunks are still there, the job is taken back
     when its lease expires and assembles again; had it queued the import already, the next try
@@ -268,12 +280,13 @@ def test_a_worker_killed_during_the_assembly_leaves_the_upload_whole(
     from dataetat.store.taches_schema import tache
 
     ae, cp = pair
-    with TestClient(create_app(app_settings)) as client:
+    with TestClient(create_app(any_store)) as client:
         headers = {csrf.HEADER: _token(client)}
         sid = _start(client, headers, ae, cp).json()["id"]
         _send_all(client, headers, sid, ae, cp)
         assert client.post(f"/televersement/envois/{sid}/terminer", headers=headers).status_code == 202
         store = client.app.state.stockage.televersements
+        assert (store.local_path("x") is None) == bool(any_store.stockage_url)
         s = envois.load(store, sid, DEVELOPMENT_USER)
         with engine.begin() as conn:
             dying = taches.claim(conn, "hote-arrete:4242")
@@ -293,10 +306,45 @@ def test_a_worker_killed_during_the_assembly_leaves_the_upload_whole(
         assert run_pending(engine, client.app.state.stockage, lease=timedelta(seconds=30)) == 2
         state = client.get(f"/televersement/envois/{sid}").json()
         assert state["assemblage"]["statut"] == taches.TERMINEE and state["lien"]
+        chunks = [e for e in store.entries(envois.PREFIX) if f"{sid}/ae/" in e.cle or f"{sid}/cp/" in e.cle]
+        assert chunks == []  # removed once the import was queued
     with engine.connect() as conn:
         imports = conn.execute(sa.text("select id, statut from tache where type = 'import'")).all()
         assert [tuple(r) for r in imports] == [(state["tache"], taches.TERMINEE)]
         assert conn.execute(sa.text("select count(*) from ligne")).scalar() == 59
         assembly = taches.get(conn, state["assemblage"]["tache"], DEVELOPMENT_USER)
         assert assembly.tentatives == 2
-    assert not [e for e in store.entries(envois.PREFIX) if f"/{sid}/ae/" in e.cle or f"/{sid}/cp/" in e.cle]
+
+
+def test_an_assembly_whose_workers_keep_dying_fails_and_may_be_asked_again(app_settings, engine, pair):
+    """After `taches_essais_max` interrupted tries the assembly fails in French; its partial files
+    go, the chunks stay, and « terminer » queues a new assembly that imports."""
+    from datetime import datetime, timedelta
+
+    from dataetat.store.taches_schema import tache
+
+    ae, cp = pair
+    with TestClient(create_app(app_settings)) as client:
+        headers = {csrf.HEADER: _token(client)}
+        sid = _start(client, headers, ae, cp).json()["id"]
+        _send_all(client, headers, sid, ae, cp)
+        first = client.post(f"/televersement/envois/{sid}/terminer", headers=headers).json()["assemblage"]
+        store = client.app.state.stockage.televersements
+        with engine.begin() as conn:
+            taches.claim(conn, "hote-arrete:1")
+            conn.execute(
+                tache.update().where(tache.c.id == first["tache"]).values(battement=datetime(2000, 1, 1))
+            )
+        store.put_bytes(store.key(f"envoi-{sid}", "ae", "partiel"), b"x")
+        assert run_pending(engine, client.app.state.stockage, lease=timedelta(seconds=30), tries=1) == 0
+        state = client.get(f"/televersement/envois/{sid}").json()
+        assert (
+            state["assemblage"]["statut"] == taches.ECHEC
+            and "Interrompue 1 fois" in state["assemblage"]["erreur"]
+        )
+        assert [f["recu"] for f in state["fichiers"]] == [len(ae), len(cp)]  # the chunks stay
+        assert not store.exists(store.key(f"envoi-{sid}", "ae", "partiel"))
+        again = client.post(f"/televersement/envois/{sid}/terminer", headers=headers)
+        assert again.status_code == 202 and again.json()["assemblage"]["tache"] != first["tache"]
+        assert run_pending(engine, client.app.state.stockage) == 2
+        assert client.get(f"/televersement/envois/{sid}").json()["lien"]
