@@ -57,7 +57,11 @@ def test_open_territory_api(anonyme):
     programmes = {(c["jeu"], c["exercice"], c["code_programme"]) for c in body["cellules"]}
     # Rennes' 103 joins « autres » by the secondary rule (département 35's 103 − Rennes' 103 would
     # give Bruz's, tests/integration/test_ouvert_secondaire.py); the national extract's is published.
-    assert ("chorus-nation-53", 2023, "103") in programmes and ("chorus-region-53", 2023, "autres") in programmes
+    assert ("chorus-nation-53", 2023, "103") in programmes and (
+        "chorus-region-53",
+        2023,
+        "autres",
+    ) in programmes
     assert ("chorus-region-53", 2023, "103") not in programmes
     assert all(c["code_programme"] != "149" for c in body["cellules"])
     total = body["fiche"]["total"]
