@@ -209,6 +209,39 @@ def test_sweep_removes_old_sessions_with_their_chunks(tmp_path):
     assert not list(store.entries())
 
 
+def test_a_session_being_assembled_is_not_swept_at_its_expiry(tmp_path):
+    """Created two hours ago, « terminer » asked a minute ago: neither the sweep nor the page's
+    expiry check removes it while its files are assembled; an hour after that claim, both do."""
+    import os
+    import time
+
+    from dataetat.stockage import LocalStore
+
+    store = LocalStore(tmp_path / "t")
+    fichiers = [envois.Fichier("ae", "a.csv", 4)]
+    s = envois.create(
+        store, "agent", "53", annee=None, region="53", garder_valides=False, fichiers=fichiers, morceau=4
+    )
+    chunk = tmp_path / "c"
+    chunk.write_bytes(b"abcd")
+    envois.put_chunk(store, s, "ae", 0, chunk)
+    old = time.time() - 7200
+    s.cree = old
+    envois.save(store, s)
+    for path in (tmp_path / "t").rglob("*"):
+        if path.is_file():
+            os.utime(path, (old, old))
+    assert envois.expired(store, s, 3600)  # unfinished for two hours
+    assert envois.claim_assembly(store, s)  # « terminer »: now
+    assert not envois.expired(store, s, 3600)
+    assert envois.sweep(store, 3600) == []
+    assert envois.received(store, s) == {"ae": 4}
+    later = time.time() + 3601
+    assert envois.expired(store, s, 3600, now=later)
+    assert envois.sweep(store, 3600, now=later) == [s.id]
+    assert not list(store.entries())
+
+
 def test_the_schedule_sweeps_expired_sessions(settings, engine, tmp_path):
     """DATAETAT_PLANNING « envois=HH:MM »: once per slot whatever the number of workers, a job any
     worker runs removes the sessions past envoi_expiration_heures (not only at an upload or a start)."""

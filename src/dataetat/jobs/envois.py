@@ -119,8 +119,21 @@ def load(store: Store, session_id: str, owner: str) -> Session | None:
     return s if s.proprietaire == owner else None
 
 
-def expired(s: Session, seconds: float, now: float | None = None) -> bool:
-    return (time.time() if now is None else now) - s.cree > seconds
+def _assembly_started(store: Store, session_id: str) -> float | None:
+    """When « terminer » claimed the session's assembly (None: not asked, or released)."""
+    for entry in store.entries(_key(store, session_id)):
+        if entry.cle.endswith("/assemblage"):
+            return entry.modifie
+    return None
+
+
+def expired(store: Store, s: Session, seconds: float, now: float | None = None) -> bool:
+    """Unfinished for `seconds` since its creation. A session whose assembly was asked for is
+    counted from that moment: an upload finished just before its expiry is never swept while its
+    files are assembled, nor while its page follows the assembly and the import."""
+    now = time.time() if now is None else now
+    since = _assembly_started(store, s.id) or s.cree
+    return now - since > seconds
 
 
 def _parts(store: Store, s: Session, champ: str) -> dict[int, int]:
@@ -222,13 +235,17 @@ def remove(store: Store, session_id: str) -> None:
 
 
 def sweep(store: Store, seconds: float, now: float | None = None) -> list[str]:
-    """Remove the sessions created more than `seconds` ago, with their chunks; returns their ids."""
+    """Remove the sessions created more than `seconds` ago (their assembly asked for more than
+    `seconds` ago, when it was: `expired`), with their chunks; returns their ids."""
     now = time.time() if now is None else now
     oldest: dict[str, float] = {}
+    assembly: dict[str, float] = {}
     for entry in store.entries(PREFIX):
         session_id = entry.cle.split(f"{PREFIX}/", 1)[-1].split("/", 1)[0]
         oldest[session_id] = min(oldest.get(session_id, entry.modifie), entry.modifie)
-    gone = [sid for sid, when in oldest.items() if now - when > seconds]
+        if entry.cle.endswith(f"{session_id}/assemblage"):
+            assembly[session_id] = entry.modifie
+    gone = [sid for sid, when in oldest.items() if now - assembly.get(sid, when) > seconds]
     for sid in gone:
         remove(store, sid)
     return gone
