@@ -111,6 +111,9 @@ def test_carte_et_tableau_dynamique_des_marches(page: Page):
     assert query["vue"] == ["carte"]
     expect(page.locator("#m-code-geo")).to_have_value(point["code"])
     assert wait_drawn(page)["niveau"] == "commune"
+    # The value mapped is kept across the reload (in the fragment: the search itself stays strict).
+    expect(page.locator("#carte-valeur")).to_have_value("marches")
+    expect(carte.locator(".carte__legende p").first).to_contain_text("Nombre de marchés")
     zone = next(z for z in api["zones"] if z["code"] == point["code"])
     expect(page.locator("#totaux-marches")).to_contain_text(euros(zone["montant"]))
     filtered = page.request.get(f"/api/v1/marches?niveau_geo=departement&code_geo={point['code']}").json()

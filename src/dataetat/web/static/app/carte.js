@@ -100,7 +100,9 @@ function zoneUrl(page, niveau, codes) {
   url.searchParams.set("code_geo", codes.join(","));
   url.searchParams.set("vue", "carte");
   for (const name of ["page", "grouped"]) url.searchParams.delete(name);
-  return url.pathname + url.search;
+  // The value mapped survives the reload in the fragment (never sent: the search stays strict).
+  url.hash = state.valeur === Object.keys(state.valeurs)[0] ? "" : `carte-valeur=${state.valeur}`;
+  return url.pathname + url.search + url.hash;
 }
 
 // --- Measures --------------------------------------------------------------------------------
@@ -326,6 +328,8 @@ export function init(element) {
   state.source = element.dataset.source || "/api/v1/carte";
   state.valeurs = element.dataset.valeurs ? JSON.parse(element.dataset.valeurs) : VALEURS;
   state.comptes = element.dataset.comptes ? JSON.parse(element.dataset.comptes) : COMPTES;
+  const asked = new URLSearchParams(location.hash.slice(1)).get("carte-valeur");
+  if (asked in state.valeurs) state.valeur = asked;
   if (!(state.valeur in state.valeurs)) state.valeur = Object.keys(state.valeurs)[0];
   // data-niveaux: the levels offered (the open pages have no QPV layer: its contours need an account).
   const offered = element.dataset.niveaux ? Object.fromEntries(element.dataset.niveaux.split(",").map((n) => [n, NIVEAUX[n]])) : NIVEAUX;
