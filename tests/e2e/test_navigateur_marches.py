@@ -9,6 +9,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from tests.e2e.browser import check_accessibility, screenshot
 from tests.e2e.test_navigateur_carte import CARTE, DRAWN, redraw_after, wait_drawn, zone_point
 
@@ -102,10 +103,17 @@ def test_carte_et_tableau_dynamique_des_marches(page: Page):
     expect(carte.locator(".carte__legende li").first).not_to_contain_text("€")
 
     # A click on a zone: the search filtered on its lieu d'exécution, the map kept, one level down.
-    point = zone_point(page)
-    assert point, "aucune zone colorée sur la carte des marchés"
-    page.mouse.click(point["x"], point["y"])
-    page.wait_for_url(re.compile(r"code_geo="), timeout=DRAWN)
+    # On a loaded machine a click may land while MapLibre still settles: the point is looked up again.
+    for attempt in range(3):
+        point = zone_point(page)
+        assert point, "aucune zone colorée sur la carte des marchés"
+        page.mouse.click(point["x"], point["y"])
+        try:
+            page.wait_for_url(re.compile(r"code_geo="), timeout=DRAWN / 3)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     query = parse_qs(urlsplit(page.url).query)
     assert query["niveau_geo"] == ["departement"] and query["code_geo"] == [point["code"]]
     assert query["vue"] == ["carte"]

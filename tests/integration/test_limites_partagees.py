@@ -75,12 +75,11 @@ def _run_two_workers(url: str, clients: list[Client]) -> list[int]:
     return statuses
 
 
+@pytest.mark.parametrize("settings", ["postgresql"], indirect=True)  # PostgreSQL only, never skipped
 def test_two_workers_share_an_outside_services_rate(settings, engine, _fresh_registries):
     """Two workers (two engines on one PostgreSQL database, as two hosts) call Recherche d'entreprises
     at once: the fake, which answers 429 beyond 7 requests in any second, never has to. (DuckDB is one
     process: its limiter stays in memory, tests/integration/test_connecteurs_client.py.)"""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("DuckDB : un seul processus, limiteur en mémoire")
     faux = FauxEntreprises({}, limite=(RATE, 1.0))
     other = make_engine(settings)
     try:

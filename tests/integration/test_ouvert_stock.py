@@ -112,11 +112,10 @@ def test_a_refused_import_keeps_the_stored_cells(engine, tmp_path):
         assert ouvert.seuil_stocke(conn) == SEUIL and ouvert.stockees(conn) == before
 
 
+@pytest.mark.parametrize("settings", ["postgresql"], indirect=True)  # PostgreSQL only, never skipped
 def test_two_imports_refresh_one_after_the_other_on_postgresql(engine, tmp_path):
     """Two transactions changing lines and refreshing at once: the second waits for the first (an
     advisory lock) and computes with its lines, so the stored cells are those of both."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("DuckDB: one writer at a time, a conflicting transaction fails")
     import threading
 
     from tests.ouvert_donnees import fill
