@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from dataetat.query.marches import BY_CODE, MarchesParams
 from dataetat.query.marches_recherche import nombre_marches, totaux, where
 from dataetat.query.params import QueryError
-from dataetat.query.pivot import PivotResult, assemble
+from dataetat.query.pivot import PivotResult, assemble, refuse_too_many_columns
 from dataetat.store.marches_schema import marche_ligne
 
 c = marche_ligne.c
@@ -70,14 +70,7 @@ def pivot(
     check(lignes, colonnes, valeur)
     clauses, description = where(params, region)
     row_col, col_col = c[lignes], c[colonnes]
-    distinct = sa.select(col_col).where(*clauses).group_by(col_col).subquery()
-    n_colonnes = conn.execute(sa.select(sa.func.count()).select_from(distinct)).scalar_one()
-    if n_colonnes > MAX_COLONNES:
-        raise QueryError(
-            f"Trop de colonnes pour le tableau : « {BY_CODE[colonnes].label} » ({colonnes}) prend "
-            f"{n_colonnes} valeurs distinctes, {MAX_COLONNES} au plus. Filtrez la recherche ou "
-            "échangez lignes et colonnes."
-        )
+    refuse_too_many_columns(conn, col_col, clauses, BY_CODE[colonnes].label, colonnes, MAX_COLONNES)
     # A marché is in one cell unless a column is per titulaire: then its cells are distinct counts.
     overlapping = valeur == "marches" and (_per_titulaire(lignes) or _per_titulaire(colonnes))
 

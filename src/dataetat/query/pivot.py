@@ -84,14 +84,7 @@ def pivot(
     clauses, description = where(params, region)
     row_col, col_col = ligne.c[lignes], ligne.c[colonnes]
 
-    distinct = sa.select(col_col).where(*clauses).group_by(col_col).subquery()
-    n_colonnes = conn.execute(sa.select(sa.func.count()).select_from(distinct)).scalar_one()
-    if n_colonnes > max_colonnes:
-        raise QueryError(
-            f"Trop de colonnes pour le tableau : « {BY_CODE[colonnes].label} » ({colonnes}) prend "
-            f"{n_colonnes} valeurs distinctes, {max_colonnes} au plus. Filtrez la recherche ou "
-            "échangez lignes et colonnes."
-        )
+    refuse_too_many_columns(conn, col_col, clauses, BY_CODE[colonnes].label, colonnes, max_colonnes)
 
     measure = sa.func.count() if valeur == "count" else sa.func.sum(ligne.c[valeur])
     rows = conn.execute(
@@ -103,6 +96,19 @@ def pivot(
     result.description = description
     result.libelle_lignes, result.libelle_colonnes = BY_CODE[lignes].label, BY_CODE[colonnes].label
     return result
+
+
+def refuse_too_many_columns(
+    conn: Connection, column: sa.ColumnElement, clauses: list, label: str, code: str, max_colonnes: int
+) -> None:
+    """A French 400 when `column` takes more than `max_colonnes` values over the search's rows."""
+    distinct = sa.select(column).where(*clauses).group_by(column).subquery()
+    n_colonnes = conn.execute(sa.select(sa.func.count()).select_from(distinct)).scalar_one()
+    if n_colonnes > max_colonnes:
+        raise QueryError(
+            f"Trop de colonnes pour le tableau : « {label} » ({code}) prend {n_colonnes} valeurs distinctes, "
+            f"{max_colonnes} au plus. Filtrez la recherche ou échangez lignes et colonnes."
+        )
 
 
 def assemble(rows: list[Any], lignes: str, colonnes: str, valeur: str, counted: bool = False) -> PivotResult:
