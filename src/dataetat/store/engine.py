@@ -70,11 +70,12 @@ def write_retrying(engine: Engine, fn: Callable[..., T], *args: Any, attempts: i
 def is_write_conflict(error: BaseException) -> bool:
     """DuckDB's refusal of a transaction that wrote a row a concurrent transaction also wrote; or of
     an upsert (INSERT … ON CONFLICT) whose key a concurrent transaction inserted meanwhile (DuckDB
-    then says « Duplicate key »: tried again, the upsert sees the row and updates it)."""
-    kind = type(getattr(error, "orig", error)).__name__
-    if "TransactionException" in kind and "Conflict" in str(error):
+    then says « Duplicate key » at the statement, or « Failed to commit: … duplicate key » at the
+    commit when both inserted it: tried again, the upsert sees the row and updates it)."""
+    kind, text = type(getattr(error, "orig", error)).__name__, str(error)
+    if "TransactionException" in kind and ("Conflict" in text or "duplicate key" in text.lower()):
         return True
-    return "ConstraintException" in kind and "Duplicate key" in str(error)
+    return "ConstraintException" in kind and "duplicate key" in text.lower()
 
 
 def _bounded_pool(settings: Settings) -> dict:
