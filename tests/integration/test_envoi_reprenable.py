@@ -242,6 +242,43 @@ def test_a_session_being_assembled_is_not_swept_at_its_expiry(tmp_path):
     assert not list(store.entries())
 
 
+def test_polling_a_session_being_assembled_lists_no_object(app_settings, engine, pair, monkeypatch):
+    """The page asks for the assembly's state again and again: neither the expiry check nor the
+    answer lists the session's objects (every chunk, on S3 a paged LIST). Past the expiry counted
+    from the creation, the claim's marker is read instead (it holds the claim's time); a marker of
+    an earlier version (« 1 ») is still dated by the listing."""
+    import time
+
+    from dataetat.stockage import LocalStore
+
+    ae, cp = pair
+    with TestClient(create_app(app_settings)) as client:
+        headers = {csrf.HEADER: _token(client)}
+        sid = _start(client, headers, ae, cp).json()["id"]
+        for champ, data in (("ae", ae), ("cp", cp)):
+            for offset in range(0, len(data), MORCEAU):
+                assert _put(client, headers, sid, champ, data, offset).status_code == 200
+        assert client.post(f"/televersement/envois/{sid}/terminer", headers=headers).status_code == 202
+        store = client.app.state.stockage.televersements
+        s = envois.load(store, sid, DEVELOPMENT_USER)
+        listed, entries = [], LocalStore.entries
+        monkeypatch.setattr(LocalStore, "entries", lambda self, p="": listed.append(p) or entries(self, p))
+        for _ in range(3):
+            assert (
+                client.get(f"/televersement/envois/{sid}").json()["assemblage"]["statut"] == taches.EN_ATTENTE
+            )
+        s.cree = time.time() - 2 * 86400  # created two days ago, « terminer » just now
+        envois.save(store, s)
+        for _ in range(3):
+            assert (
+                client.get(f"/televersement/envois/{sid}").json()["assemblage"]["statut"] == taches.EN_ATTENTE
+            )
+        assert listed == []
+        assert envois.expired(store, s, 3600, now=time.time() + 3601) and listed == []
+        store.put_bytes(store.key(envois.PREFIX, sid, "assemblage"), b"1")
+        assert not envois.expired(store, s, 3600) and listed  # dated by its listing: now
+
+
 def test_the_schedule_sweeps_expired_sessions(settings, engine, tmp_path):
     """DATAETAT_PLANNING « envois=HH:MM »: once per slot whatever the number of workers, a job any
     worker runs removes the sessions past envoi_expiration_heures (not only at an upload or a start)."""

@@ -120,18 +120,28 @@ def load(store: Store, session_id: str, owner: str) -> Session | None:
 
 
 def _assembly_started(store: Store, session_id: str) -> float | None:
-    """When « terminer » claimed the session's assembly (None: not asked, or released)."""
-    for entry in store.entries(_key(store, session_id)):
-        if entry.cle.endswith("/assemblage"):
-            return entry.modifie
-    return None
+    """When « terminer » claimed the session's assembly (None: not asked, or released): the time
+    its marker holds, one read. A marker of an earlier version (`1`) is dated by the store's listing."""
+    key = _key(store, session_id, "assemblage")
+    try:
+        marker = json.loads(store.read_bytes(key))
+    except Introuvable:
+        return None
+    if isinstance(marker, dict) and isinstance(marker.get("depuis"), int | float):
+        return float(marker["depuis"])
+    return next(
+        (e.modifie for e in store.entries(_key(store, session_id)) if e.cle.endswith("/assemblage")), None
+    )
 
 
 def expired(store: Store, s: Session, seconds: float, now: float | None = None) -> bool:
     """Unfinished for `seconds` since its creation. A session whose assembly was asked for is
     counted from that moment: an upload finished just before its expiry is never swept while its
-    files are assembled, nor while its page follows the assembly and the import."""
+    files are assembled, nor while its page follows the assembly and the import. The store is read
+    only past `seconds` after the creation (the claim comes after it): a page's poll reads nothing."""
     now = time.time() if now is None else now
+    if now - s.cree <= seconds:
+        return False
     since = _assembly_started(store, s.id) or s.cree
     return now - since > seconds
 
@@ -190,7 +200,7 @@ def complete(store: Store, s: Session) -> bool:
 
 def claim_assembly(store: Store, s: Session) -> bool:
     """Only one request assembles a session (a retried « terminer » finds it taken)."""
-    return store.create(_key(store, s.id, "assemblage"), b"1")
+    return store.create(_key(store, s.id, "assemblage"), json.dumps({"depuis": time.time()}).encode())
 
 
 def folder_of(store: Store, s: Session) -> str:

@@ -203,7 +203,8 @@ async def _session(request: Request, me: Identity, session_id: str) -> envois.Se
     s = await run_in_threadpool(envois.load, _store(request), session_id, me.user)
     if s is None:
         return missing
-    if envois.expired(_store(request), s, _settings(request).envoi_expiration_heures * 3600):
+    seconds = _settings(request).envoi_expiration_heures * 3600
+    if await run_in_threadpool(envois.expired, _store(request), s, seconds):
         await run_in_threadpool(envois.remove, _store(request), s.id)
         return error(
             410,
