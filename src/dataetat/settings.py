@@ -46,7 +46,9 @@ class Settings(BaseSettings):
         30,
         gt=0,
         description="Attente maximale d'une connexion libre, en secondes ; au-delà la requête reçoit "
-        "une erreur 503 « serveur occupé ».",
+        "une erreur 503 « serveur occupé ». Sur DuckDB, c'est aussi l'attente maximale de la fin d'un "
+        "import en cours d'écriture pour une page qui modifie les données (annulation d'un import, "
+        "référentiel, réapplication des étiquettes) : au-delà, une erreur 503 invite à réessayer.",
     )
     region_developpement: str | None = Field(
         None,

@@ -25,9 +25,10 @@ def db_init(
     loaded = database.init(engine, force_referentiels=referentiels)
     from dataetat.query import ouvert
     from dataetat.query.apres_import import apres_import
+    from dataetat.store.engine import data_write
 
     seuil = Settings().secret_statistique_seuil
-    with engine.begin() as conn:
+    with data_write(engine) as conn:
         if loaded:  # new referentials (themes, communes…) change the tags and the open cells
             apres_import(conn)
         elif ouvert.seuil_stocke(conn) != max(seuil, 1):  # after an upgrade or a new threshold

@@ -130,13 +130,14 @@ def import_annuler(
     """Annuler le dernier import d'un exercice : les données qu'il a remplacées sont rétablies."""
     from dataetat.query.apres_import import apres_import
     from dataetat.store import annulation, audit
+    from dataetat.store.engine import data_write
 
     if source is not None and source.upper() not in ("REGION", "NATION"):
         err.print(f"[red]--source « {source} » : REGION ou NATION.[/red]")
         raise typer.Exit(2)
     engine = engine_of_settings()
     try:
-        with engine.begin() as conn:
+        with data_write(engine) as conn:
             lot = annulation.find(conn, region, annee, source.upper() if source else None)
             if lot is None:
                 raise annulation.AnnulationImpossible(
@@ -189,6 +190,7 @@ def import_referentiel(
     from dataetat.query.apres_import import apres_import
     from dataetat.referentiels.readers import KIND_HELP, READERS, ReferentielError
     from dataetat.store import audit, referentiels
+    from dataetat.store.engine import data_write
 
     if kind not in READERS:
         err.print(f"[red]Référentiel « {kind} » inconnu. Types possibles :[/red]")
@@ -201,7 +203,7 @@ def import_referentiel(
         err.print(f"[red]{e}[/red]")
         raise typer.Exit(1) from e
     details = {"type": kind, "fichier": fichier.name, "sha256": sha256_of(fichier)}
-    with engine_of_settings().begin() as conn:
+    with data_write(engine_of_settings()) as conn:
         loaded = referentiels.load(conn, frames)
         apres_import(conn)  # themes, communes, labels… change what the tag rules find (and the open cells)
         audit.record(conn, "referentiel", audit.CLI, details=details | {"tables": loaded})

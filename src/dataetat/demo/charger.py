@@ -39,13 +39,14 @@ def load_demo_referentiels(engine: Engine, *frame_sets: dict) -> None:
     import polars as pl
 
     from dataetat.store import referentiels
+    from dataetat.store.engine import data_write
 
     merged: dict = {}
     for frames in frame_sets:
         for kind, frame in frames.items():
             merged[kind] = pl.concat([merged[kind], frame]) if kind in merged else frame
     if merged:
-        with engine.begin() as conn:
+        with data_write(engine) as conn:
             referentiels.load(
                 conn, {kind: frame.unique("code", keep="first") for kind, frame in merged.items()}
             )

@@ -31,6 +31,7 @@ from dataetat.connectors.entreprises import Fiche, api_entreprise_etablissement,
 from dataetat.settings import Settings
 from dataetat.store import enrichissement as store
 from dataetat.store import limiteur, taches
+from dataetat.store.engine import data_write
 from dataetat.store.taches import Tache
 
 TYPE = "enrichissement"
@@ -172,7 +173,7 @@ def enrichir(
                     bilan.enrichis += 1
                 fiches.append(fiche.model_dump())
             if fiches or introuvables:
-                with engine.begin() as conn:
+                with data_write(engine) as conn:  # the lines' beneficiary columns
                     store.ecrire(conn, fiches, introuvables, datetime.now().replace(microsecond=0))
             progress(bilan.traites)
             if bilan.interrompu is not None:
@@ -181,7 +182,7 @@ def enrichir(
         clients.close()
     bilan.non_rafraichis = len(sirets) - bilan.traites
     if apres is not None and (bilan.enrichis or bilan.non_diffusibles or bilan.introuvables):
-        with engine.begin() as conn:
+        with data_write(engine) as conn:
             apres(conn)
     bilan.secondes = time.monotonic() - started
     return bilan

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 from dataetat.ingest.problems import Report
 from dataetat.ingest.sirene import read_sirene
 from dataetat.store import readmodel
-from dataetat.store.engine import insert_arrow
+from dataetat.store.engine import data_write, insert_arrow
 from dataetat.store.schema import ae_annee, beneficiaire, cp
 
 
@@ -30,7 +30,7 @@ def import_sirene(
     if any(not r.valid for r in reports) or frame.height == 0:
         return 0, reports
     frame = frame.with_columns(pl.lit(datetime.now()).alias("updated_at"), pl.lit("sirene").alias("source"))
-    with engine.begin() as conn:
+    with data_write(engine) as conn:
         conn.execute(
             beneficiaire.delete().where(beneficiaire.c.siret.in_(sa.bindparam("s", expanding=True))),
             {"s": frame["siret"].to_list()},

@@ -24,6 +24,7 @@ from dataetat.ingest.rejects import RejectsWriter
 from dataetat.model.enums import Kind
 from dataetat.settings import annees_acceptees
 from dataetat.store import chorus_fusion, chorus_rapport, readmodel, remplacement, staging
+from dataetat.store.engine import data_write
 from dataetat.store.schema import ref_region, ref_societe
 
 ETRANGER = "99"  # « Étranger » is in the référentiel of régions, but no région's Chorus export
@@ -121,7 +122,7 @@ def _is_overflow(error: sa.exc.DBAPIError) -> bool:
 
 
 def _import(engine, files, options, result, rejects, progress, apres, record) -> ImportResult:
-    with engine.begin() as conn:
+    with data_write(engine) as conn:  # one data-changing transaction at a time on DuckDB
         stage = staging.Staging(conn)
         try:
             with result.timed("lecture et contrôle"):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import random
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,6 +23,17 @@ T = TypeVar("T")
 
 class StoreError(Exception):
     """A database problem explained in French to the user."""
+
+
+class DataBusy(StoreError):
+    """Another transaction changing the data (an import) kept the database longer than a request may
+    wait: the user is asked to try again (web/errors.py, a French 503)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Un import (ou une autre mise à jour des données) est en cours d'écriture dans la base : "
+            "réessayez dans quelques minutes."
+        )
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -65,6 +78,75 @@ def write_retrying(engine: Engine, fn: Callable[..., T], *args: Any, attempts: i
                 raise
             time.sleep(random.uniform(0.005, 0.02 * attempt))
     raise AssertionError("unreachable")
+
+
+class _DataLock:
+    """The DuckDB database's lock of the transactions that change the data; counts who waits."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.waiting = 0
+        self.guard = threading.Lock()
+
+
+_DATA_LOCKS: dict[str, _DataLock] = {}
+_DATA_LOCKS_GUARD = threading.Lock()
+
+
+def _data_lock(engine: Engine) -> _DataLock | None:
+    """The lock of the DuckDB database of `engine` (one per file and process, whichever engines
+    open it: DuckDB keeps one database instance per file); None on PostgreSQL."""
+    if not is_duckdb(engine):
+        return None
+    name = engine.url.database
+    key = str(Path(name).resolve()) if name not in (None, "", ":memory:") else f"memory:{id(engine)}"
+    with _DATA_LOCKS_GUARD:
+        return _DATA_LOCKS.setdefault(key, _DataLock())
+
+
+def data_writers_waiting(engine: Engine) -> int:
+    """How many transactions wait for the data lock of `engine`'s DuckDB database (0 on PostgreSQL)."""
+    lock = _data_lock(engine)
+    return lock.waiting if lock is not None else 0
+
+
+@contextmanager
+def data_write(engine: Engine, wait: float | None = None) -> Iterator[Connection]:
+    """One transaction that changes the financial data or what is derived from every line (an
+    import, its cancelling, the enrichment, a referential, the tags re-applied): the lines, the read
+    model, the tags, the stored open cells (`ouvert_cellule`, `ouvert_etat`), the marchés'
+    pre-aggregates.
+
+    On DuckDB two such transactions at once cannot both commit — both rewrite the open cells, and
+    DuckDB refuses the second writer of a row instead of making it wait (« Conflict on … », or
+    « duplicate key » at commit) — and the second would compute the derived tables without the
+    first's lines (a snapshot taken before the first committed). So they run one after the other:
+    a per-database lock of the process (DuckDB has one process) is held from before the
+    transaction begins until it has ended; the second begins after the first committed and sees
+    its lines. The transaction stays atomic: a refusal or a crash rolls it back whole. `wait`:
+    seconds to wait for the lock (None: as long as it takes), else `DataBusy`.
+
+    On PostgreSQL a transaction begins at once: concurrent writers wait for each other's rows, and
+    the refresh of the open cells takes an advisory lock (query/ouvert.py)."""
+    lock = _data_lock(engine)
+    if lock is None:
+        with engine.begin() as conn:
+            yield conn
+        return
+    with lock.guard:
+        lock.waiting += 1
+    try:
+        got = lock.lock.acquire(timeout=-1 if wait is None else wait)
+    finally:
+        with lock.guard:
+            lock.waiting -= 1
+    if not got:
+        raise DataBusy()
+    try:
+        with engine.begin() as conn:
+            yield conn
+    finally:
+        lock.lock.release()
 
 
 def is_write_conflict(error: BaseException) -> bool:

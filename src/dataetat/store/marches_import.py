@@ -24,7 +24,7 @@ from dataetat.decp import controle, lecture, modele, nettoyage
 from dataetat.ingest.empreinte import sha256_of
 from dataetat.ingest.problems import FileUnreadable, Report
 from dataetat.store import marches_groupes, marches_readmodel
-from dataetat.store.engine import insert_arrow
+from dataetat.store.engine import data_write, insert_arrow
 from dataetat.store.historique import record_file
 from dataetat.store.marches_schema import marche, marche_modification, marche_titulaire
 
@@ -94,7 +94,7 @@ def import_decp(
     if unreadable or (invalid and rejets is None):
         result.seconds = time.perf_counter() - start
         return result
-    with engine.begin() as conn:
+    with data_write(engine) as conn:  # one data-changing transaction at a time on DuckDB
         for lu in lus:
             result.marches += _write(conn, lu)
         marches_groupes.refresh(conn)

@@ -27,7 +27,7 @@ from dataetat.ingest import ademe, dispositifs, france2030, qpv_csv, qpv_geo
 from dataetat.ingest.problems import MAX_PROBLEMS, Report
 from dataetat.ingest.source_csv import SourceFile, fold
 from dataetat.store import readmodel
-from dataetat.store.engine import insert_arrow
+from dataetat.store.engine import data_write, insert_arrow
 from dataetat.store.historique import record_file
 from dataetat.store.schema import ref_region
 from dataetat.store.staging import MAX_MONTANT
@@ -88,7 +88,7 @@ def import_source(
     _refuse_oversized_total(source)
     result = SourceResult(source.report, source.sha256)
     if source.valid:
-        with engine.begin() as conn:
+        with data_write(engine) as conn:  # one data-changing transaction at a time on DuckDB
             import_id = conn.execute(sa.select(sa.func.nextval("import_id_seq"))).scalar_one()
             WRITERS[kind](conn, source, import_id)
             _record(conn, kind, source, import_id)

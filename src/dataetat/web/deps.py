@@ -23,7 +23,7 @@ from dataetat.auth.sessions import Authentication
 from dataetat.query.params import merged_query
 from dataetat.store import comptes
 from dataetat.store.comptes import Compte
-from dataetat.store.engine import write_retrying
+from dataetat.store.engine import data_write, write_retrying
 from dataetat.store.replicas import Replicas, current_lsn
 from dataetat.web import lecture, oidc
 from dataetat.web.errors import Forbidden, NotAuthenticated
@@ -142,6 +142,20 @@ class Database:
 
         def work() -> T:
             with self.engine.begin() as conn:
+                result = fn(conn, *args)
+            return self._noted(result)
+
+        return await run_in_threadpool(work)
+
+    async def write_data(self, fn: Callable[..., T], *args: Any) -> T:
+        """`write` for a change of the data (cancelling an import, a referential, the tags
+        re-applied): after the import being written, if any, on DuckDB (store/engine.py:
+        data_write); beyond `connexions_attente_s` of waiting, `DataBusy` (a French 503)."""
+        settings = getattr(self.request.app.state, "settings", None) if self.request is not None else None
+        wait = settings.connexions_attente_s if settings is not None else None
+
+        def work() -> T:
+            with data_write(self.engine, wait) as conn:
                 result = fn(conn, *args)
             return self._noted(result)
 

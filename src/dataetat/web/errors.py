@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from dataetat.query.params import QueryError
+from dataetat.store.engine import DataBusy, is_write_conflict
 
 log = logging.getLogger("dataetat.web")
 _CONTROL = tuple(chr(c) for c in range(32) if chr(c) not in "\t")
@@ -32,6 +33,9 @@ class Conflict(Exception):
         self.code = code
 
 
+ECRITURE_SIMULTANEE = (
+    "Une autre écriture dans la base a eu lieu au même moment que la vôtre : réessayez dans un instant."
+)
 NON_AUTHENTIFIE = "Connexion requise : connectez-vous sur /connexion (session absente ou expirée)."
 
 
@@ -125,12 +129,44 @@ def install(app: FastAPI) -> None:
         log.warning("%s %s: no free database connection", request.method, request.url.path)
         return error(503, "serveur-occupe", "Le serveur est occupé : réessayez dans un instant.")
 
+    @app.exception_handler(DataBusy)
+    async def data_busy(request: Request, exc: DataBusy) -> Response:
+        log.warning(
+            "%s %s: the data lock stayed taken (an import is writing)", request.method, request.url.path
+        )
+        return _retry(request, "base-occupee", str(exc))
+
+    @app.exception_handler(sa.exc.DBAPIError)
+    async def database_error(request: Request, exc: sa.exc.DBAPIError) -> Response:
+        # DuckDB refused the write for a concurrent one of the same row (store/engine.py): the user
+        # may simply try again; anything else is a server error.
+        if is_write_conflict(exc):
+            log.warning("%s %s: write conflict: %s", request.method, request.url.path, exc.orig)
+            return _retry(request, "ecriture-simultanee", ECRITURE_SIMULTANEE)
+        return await server_error(request, exc)
+
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> JSONResponse:
         log.error("%s %s", request.method, request.url.path, exc_info=exc)
         return error(500, "erreur-interne", "Erreur interne du serveur ; elle a été journalisée.")
 
     app.add_middleware(RefuseControlCharacters)
+
+
+def _retry(request: Request, code: str, message: str) -> Response:
+    """A French 503 that asks to try again: JSON for the API, the DSFR error page for a page."""
+    headers = {"Retry-After": "5"}
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"erreur": {"code": code, "message": message}}, status_code=503, headers=headers)
+    from dataetat.web.pages.templating import templates  # pages sit above this module
+
+    return templates.TemplateResponse(
+        request,
+        "503.html",
+        {"message": message, "titre": None, "page_active": None},
+        status_code=503,
+        headers=headers,
+    )
 
 
 class RefuseControlCharacters:

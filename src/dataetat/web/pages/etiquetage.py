@@ -173,7 +173,7 @@ async def reappliquer(request: Request, jeton_valide: csrf.Checked, me: Admin, d
         tag_regles.record_reapply(conn, me.user, me.region, tagged, seconds)
         return tagged, seconds
 
-    tagged, seconds = await db.write(run)
+    tagged, seconds = await db.write_data(run)
     query = urlencode({"ok": "reappliquees", "lignes": tagged, "secondes": f"{seconds:.1f}"})
     return RedirectResponse(f"{PAGE}?{query}", status_code=303)
 

@@ -93,7 +93,7 @@ async def charger(request: Request, jeton_valide: csrf.Checked, me: Admin, db: D
             details = {"type": kind, "fichier": envoi.nom, "sha256": envoi.sha256, "motif": str(e)}
             await db.write(_journal, me, details, audit.REFUSE)
             return await _page(request, db, status=400, erreur=f"{envoi.nom} : {e}", choisi=kind)
-    loaded = await db.write(_load, frames, request.app.state.settings)
+    loaded = await db.write_data(_load, frames, request.app.state.settings)
     details = {"type": kind, "fichier": envoi.nom, "sha256": envoi.sha256, "tables": loaded}
     await db.write(_journal, me, details, audit.OK)
     return await _page(request, db, charge={"type": kind, "fichier": envoi.nom, "tables": loaded})

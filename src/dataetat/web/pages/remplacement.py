@@ -152,7 +152,7 @@ async def annuler(
             page_active="/televersement",
         )
     try:
-        await db.write(_undo, lot_id, me)
+        await db.write_data(_undo, lot_id, me)
     except annulation.AnnulationImpossible as e:
         if str(e).startswith("Aucun import"):
             raise NotFound("import-introuvable", str(e)) from None
