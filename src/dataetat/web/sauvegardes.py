@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dataetat.query import filters
@@ -122,14 +123,33 @@ def destinataires(adresses: list[str] | str, moi: str) -> list[str]:
     return emails
 
 
-# --- owner and recipient rules (run in one connection: `await db.write(fn, …)`) ---------------
+# --- owner and recipient rules (run in one connection: `await db.write(fn, …)`; `enregistrer`
+# and `renommer` with `db.write_retrying`: see `_nom_libre`) ----------------------------------------
+
+
+def _deja_pris(nom: str) -> Conflict:
+    return Conflict("nom-deja-pris", f"Vous avez déjà une recherche nommée « {nom} ».")
+
+
+def _nom_libre(conn: Connection, user: str, nom: str, write, except_id: int | None = None):
+    """`write()` under the name `nom`, refused in French when the owner has it already — also when a
+    concurrent save (a double click, two tabs) took it meanwhile: PostgreSQL then refuses the
+    statement for the unique name (caught in a savepoint); DuckDB refuses the transaction (« duplicate
+    key »): run through `write_retrying`, it is tried again and finds the name taken."""
+    if store.name_taken(conn, user, nom, except_id=except_id):
+        raise _deja_pris(nom)
+    if conn.dialect.name != "postgresql":
+        return write()
+    try:
+        with conn.begin_nested():
+            return write()
+    except sa.exc.IntegrityError:
+        raise _deja_pris(nom) from None
 
 
 def enregistrer(conn: Connection, user: str, nom: str, r: Recherche) -> int:
     nom = nom_valide(nom)
-    if store.name_taken(conn, user, nom):
-        raise Conflict("nom-deja-pris", f"Vous avez déjà une recherche nommée « {nom} ».")
-    return store.create(conn, user, nom, contenu(r), VERSION)
+    return _nom_libre(conn, user, nom, lambda: store.create(conn, user, nom, contenu(r), VERSION))
 
 
 def visible(conn: Connection, recherche_id: int, user: str) -> store.Sauvegarde:
@@ -153,9 +173,7 @@ def a_moi(conn: Connection, recherche_id: int, user: str) -> store.Sauvegarde:
 def renommer(conn: Connection, recherche_id: int, user: str, nom: str) -> None:
     a_moi(conn, recherche_id, user)
     nom = nom_valide(nom)
-    if store.name_taken(conn, user, nom, except_id=recherche_id):
-        raise Conflict("nom-deja-pris", f"Vous avez déjà une recherche nommée « {nom} ».")
-    store.rename(conn, recherche_id, nom)
+    _nom_libre(conn, user, nom, lambda: store.rename(conn, recherche_id, nom), except_id=recherche_id)
 
 
 def supprimer(conn: Connection, recherche_id: int, user: str) -> None:

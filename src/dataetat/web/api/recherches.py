@@ -66,7 +66,7 @@ async def sauvegarder(body: Nouvelle, me: CurrentIdentity, db: Db) -> dict[str, 
             400, "parametre-invalide", f"Version {body.version} inconnue : {sauvegardes.VERSION} attendue."
         )
     r = sauvegardes.lire(body.recherche)
-    recherche_id = await db.write(sauvegardes.enregistrer, me.user, body.nom, r)
+    recherche_id = await db.write_retrying(sauvegardes.enregistrer, me.user, body.nom, r)
     return await lire(recherche_id, me, db)
 
 
@@ -83,7 +83,7 @@ async def lire(recherche_id: RechercheId, me: CurrentIdentity, db: Db) -> dict[s
 @router.patch("/{recherche_id}")
 async def renommer(recherche_id: RechercheId, body: Renommage, me: CurrentIdentity, db: Db):
     try:
-        await db.write(sauvegardes.renommer, recherche_id, me.user, body.nom)
+        await db.write_retrying(sauvegardes.renommer, recherche_id, me.user, body.nom)
     except sauvegardes.Interdit as exc:
         return _interdit(exc)
     return await lire(recherche_id, me, db)

@@ -115,7 +115,7 @@ async def sauvegarder(
         return await _page(request, me, db, 403, erreur=csrf.REFUS, retour=retour)
     try:
         r = sauvegardes.lire(parse_qs(parametres))
-        recherche_id = await db.write(sauvegardes.enregistrer, me.user, nom, r)
+        recherche_id = await db.write_retrying(sauvegardes.enregistrer, me.user, nom, r)
     except (QueryError, Conflict) as exc:
         return await _refus(request, me, db, exc, retour=retour, nom=nom, parametres=parametres)
     return _retour("enregistree", recherche_id)
@@ -133,7 +133,7 @@ async def renommer(
     if not jeton_valide:
         return await _page(request, me, db, 403, erreur=csrf.REFUS)
     try:
-        await db.write(sauvegardes.renommer, recherche_id, me.user, nom)
+        await db.write_retrying(sauvegardes.renommer, recherche_id, me.user, nom)
     except (QueryError, Conflict, NotFound, sauvegardes.Interdit) as exc:
         return await _refus(request, me, db, exc)
     return _retour("renommee", recherche_id)
