@@ -272,3 +272,55 @@ def test_provider_without_rights_uses_the_local_account(make_app, idp, engine, o
     )
     national = signed(idp, _claims(oidc_provider, email="inconnu@finances.gouv.fr"))
     assert "Aucun compte" in _refused(app, national, "compte-inconnu")
+
+
+def test_a_first_login_while_another_tab_creates_the_account(app, idp, engine, monkeypatch):
+    """Two first logins of one agent at once (two tabs): both create the account. The second was a
+    500 — DuckDB refused its commit (duplicate key), PostgreSQL its row of the unique e-mail after
+    waiting for the first; now it logs in with the account the first created."""
+    import threading
+
+    from dataetat.auth import oidc_comptes
+
+    answered = threading.Event()
+    other = engine.connect()
+    tx = other.begin()
+    comptes.create(other, "agent.53@bretagne.gouv.fr", "USERS", "53", oidc_comptes.NO_PASSWORD)
+    login_audited = audit.login
+
+    def other_tab_commits_first(conn, *args, **kwargs):  # DuckDB: the login's insert did not wait
+        if tx.is_active:
+            tx.commit()
+        return login_audited(conn, *args, **kwargs)
+
+    def waits_for_the_row() -> bool:  # PostgreSQL: the login's insert waits for the other's row
+        if engine.dialect.name != "postgresql":
+            return False
+        with engine.connect() as conn:
+            query = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            return conn.exec_driver_sql(query).scalar_one() > 0
+
+    monkeypatch.setattr(audit, "login", other_tab_commits_first)
+    start = app.get("/connexion/oidc", params={"suite": "/exports"})
+    back = urlsplit(provider_round(idp, start.headers["location"], "agent-53"))
+    answers: list[httpx.Response] = []
+
+    def come_back() -> None:
+        try:
+            answers.append(app.get(f"{back.path}?{back.query}"))
+        finally:
+            answered.set()
+
+    tab = threading.Thread(target=come_back)
+    tab.start()
+    for _ in range(6000):
+        if answered.wait(0.005) or waits_for_the_row():
+            break
+    if tx.is_active:
+        tx.commit()
+    tab.join(30)
+    other.close()
+    assert answers[0].status_code == 303 and answers[0].headers["location"] == "/exports"
+    assert app.get("/exports").status_code == 200  # logged in
+    with engine.connect() as conn:
+        assert comptes.by_email(conn, "agent.53@bretagne.gouv.fr").region == "53"

@@ -8,6 +8,7 @@ been created by an administrator, and its role and région are kept.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dataetat.auth.claims import OidcUser
@@ -30,8 +31,7 @@ def account_for(conn: Connection, user: OidcUser) -> Compte:
             raise OidcError("compte-desactive", DISABLED)
         return account
     if account is None:
-        comptes.create(conn, user.email, user.role, user.region, NO_PASSWORD)
-        audit.account_created(conn, BY, user.email, user.role, user.region)
+        _create(conn, user)
     elif not account.actif:
         raise OidcError("compte-desactive", DISABLED)
     elif (account.role, account.region) != (user.role, user.region):
@@ -50,6 +50,24 @@ def account_for(conn: Connection, user: OidcUser) -> Compte:
     return found
 
 
+def _create(conn: Connection, user: OidcUser) -> None:
+    """The account of a first login. Two first logins at once (two tabs) both create it: on
+    PostgreSQL the second waits for the first's row, then fails on the unique e-mail — it is caught
+    in a savepoint and the first's account is used; on DuckDB the transaction is refused (« duplicate
+    key »), and `login` is run through `write_retrying`: tried again, it finds the account."""
+    if conn.dialect.name != "postgresql":
+        comptes.create(conn, user.email, user.role, user.region, NO_PASSWORD)
+        audit.account_created(conn, BY, user.email, user.role, user.region)
+        return
+    try:
+        with conn.begin_nested():
+            comptes.create(conn, user.email, user.role, user.region, NO_PASSWORD)
+            audit.account_created(conn, BY, user.email, user.role, user.region)
+    except sa.exc.IntegrityError:
+        if comptes.by_email(conn, user.email) is None:  # another constraint than the e-mail's
+            raise
+
+
 def bearer_user(conn: Connection, user: OidcUser) -> OidcUser:
     """The agent of a bearer token, with its rights: refused when a local account disabled it; taken
     from the local account when the provider carries none. Never creates an account."""
@@ -65,7 +83,8 @@ def bearer_user(conn: Connection, user: OidcUser) -> OidcUser:
 
 def login(conn: Connection, user: OidcUser, adresse: str | None) -> Compte:
     """The login of `user`: its account, the login audited. A refusal raises OidcError (the
-    transaction is rolled back: record it with `refused` in another one)."""
+    transaction is rolled back: record it with `refused` in another one). Run it through
+    `write_retrying` (two logins at once: see `_create`)."""
     account = account_for(conn, user)
     audit.login(conn, account.email, account.region, methode="oidc", adresse=adresse)
     return account

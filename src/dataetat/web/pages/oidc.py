@@ -123,7 +123,7 @@ async def retour_oidc(
         return _failure(request, str(exc), STATUS.get(exc.code, 400))
     adresse = request.client.host if request.client else None
     try:
-        account = await db.write(oidc_comptes.login, user, adresse)
+        account = await db.write_retrying(oidc_comptes.login, user, adresse)
     except OidcError as exc:  # a known agent refused (no account, disabled): audited
         await db.write(oidc_comptes.refused, user, str(exc), adresse)
         return _failure(request, str(exc), STATUS.get(exc.code, 400))
