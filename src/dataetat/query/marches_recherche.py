@@ -18,7 +18,7 @@ from dataetat.query.marches import BY_CODE, DEFAULT, NIVEAUX_LIEU, MarchesParams
 from dataetat.query.params import QueryError
 from dataetat.query.search import jsonable
 from dataetat.store.engine import is_duckdb
-from dataetat.store.marches_groupes import GROUPES
+from dataetat.store.marches_groupes import GROUPES, TOTAUX
 from dataetat.store.marches_schema import marche_groupe, marche_ligne
 
 c = marche_ligne.c
@@ -78,6 +78,19 @@ def nombre_marches(params: MarchesParams, column: str | None = None) -> sa.Colum
 
 
 def totaux(conn: Connection, clauses: list, params: MarchesParams) -> Totaux:
+    """The totals of the whole result; without any filter (nor région scope, nor drill-down), the
+    sums of the pre-aggregated groups of a marché-level column (store/marches_groupes.py): the
+    same numbers without reading the 1.5 M rows."""
+    if not clauses and TOTAUX in GROUPES:
+        g = marche_groupe.c
+        row = conn.execute(
+            sa.select(
+                sa.func.coalesce(sa.func.sum(g.lignes), 0),
+                sa.func.coalesce(sa.func.sum(g.marches), 0),
+                sa.func.coalesce(sa.func.sum(g.montant), 0),
+            ).where(g.colonne == TOTAUX)
+        ).one()
+        return Totaux(int(row[0]), int(row[1]), float(row[2]))
     row = conn.execute(
         sa.select(
             sa.func.count(), nombre_marches(params), sa.func.coalesce(sa.func.sum(c.montant_part), 0)
@@ -212,6 +225,8 @@ def _pre_aggregated(conn, name, params, offset):
         .limit(params.page_size + 1)
         .offset(offset)
     ).all()
+    if isinstance(c[name].type, sa.Integer):  # stored as text
+        rows = [(None if code is None else int(code), *rest) for code, *rest in rows]
     return _as_groups(name, rows, params), len(rows) > params.page_size
 
 

@@ -10,6 +10,7 @@ that file. The same file twice gives the same base: a marché brought again repl
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ from dataetat.store import marches_groupes, marches_readmodel
 from dataetat.store.engine import data_write, insert_arrow
 from dataetat.store.historique import record_file
 from dataetat.store.marches_schema import marche, marche_modification, marche_titulaire
+
+log = logging.getLogger(__name__)
 
 KIND = "decp"
 Record = Callable[[Connection, list[Report]], None]
@@ -101,8 +104,23 @@ def import_decp(
         if record is not None:
             record(conn, result.reports)
     result.written = True
+    _vacuum(engine)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _vacuum(engine: Engine) -> None:
+    """PostgreSQL, after the import's commit: VACUUM (ANALYZE) the read model. Fresh statistics for
+    the planner, and the visibility map that lets the search's totals read its indexes alone
+    (index-only scans: without it each index entry visits its row, 3 to 5 times slower). Outside
+    any transaction (VACUUM's rule); autovacuum would do it later anyway, so a failure is only logged."""
+    if engine.dialect.name != "postgresql":
+        return
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM (ANALYZE) marche_ligne")
+    except sa.exc.DBAPIError:
+        log.warning("VACUUM ANALYZE de marche_ligne impossible après l'import", exc_info=True)
 
 
 def _write(conn: Connection, lu: Lu) -> int:

@@ -155,6 +155,52 @@ sa.Index("ix_marche_ligne_region", marche_ligne.c.region_code, marche_ligne.c.an
     dialect="postgresql"
 )
 
+# The search (query/marches_recherche.py) on PostgreSQL, migration 0018: each filter reads its
+# index, and its totals (rows, rang-1 rows, Σ montant_part, distinct num) the index alone (an
+# index-only scan: INCLUDE the columns the totals add up), not the wide rows of the heap; the page
+# of the default order (newest first) walks the date index, or the equality filter's index (its
+# value, then the date order); a page's columns are read back by (num, rang). CPV prefixes (LIKE '45%') need the pattern operator class (the base's collation is
+# not C). The objet words (LIKE '%mot%') read a trigram index (extension pg_trgm, `TRIGRAMMES`).
+_ml = marche_ligne.c
+_TOTAUX = {"postgresql_include": ["num", "rang", "montant_part"]}
+_NEWEST = (_ml.date_notification.desc().nulls_last(), _ml.num, _ml.rang)  # the default order
+INDEX_RECHERCHE = (
+    sa.Index("ix_marche_ligne_cle", _ml.num, _ml.rang),
+    sa.Index("ix_marche_ligne_date", *_NEWEST, postgresql_include=["montant_part"]),
+    sa.Index("ix_marche_ligne_cpv", _ml.cpv_code, postgresql_ops={"cpv_code": "text_pattern_ops"}, **_TOTAUX),
+    sa.Index("ix_marche_ligne_montant", _ml.montant, **_TOTAUX),
+    *(
+        sa.Index(f"ix_marche_ligne_{name}", _ml[column], *_NEWEST, postgresql_include=["montant_part"])
+        for name, column in (
+            ("procedure", "procedure"),
+            ("lieu_region", "lieu_region_code"),
+            ("lieu_departement", "lieu_departement_code"),
+            ("lieu_commune", "lieu_commune_code"),
+        )
+    ),
+)
+TRIGRAMMES = sa.Index(
+    "ix_marche_ligne_objet",
+    _ml.objet_plie,
+    postgresql_using="gin",
+    postgresql_ops={"objet_plie": "gin_trgm_ops"},
+)
+for _index in (*INDEX_RECHERCHE, TRIGRAMMES):
+    _index.ddl_if(dialect="postgresql")
+
+
+def trigram_ready(conn) -> bool:
+    """PostgreSQL: the extension pg_trgm is there, created now if needed (a trusted extension: the
+    owner of the database may create it). False when it cannot be (no right, not installed): the
+    failed attempt is rolled back to a savepoint, the caller's transaction goes on."""
+    try:
+        with conn.begin_nested():
+            conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    except sa.exc.DBAPIError:
+        return False
+    return True
+
+
 marche_groupe = sa.Table(
     "marche_groupe",
     metadata,
@@ -165,4 +211,11 @@ marche_groupe = sa.Table(
     sa.Column("marches", sa.BigInteger, nullable=False),
     sa.Column("montant", sa.Numeric(24, 2)),  # Σ montant_part
 )
-sa.Index("ix_marche_groupe", marche_groupe.c.colonne, marche_groupe.c.montant).ddl_if(dialect="postgresql")
+# The groups' order (query/marches_recherche.py `_pre_aggregated`), read from the index (migration 0018).
+IX_GROUPE = sa.Index(
+    "ix_marche_groupe",
+    marche_groupe.c.colonne,
+    marche_groupe.c.montant.desc().nulls_last(),
+    marche_groupe.c.code,
+)
+IX_GROUPE.ddl_if(dialect="postgresql")
