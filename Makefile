@@ -6,6 +6,8 @@ DEMO_LIGNES ?= 200000
 export DATAETAT_DATABASE_URL ?= duckdb:///var/dataetat.duckdb
 VENDOR := src/dataetat/web/static/vendor
 CHROMIUM := /usr/bin/chromium
+# French language pack of Chromium (Debian's chromium-l10n): the browser tests run a French browser.
+CHROMIUM_FR := /usr/lib/chromium/locales/fr.pak
 
 .PHONY: install demo test test-cluster lint fmt bench clean wheel
 
@@ -21,14 +23,15 @@ $(VENDOR)/versions.json: frontend/package-lock.json frontend/build.mjs
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 	node frontend/build.mjs
 
-# The browser tests drive Debian's Chromium (never a downloaded one): installed here when we are root.
-$(CHROMIUM):
+# The browser tests drive Debian's Chromium (never a downloaded one), in French (chromium-l10n):
+# installed here when we are root.
+$(CHROMIUM) $(CHROMIUM_FR):
 	@if [ "$$(id -u)" = 0 ]; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-l10n >/dev/null; \
 	elif [ -n "$$CI" ]; then \
-	  echo "Chromium manque ($(CHROMIUM)) : apt-get install chromium (root requis)." >&2; exit 1; \
+	  echo "Chromium manque ($@) : apt-get install chromium chromium-l10n (root requis)." >&2; exit 1; \
 	else \
-	  echo "Chromium manque ($(CHROMIUM)) : les tests navigateur seront ignorés (sudo apt-get install chromium)." >&2; \
+	  echo "Chromium manque ($@) : les tests navigateur seront ignorés ou échoueront (sudo apt-get install chromium chromium-l10n)." >&2; \
 	fi
 
 install: $(BIN)/dataetat $(VENDOR)/versions.json
@@ -39,7 +42,7 @@ demo: install
 
 # Every test: pytest (DuckDB, PostgreSQL, Chromium), then the multi-host test (root only; on CI a
 # missing root is a failure, as test-cluster refuses to run).
-test: install $(CHROMIUM)
+test: install $(CHROMIUM) $(CHROMIUM_FR)
 	$(BIN)/python -m pytest -q
 	@if [ "$$(id -u)" = 0 ] || [ -n "$$CI" ]; then \
 	  $(MAKE) --no-print-directory test-cluster; \

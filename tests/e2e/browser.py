@@ -4,6 +4,7 @@ save screenshots. The fixtures that use them are in conftest.py beside this file
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
@@ -22,7 +23,22 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--disable-background-networking",
     "--disable-component-update",
+    # French UI of the browser itself (file inputs, date pickers, validation bubbles): with Debian's
+    # package `chromium-l10n`. On Linux Chromium takes its UI language from LANGUAGE (CHROMIUM_ENV);
+    # --lang alone is not enough there.
+    "--lang=fr-FR",
 ]
+# Environment of the browser process: this process's, with the language of the UI set to French.
+CHROMIUM_ENV = {**os.environ, "LANGUAGE": "fr_FR:fr"}
+# Every browser context of the tests: a French user (navigator.language, Intl, Accept-Language) on a
+# 1,440 px wide screen.
+CONTEXT_FR = {
+    "locale": "fr-FR",
+    "extra_http_headers": {"Accept-Language": "fr-FR,fr;q=0.9"},
+    "viewport": {"width": 1440, "height": 900},
+}
+# What Chromium says of an empty required field when its UI is French (English without chromium-l10n).
+VALIDATION_FR = "Veuillez renseigner ce champ."
 STATIC = Path(dataetat.web.__file__).resolve().parent / "static"
 AXE = STATIC / "vendor" / "axe-core" / "axe.min.js"
 AXE_FR = STATIC / "vendor" / "axe-core" / "fr.json"

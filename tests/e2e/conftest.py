@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 from tests.e2e import comptes
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, running_app
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, CHROMIUM_ENV, CONTEXT_FR, running_app
 from typer.testing import CliRunner
 
 from dataetat.cli import app as cli
@@ -67,7 +67,9 @@ def live_server(demo_settings) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser(chromium_executable) -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium_executable), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=str(chromium_executable), args=CHROMIUM_ARGS, env=CHROMIUM_ENV
+        )
         yield browser
         browser.close()
 
@@ -82,11 +84,9 @@ def browser_problems() -> list[str]:
 
 @pytest.fixture
 def page(browser, live_server, browser_problems) -> Iterator[Page]:
-    """A fresh page (own context: no cookies shared between tests), French locale, 1280×900, whose
+    """A fresh page (own context: no cookies shared between tests), French browser (CONTEXT_FR: fr-FR, 1440×900), whose
     relative URLs go to `live_server`."""
-    context = browser.new_context(
-        base_url=live_server, locale="fr-FR", viewport={"width": 1280, "height": 900}
-    )
+    context = browser.new_context(base_url=live_server, **CONTEXT_FR)
 
     def only_the_app(route: Route) -> None:
         url = urlsplit(route.request.url)
@@ -125,9 +125,7 @@ def accounts_server(demo_settings) -> Iterator[str]:
 @pytest.fixture
 def accounts_page(browser, accounts_server) -> Iterator[Page]:
     """A fresh page on `accounts_server` (not logged in); fails the test on a JavaScript error."""
-    context = browser.new_context(
-        base_url=accounts_server, locale="fr-FR", viewport={"width": 1280, "height": 900}
-    )
+    context = browser.new_context(base_url=accounts_server, **CONTEXT_FR)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

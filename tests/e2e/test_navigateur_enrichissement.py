@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 from tests.conftest import TEST_DATA, TEST_SECRET
-from tests.e2e.browser import check_accessibility, running_app, screenshot
+from tests.e2e.browser import CONTEXT_FR, check_accessibility, running_app, screenshot
 from tests.fakes.entreprises import Etablissement, FauxEntreprises
 
 from dataetat.connectors.client import reinitialiser
@@ -56,9 +56,7 @@ def enriched_server(tmp_path_factory):
 
 @pytest.fixture
 def enriched_page(browser, enriched_server, browser_problems):
-    context = browser.new_context(
-        base_url=enriched_server, locale="fr-FR", viewport={"width": 1440, "height": 900}
-    )
+    context = browser.new_context(base_url=enriched_server, **CONTEXT_FR)
     page = context.new_page()
     page.on("pageerror", lambda error: browser_problems.append(str(error)))
     yield page

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, Route, expect
-from tests.e2e.browser import check_accessibility, running_app, screenshot
+from tests.e2e.browser import CONTEXT_FR, check_accessibility, running_app, screenshot
 from tests.factories import ae_row, cp_row, write_ae, write_cp
 from typer.testing import CliRunner
 
@@ -43,7 +43,7 @@ def server(tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture
 def envoi_page(browser, server) -> Iterator[Page]:
-    context = browser.new_context(base_url=server, locale="fr-FR", viewport={"width": 1440, "height": 900})
+    context = browser.new_context(base_url=server, **CONTEXT_FR)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

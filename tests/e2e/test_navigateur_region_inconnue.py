@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from tests.e2e.browser import check_accessibility, running_app, screenshot
+from tests.e2e.browser import CONTEXT_FR, check_accessibility, running_app, screenshot
 from tests.factories import import_two_regions
 
 from dataetat.settings import Settings
@@ -64,7 +64,7 @@ def test_national_user_sees_the_count_and_the_lines(page: Page):
 def test_regional_user_sees_only_the_count(browser, settings):
     regional = settings.model_copy(update={"region_developpement": "52"})
     with running_app(regional) as url:
-        context = browser.new_context(base_url=url, locale="fr-FR", viewport={"width": 1440, "height": 900})
+        context = browser.new_context(base_url=url, **CONTEXT_FR)
         page = context.new_page()
         page.goto("/?vue=lignes&colonnes=n_ej,beneficiaire_denomination,montant_ae")
         notice = page.locator("#region-inconnue")

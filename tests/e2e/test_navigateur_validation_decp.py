@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
-from tests.e2e.browser import check_accessibility, screenshot
+from tests.e2e.browser import VALIDATION_FR, check_accessibility, screenshot
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "decp"
 
@@ -14,7 +14,18 @@ def test_validation_page(page: Page, tmp_path: Path):
     page.set_viewport_size({"width": 1440, "height": 900})
     page.goto("/valider")
     expect(page.locator("h1")).to_have_text("Valider un fichier de commande publique")
+    # The browser is French (chromium-l10n, LANGUAGE): its file input reads « Choisir un fichier /
+    # Aucun fichier choisi » (screenshot), its validation bubbles are French, Intl formats in French.
+    assert page.evaluate("navigator.language") == "fr-FR"
+    bubble = page.evaluate(
+        "() => Object.assign(document.createElement('input'), {required: true}).validationMessage"
+    )
+    assert bubble == VALIDATION_FR, (
+        f"Chromium en anglais ({bubble}) : chromium-l10n et LANGUAGE (tests/e2e/browser.py)"
+    )
+    assert page.evaluate("(1234.5).toLocaleString()") == "1\u202f234,5"
     check_accessibility(page)
+    screenshot(page, "validation-decp-formulaire")
     page.set_input_files("#fichier", str(DATA / "regles-invalides.json"))
     page.get_by_role("button", name="Valider le fichier").click()
     expect(page.locator("#verdict")).to_contain_text("Fichier non valide")
@@ -31,7 +42,7 @@ def test_validation_page(page: Page, tmp_path: Path):
     # No word is cut: each field name, code and record label fits its cell (wraps only at « . »,
     # hyphens or spaces), and a long path wraps at its dots.
     broken = page.locator("#constats").evaluate(
-        """t => [...t.querySelectorAll('td.constats-validation__champ code, td.constats-validation__code code,'
+        r"""t => [...t.querySelectorAll('td.constats-validation__champ code, td.constats-validation__code code,'
                 + ' td.constats-validation__enregistrement')].flatMap(el => {
              const words = el.textContent.split(/[.\-\s\u00a0\[]+/).filter(Boolean);
              const probe = document.createElement('span');

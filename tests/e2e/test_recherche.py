@@ -9,7 +9,7 @@ import re
 from datetime import date
 
 from playwright.sync_api import Page, expect
-from tests.e2e.browser import check_accessibility, screenshot
+from tests.e2e.browser import CONTEXT_FR, check_accessibility, screenshot
 
 from dataetat.web.pages.templating import euros, nombre
 
@@ -69,7 +69,7 @@ def test_url_round_trip_and_back_forward(page: Page, browser):
     page.go_back()
     page.wait_for_url(url)
     assert shown_totals(page) == first
-    other = browser.new_context(base_url=page.url.split("/?")[0]).new_page()
+    other = browser.new_context(base_url=page.url.split("/?")[0], **CONTEXT_FR).new_page()
     other.goto(url)
     assert shown_totals(other) == first
     other.context.close()
