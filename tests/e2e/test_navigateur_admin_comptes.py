@@ -52,6 +52,19 @@ def test_admin_changes_a_role_and_disables_an_account(accounts_page):
     expect(page.locator("#comptes-message")).to_contain_text(f"Le compte {AGENT} est désactivé")
     assert questions[0].startswith(f"Désactiver le compte {AGENT} ?")
     expect(row.locator(".fr-badge")).to_have_text("Désactivé")
+    # At 1,440 px the table fits its frame and each « Actions » button its cell (not cut at the right edge).
+    overflow = page.locator("#comptes-table").evaluate(
+        """t => { const c = t.closest('.fr-table__container');
+                  const out = c.scrollWidth > c.clientWidth ? [`tableau ${c.scrollWidth} > ${c.clientWidth}`] : [];
+                  for (const b of t.querySelectorAll('td .fr-btn')) {
+                    const cell = b.closest('td'), s = getComputedStyle(cell), td = cell.getBoundingClientRect();
+                    const [left, right] = [td.left + parseFloat(s.paddingLeft), td.right - parseFloat(s.paddingRight)];
+                    const r = b.getBoundingClientRect();
+                    if (r.left < left - 0.5 || r.right > right + 0.5) out.push(`${b.textContent.trim()} ${r.left}-${r.right} hors de ${left}-${right}`);
+                  }
+                  return out; }"""
+    )
+    assert not overflow, f"comptes coupés : {overflow}"
     check_accessibility(page)
     screenshot(page, "admin-comptes")
 

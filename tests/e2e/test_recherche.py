@@ -40,6 +40,9 @@ def test_search_typed_in_the_form_shows_the_totals_of_the_api(page: Page):
     programme = top_programme(page)
     page.goto("/")
     expect(page.locator(".fr-callout")).to_contain_text("Choisissez des filtres")
+    # Beneficiary types capitalised, accented, « Autres » last.
+    types = ["Association", "Collectivité", "Entreprise", "État", "Autres"]
+    expect(page.locator("#f-types label")).to_have_text(types)
     check_accessibility(page)
     screenshot(page, "recherche-vide")
     page.fill("#f-programmes", programme)
@@ -52,6 +55,10 @@ def test_search_typed_in_the_form_shows_the_totals_of_the_api(page: Page):
     page.wait_for_url(re.compile(rf"programmes={programme}"))
     expected = api(page, f"/api/v1/lignes?code_programme={programme}")["total"]
     assert shown_totals(page) == formatted(expected)
+    # The tiles line up with the « Résultats » heading (not 12 px to its left, in the page's margin).
+    tile = page.locator("#totaux .totaux__case").first.bounding_box()
+    heading = page.locator("#resultats-titre").bounding_box()
+    assert tile and heading and abs(tile["x"] - heading["x"]) <= 1, (tile, heading)
     assert page.locator(".tableau-lignes tbody tr").count() == min(100, expected["count"])
     check_accessibility(page)
     screenshot(page, "recherche-resultats")

@@ -29,7 +29,12 @@ NIVEAUX = [
     ("commune", "Commune"),
     *NIVEAUX_QPV,
 ]
-TYPES = sorted({(v, v if v != "Etat" else "État") for v in TYPES_BENEFICIAIRES.values()}, key=lambda t: t[1])
+# The form's beneficiary types: (value sent, label), alphabetical, « Autres » (no known type) last.
+_TYPE_LABELS = {"Etat": "État", "autres": "Autres"}
+TYPES = sorted(
+    {(v, _TYPE_LABELS.get(v, v)) for v in TYPES_BENEFICIAIRES.values()},
+    key=lambda t: (t[0] == "autres", t[1]),
+)
 GROUPABLES = [(c.code, c.label) for c in COLONNES if c.groupable]
 # critere_geo as the form's checkboxes (a QPV zone: beneficiary's QPV or lieu de l'action).
 CRITERES_FORMULAIRE = [
