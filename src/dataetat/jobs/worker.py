@@ -32,6 +32,7 @@ from dataetat.jobs import imports as import_jobs
 from dataetat.settings import Settings
 from dataetat.store import enrichissement as enrichment_store
 from dataetat.store import taches
+from dataetat.store.engine import write_retrying
 from dataetat.store.replicas import current_lsn
 from dataetat.store.taches import Tache
 
@@ -167,9 +168,7 @@ def run_one(
     if tries is None:
         tries = settings.taches_essais_max if settings is not None else taches.TRIES
     expire(engine, folder, lease, tries)
-    with engine.begin() as conn:
-        job = taches.claim(conn, executant())
-        written = taches.written(conn, job.id) if job is not None else None
+    job, written = write_retrying(engine, _claim)
     if job is None:
         return None
     if written is not None:  # an earlier try imported, then died before ending the job
@@ -180,6 +179,14 @@ def run_one(
     with journaux.request_scope(job.parametres.get(taches.ID_REQUETE)):  # its log lines carry it
         log.info("tâche %s (%s) commencée, essai %s", job.id, job.type, job.tentatives)
         return _run(engine, folder, job, settings)
+
+
+def _claim(conn) -> tuple[Tache | None, dict | None]:
+    """The oldest waiting job, claimed, with its written import if an earlier try wrote it. Run
+    through `write_retrying`: on DuckDB a user deleting that waiting job at the same moment makes
+    the claim refused (« Conflict »), tried again on the next job."""
+    job = taches.claim(conn, executant())
+    return job, taches.written(conn, job.id) if job is not None else None
 
 
 def _run(engine: Engine, folder: Path, job: Tache, settings: Settings | None) -> Tache:
