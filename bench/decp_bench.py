@@ -3,9 +3,13 @@ format, 57 columns, default 1.5 M rows: one per marché × titulaire × modifica
 by `dataetat import decp` into a fresh DuckDB base (a subprocess, timed, with its peak memory), then
 searches with totals (query/marches_recherche.search) timed in process: p50 and p95.
 
-    python bench/decp_bench.py [--lignes 1500000] [--recherches 200] [--postgres]
+    python bench/decp_bench.py [--lignes 1500000] [--recherches 200] [--postgres URL]
+    python bench/decp_bench.py --base URL [--par-type]
 
-The file is generated once into bench/out/ (kept between runs)."""
+The file is generated once into bench/out/ (kept between runs). `--par-type` (with `--base`): the
+median time of each kind of search; on a local PostgreSQL, with the processor time of the server's
+process too (read from /proc, parallel workers off so that it is all in that process): the
+comparable number on a loaded machine."""
 
 from __future__ import annotations
 
@@ -146,7 +150,11 @@ def main() -> None:
     parser.add_argument("--recherches", type=int, default=200)
     parser.add_argument("--postgres", help="URL of an empty PostgreSQL database to bench too")
     parser.add_argument("--base", help="URL of a base already imported: only the searches are timed")
+    parser.add_argument("--par-type", action="store_true", help="with --base: each kind of search")
     args = parser.parse_args()
+    if args.base and args.par_type:
+        time_kinds(args.base)
+        return
     if args.base:
         time_searches(args.base, args.recherches)
         return
@@ -218,6 +226,62 @@ def time_searches(url: str, n: int) -> None:
         f"p95 {p95:.0f} ms, max {timings[-1]:.0f} ms ; temps processeur du processus (DuckDB compris, "
         f"pas le serveur PostgreSQL) p50 {statistics.median(cpu):.0f} ms, p95 {cpu[int(0.95 * (len(cpu) - 1))]:.0f} ms"
     )
+    engine.dispose()
+
+
+KINDS = {
+    "sans filtre": {},
+    "objet « rénovation »": {"objet": "rénovation"},
+    "objet « ENTRETIEN espaces »": {"objet": "ENTRETIEN espaces"},
+    "CPV 45": {"cpv": "45"},
+    "CPV 9091": {"cpv": "9091"},
+    "montant 40 000–100 000": {"montant_min": "40000", "montant_max": "100000"},
+    "montant 40 000–500 000": {"montant_min": "40000", "montant_max": "500000"},
+    "dates mars–septembre 2024": {"date_min": "2024-03-01", "date_max": "2024-09-30"},
+    "procédure": {"procedure": "Procédure adaptée"},
+    "région 53": {"niveau_geo": "region", "code_geo": "53"},
+    "département 35": {"niveau_geo": "departement", "code_geo": "35"},
+    "groupé par division CPV": {"grouping": "cpv_division_code"},
+    "groupé par titulaire": {"grouping": "titulaire_id"},
+}
+
+
+def time_kinds(url: str, repeat: int = 5) -> None:
+    import os
+
+    import sqlalchemy as sa
+
+    from dataetat.query.marches import params_from_query
+    from dataetat.query.marches_recherche import search
+    from dataetat.settings import Settings
+    from dataetat.store.engine import make_engine
+
+    engine = make_engine(Settings(database_url=url))
+    with engine.connect() as conn:
+        server = None
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET max_parallel_workers_per_gather = 0")
+            pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+            if Path(f"/proc/{pid}/stat").exists():
+                server = Path(f"/proc/{pid}/stat")
+        tick = os.sysconf("SC_CLK_TCK")
+
+        def server_cpu() -> float:
+            fields = server.read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / tick * 1000
+
+        print(f"charge {os.getloadavg()[0]:.1f}" + (", serveur sans processus parallèles" if server else ""))
+        for name, query in KINDS.items():
+            wall, cpu = [], []
+            for _ in range(repeat):
+                t, c = time.perf_counter(), time.process_time() * 1000 + (server_cpu() if server else 0)
+                search(conn, params_from_query({**query, "page_size": "100"}), None)
+                wall.append((time.perf_counter() - t) * 1000)
+                cpu.append(time.process_time() * 1000 + (server_cpu() if server else 0) - c)
+            print(
+                f"{name} : {statistics.median(wall):.0f} ms, temps processeur "
+                f"{'(client + serveur) ' if server else ''}{statistics.median(cpu):.0f} ms"
+            )
     engine.dispose()
 
 

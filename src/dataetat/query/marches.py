@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -199,6 +200,10 @@ def _in(column, values, label: str) -> Filter:
     return Filter(column.in_(values), f"{label} {', '.join(map(str, values))}")
 
 
+def _decimal(value: float) -> Decimal:
+    return Decimal(str(value))
+
+
 def _euros(value: float) -> str:
     return f"{value:,.2f} €".replace(",", "\u202f").replace(".", ",")
 
@@ -216,10 +221,12 @@ def build(p: MarchesParams) -> list[Filter]:
         words = [w for w in re.split(r"\s+", fold(p.objet)) if w][:20]
         clauses = [_contains(c.objet_plie, w) for w in words]
         filters.append(Filter(sa.and_(*clauses), f"objet contenant « {p.objet} »"))
+    # A decimal bound: compared as a float, PostgreSQL cast every montant to a float and could not
+    # use the montant index (a whole-index filter: seconds at 1.5 M rows).
     if p.montant_min is not None:
-        filters.append(Filter(c.montant >= p.montant_min, f"montant ≥ {_euros(p.montant_min)}"))
+        filters.append(Filter(c.montant >= _decimal(p.montant_min), f"montant ≥ {_euros(p.montant_min)}"))
     if p.montant_max is not None:
-        filters.append(Filter(c.montant <= p.montant_max, f"montant ≤ {_euros(p.montant_max)}"))
+        filters.append(Filter(c.montant <= _decimal(p.montant_max), f"montant ≤ {_euros(p.montant_max)}"))
     if p.date_min:
         filters.append(
             Filter(c.date_notification >= p.date_min, f"notifiés à partir du {p.date_min:%d/%m/%Y}")
