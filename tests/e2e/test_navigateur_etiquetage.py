@@ -42,6 +42,11 @@ def test_admin_manages_tag_rules(page: Page):
 
     row.get_by_role("link", name=f"Supprimer la règle {TAG}").click()
     expect(page.locator("#etiquettes-confirmation")).to_contain_text(f"Supprimer la règle « {TAG} » ?")
+    # At 1,440 px the searches wrap: « Lignes trouvées », « État » and the actions are in view.
+    widths = table.evaluate(
+        "t => { const c = t.closest('.fr-table__container'); return [c.scrollWidth, c.clientWidth]; }"
+    )
+    assert widths[0] <= widths[1], f"règles plus larges que l'écran : {widths}"
     check_accessibility(page)
     screenshot(page, "admin-etiquettes")
     page.get_by_role("button", name="Supprimer la règle").click()
