@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from tests.e2e.browser import check_accessibility, screenshot
+from tests.e2e.browser import SCREENSHOTS, check_accessibility, screenshot
 from tests.e2e.test_navigateur_carte import CARTE, DRAWN, redraw_after, wait_drawn, zone_point
 
 from dataetat.web.pages.templating import euros, nombre
@@ -38,6 +38,13 @@ def test_commande_publique(page: Page):
     page.select_option("#m-grouping", "cpv_division_code")
     page.click("#recherche-marches button[type=submit]")
     expect(page.locator("#groupes-marches tbody tr").first).to_be_visible()
+    # The sentence of the filters names the zone (COG referential), not its code alone.
+    page.goto("/marches?niveau_geo=departement&code_geo=35")
+    filtres = page.get_by_text("Filtres : exécutés en département Ille-et-Vilaine (35).")
+    expect(filtres).to_be_visible()
+    filtres.scroll_into_view_if_needed()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "commande-publique-filtre-zone.png"))  # the top: the sentence
     page.goto("/marches?procedure=Appel+d%27offres+ouvert")
     page.locator("#lignes-marches tbody tr a[href^='/marches/']").first.click()
     expect(page.locator("#champs-marche")).to_be_visible()

@@ -15,7 +15,7 @@ from dataetat.web.formulaire import Recherche
 
 SEARCH = (
     "/?grouper_par=programme&vue=lignes&colonnes=n_ej,programme_code,montant_ae,montant_cp"
-    "&tri=montant_ae&ordre=desc&types_beneficiaires=entreprise,association"
+    "&tri=montant_ae&ordre=desc&types_beneficiaires=entreprise,association&niveau_geo=region&code_geo=53"
 )
 
 
@@ -49,6 +49,7 @@ def test_save_find_apply_rename_and_delete_a_search(page):
     row = page.locator("tr", has=page.get_by_role("rowheader", name=name))
     expect(row).to_have_count(1)
     expect(row).to_contain_text("type de bénéficiaire Entreprise, Association")
+    expect(row).to_contain_text("région Bretagne (53)")  # the zone named, not its code alone
     expect(row).to_contain_text("groupée par")
     expect(page.get_by_role("link", name="Mes recherches", exact=True)).to_have_attribute(
         "aria-current", "page"

@@ -9,7 +9,7 @@ import re
 from datetime import date
 
 from playwright.sync_api import Page, expect
-from tests.e2e.browser import CONTEXT_FR, check_accessibility, screenshot
+from tests.e2e.browser import CONTEXT_FR, SCREENSHOTS, check_accessibility, screenshot
 
 from dataetat.web.pages.templating import euros, nombre
 
@@ -92,6 +92,14 @@ def test_deep_links_of_the_reference(page: Page):
     expect(alert).to_contain_text("« ministere » n'est pas un membre")
     page.goto("/?code_geo=35")
     expect(page.locator(".fr-alert--error")).to_contain_text("niveau_geo et code_geo ensemble")
+    # The sentence of the filters names the zones (COG referentials), codes in parentheses.
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto("/?niveau_geo=departement&code_geo=35,29&vue=lignes")
+    filtres = page.get_by_text(re.compile("^Filtres : "))
+    expect(filtres).to_have_text("Filtres : département Ille-et-Vilaine (35), Finistère (29).")
+    filtres.scroll_into_view_if_needed()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "recherche-filtre-zone.png"))  # the screen of the sentence
 
 
 def test_grouping_drill_down_and_back(page: Page):

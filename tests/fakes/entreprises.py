@@ -26,6 +26,13 @@ from dataclasses import dataclass
 
 from tests.fakes.serveur import Reponse, Requete, ServeurLocal
 
+# API Entreprise's `forme_juridique.libelle` of a few codes (INSEE nomenclature, level III).
+FORMES_JURIDIQUES = {
+    "7210": "Commune et commune nouvelle",
+    "7220": "Département",
+    "9220": "Association déclarée",
+}
+
 
 @dataclass
 class Etablissement:
@@ -171,7 +178,10 @@ class FauxEntreprises:
                 "type": "personne_morale",
                 "personne_morale_attributs": {"raison_sociale": etab.nom, "sigle": None},
                 "personne_physique_attributs": {},
-                "forme_juridique": {"code": etab.nature_juridique, "libelle": "x"},
+                "forme_juridique": {
+                    "code": etab.nature_juridique,
+                    "libelle": FORMES_JURIDIQUES.get(etab.nature_juridique),
+                },
             },
             "adresse": {
                 "code_commune": etab.commune,

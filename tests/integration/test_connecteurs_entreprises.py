@@ -60,8 +60,8 @@ def test_recherche_entreprises_keeps_the_fields(faux):
         assert recherche_etablissement(client, CACHE) is None  # not exposed by the open service
     assert fiche.model_dump() == {
         "siret": ATLAS, "siren": ATLAS[:9], "denomination": "ATLAS SOUTENIR LES COMPETENCES", "enseigne": "ATLAS",
-        "categorie_juridique": "9220", "naf": "85.59A", "tranche_effectif": "11", "siege": True,
-        "adresse": "2 RUE DE PARIS 35000 RENNES", "code_commune": "35238", "latitude": 48.11, "longitude": -1.68,
+        "categorie_juridique": "9220", "categorie_juridique_libelle": None, "naf": "85.59A",
+        "tranche_effectif": "11", "siege": True, "adresse": "2 RUE DE PARIS 35000 RENNES", "code_commune": "35238", "latitude": 48.11, "longitude": -1.68,
         "etat_administratif": "F", "date_fermeture": date(2024, 6, 30), "non_diffusible": False,
         "source": "recherche-entreprises",
     }  # fmt: skip
@@ -114,6 +114,7 @@ def test_api_entreprise_fields_404_451(faux):
         "ATLAS SOUTENIR LES COMPETENCES", "9220", "85.59A", "35238", "api-entreprise",
     )  # fmt: skip
     assert fiche.latitude is None and fiche.adresse == "2 RUE DE PARIS 35000 RENNES FRANCE"
+    assert fiche.categorie_juridique_libelle == "Association déclarée"  # forme_juridique.libelle, as given
     assert cache.non_diffusible and cache.denomination is None
     first = serveur.requetes[0]
     assert first.entetes["authorization"] == "Bearer bon-jeton"

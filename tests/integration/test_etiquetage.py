@@ -180,14 +180,15 @@ def test_validate_rule_refuses(tag, parametres, message):
         etiquetage.validate_rule(tag, parametres)
 
 
-def test_validate_rule_accepts_and_describes():
+def test_validate_rule_accepts_and_describes(engine):
     assert etiquetage.validate_rule(" cper:2021-27 ", "?cper=oui&annee=2021") == (
         "cper:2021-27",
         "cper=oui&annee=2021",
     )
-    text = etiquetage.describe("source=ADEME&objet=fonds vert,FV")
-    assert "source : aides de l'ADEME" in text and "« fonds vert » ou « FV »" in text
-    assert etiquetage.describe("page=2").startswith("règle invalide")
+    with engine.connect() as conn:
+        text = etiquetage.describe(conn, "source=ADEME&objet=fonds vert,FV")
+        assert "source : aides de l'ADEME" in text and "« fonds vert » ou « FV »" in text
+        assert etiquetage.describe(conn, "page=2").startswith("règle invalide")
 
 
 def test_params_of_the_new_filters():

@@ -128,7 +128,8 @@ def test_filters_and_grouping_path_apply(db):
     d = run_pivot(db, code_programme=["103"], annee=[2023], valeur="montant_cp").as_dict()
     assert [r["code"] for r in d["rangs"]] == ["103"] and [e["code"] for e in d["entetes"]] == [2023]
     assert d["total"] == 37.0
-    assert d["description"] == ["programme 103", "année 2023"]
+    programme = "programme Accompagnement des mutations économiques et développement de l'emploi (103)"
+    assert d["description"] == [programme, "année 2023"]
     opened = run_pivot(db, grouping=["programme_code"], grouped=["113"]).as_dict()
     assert [r["code"] for r in opened["rangs"]] == ["113"] and opened["total"] == 270.0
 

@@ -242,7 +242,10 @@ def test_geo_filter_beneficiary_or_localisation_or_centre_couts(db, niveau, code
 
 def test_filter_description_is_french(db):
     result = run(db, code_programme=["103"], niveau_geo="departement", code_geo=["35"])
-    assert result.description == ["programme 103", "département 35"]
+    assert result.description == [
+        "programme Accompagnement des mutations économiques et développement de l'emploi (103)",
+        "département Ille-et-Vilaine (35)",
+    ]
 
 
 # --- refused parameters ----------------------------------------------------------------------------

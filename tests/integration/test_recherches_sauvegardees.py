@@ -100,7 +100,10 @@ def test_every_filter_and_option_round_trips(settings, engine):
         assert applied(again["url"]).query_items() == r.query_items()
         page = api.get(again["url"])
         assert page.status_code == 200 and "ne sont pas valides" not in page.text
-        assert "programme 103, 102" in " ".join(again["resume"])
+        resume = " ; ".join(again["resume"])
+        assert "Accompagnement des mutations économiques et développement de l'emploi (103), " in resume
+        assert "Accès et retour à l'emploi (102)" in resume  # codes named, in the chosen order
+        assert "département Ille-et-Vilaine (35), Côtes-d'Armor (22)" in resume
         # The same through the page's form (the URL parameters of the search page).
         form = {
             csrf.FIELD: token(api),

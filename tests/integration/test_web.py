@@ -56,7 +56,12 @@ def test_lignes_totals_and_lines(client):
     assert body["total"]["count"] == 3
     assert [line["n_ej"] for line in body["lignes"]] == ["2"]
     assert body["has_next"] is True
-    assert body["filtres"] == ["programme 103, 113", "région 53", "année 2023"]
+    assert body["filtres"] == [
+        "programme Accompagnement des mutations économiques et développement de l'emploi (103), "
+        "Paysages, eau et biodiversité (113)",
+        "région Bretagne (53)",
+        "année 2023",
+    ]
 
     # grouping drill-down and thèmes
     body = client.get("/api/v1/lignes", params={"grouping": "programme_code,annee", "grouped": "103"}).json()

@@ -32,6 +32,8 @@ class Fiche(BaseModel):
     denomination: str | None = None
     enseigne: str | None = None
     categorie_juridique: str | None = None
+    # API Entreprise's exact label of that code (« Département »): kept in ref_categorie_juridique.
+    categorie_juridique_libelle: str | None = None
     naf: str | None = None
     tranche_effectif: str | None = None
     siege: bool | None = None
@@ -128,6 +130,7 @@ def recherche_etablissement(client: Client, siret: str) -> Fiche | None:
 
 class _Code(_Lenient):
     code: str | None = None
+    libelle: str | None = None
 
 
 class _Morale(_Lenient):
@@ -203,6 +206,11 @@ def api_entreprise_etablissement(client: Client, siret: str) -> Fiche | None:
         denomination=_name(unite),
         enseigne=data.enseigne,
         categorie_juridique=unite.forme_juridique.code if unite and unite.forme_juridique else None,
+        categorie_juridique_libelle=(
+            unite.forme_juridique.libelle
+            if unite and unite.forme_juridique and unite.forme_juridique.code
+            else None
+        ),
         naf=data.activite_principale.code if data.activite_principale else None,
         tranche_effectif=data.tranche_effectif_salarie.code if data.tranche_effectif_salarie else None,
         siege=data.siege_social,

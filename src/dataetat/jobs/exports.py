@@ -31,7 +31,7 @@ def submit(conn: Connection, fmt: str, query: dict[str, str], owner: str, region
     params = params_from_query(query)
     names = exports.chosen_columns(params)
     total = count(conn, params, region)
-    description = ", ".join(where(params, region)[1]) or "toutes les lignes"
+    description = ", ".join(where(params, region, conn)[1]) or "toutes les lignes"
     label = f"Lignes ({description}) en {fmt.upper()}"
     return taches.submit(
         conn, TYPE, owner, region, {"format": fmt, "recherche": query, "colonnes": names}, label, total

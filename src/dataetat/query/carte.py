@@ -115,7 +115,7 @@ def carte(
 ) -> CarteResult:
     niveau, valeur = check(niveau, valeur)
     params.check()
-    clauses, description = where(params, region)
+    clauses, description = where(params, region, conn)
     code, label = zone_of(niveau)
     rows = conn.execute(
         sa.select(

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 
 from dataetat.model.tags import MAX_TAG as MAX_TAG_LENGTH
 from dataetat.model.tags import TAG_CODE
-from dataetat.query import filters
+from dataetat.query import filters, lookups
 from dataetat.query.filters import Filter
 from dataetat.query.params import QueryError, SearchParams, merged_query, params_from_query
 from dataetat.store.schema import SOURCE_AE, ligne
@@ -90,10 +90,10 @@ def validate_rule(tag: str, parametres: str) -> tuple[str, str]:
     return tag, parametres
 
 
-def describe(parametres: str) -> str:
-    """The rule's search in plain French (its filters' descriptions), or why it does not read."""
+def describe(conn: Connection, parametres: str) -> str:
+    """The rule's search in plain French (its filters' sentences, codes named), or why it does not read."""
     try:
-        return " ; ".join(f.description for f in rule_filters(parametres))
+        return " ; ".join(lookups.phrases(conn, rule_filters(parametres)))
     except QueryError as e:
         return f"règle invalide : {e}"
 

@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from dataetat.model import categorie_juridique
 from dataetat.model.effectifs import TRANCHES
 from dataetat.query.filters import region_scope
 from dataetat.query.params import SearchParams
@@ -110,7 +111,7 @@ def _breakdown(conn, clauses, code, label=None, *, order_by_code=False, limit=No
 def fiche(conn: Connection, params: SearchParams, region: str | None, *, beneficiaires: bool = True) -> Fiche:
     """Totals and breakdowns of the lines of `params` visible to `region` (one query each)."""
     params.check()
-    clauses, description = where(params, region)
+    clauses, description = where(params, region, conn)
     n, ae, cp, benef = conn.execute(
         sa.select(
             sa.func.count(),
@@ -282,6 +283,9 @@ def identite(conn: Connection, siret: str, region: str | None) -> dict[str, Any]
     for key in (*_ENRICHED, "epci_code", "epci_label"):
         found[key] = sirene.get(key) if sirene is not None else None
     found["tranche_effectif_label"] = TRANCHES.get(found["tranche_effectif"] or "")
+    found["categorie_juridique_affichee"] = categorie_juridique.affichee(
+        found["categorie_juridique"], found["categorie_juridique_label"]
+    )
     return found
 
 

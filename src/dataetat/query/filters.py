@@ -20,13 +20,28 @@ SOURCES = {
 
 
 @dataclass(frozen=True)
+class Named:
+    """Codes of a referential that a filter's sentence shows by name: `before`, then each code as
+    « name (code) », then `after`. `kind` is a referential of `lookups.chosen` (« zones/departement »,
+    « programmes »…); `lookups.phrases` names every filter's codes in one query."""
+
+    kind: str
+    codes: tuple[str, ...]
+    before: str
+    after: str = ""
+
+
+@dataclass(frozen=True)
 class Filter:
     clause: sa.ColumnElement[bool]
-    description: str
+    description: str  # with the codes alone (`lookups.phrases` names them)
+    named: Named | None = None
 
 
-def _in(column, values, label: str) -> Filter:
-    return Filter(column.in_(values), f"{label} {', '.join(map(str, values))}")
+def _in(column, values, label: str, kind: str | None = None) -> Filter:
+    description = f"{label} {', '.join(map(str, values))}"
+    named = Named(kind, tuple(map(str, values)), f"{label} ") if kind else None
+    return Filter(column.in_(values), description, named)
 
 
 # What each criterion of `critere_geo` is called in « Lieu retenu » (QPV zones: their own words).
@@ -68,11 +83,13 @@ def _chosen_criteria(p: SearchParams) -> dict[str, sa.ColumnElement[bool]]:
 def _geo(p: SearchParams) -> Filter:
     niveau = (p.niveau_geo or "").lower()
     criteria = _chosen_criteria(p)
-    description = f"{NIVEAU_EN_MOTS.get(niveau, niveau)} {', '.join(p.code_geo)}"
+    before = f"{NIVEAU_EN_MOTS.get(niveau, niveau)} "
+    after = ""
     if p.critere_geo:
         words = LIEUX_QPV if niveau in ("qpv", "qpv24") else LIEUX
-        description += " (par " + ", ".join(words[k] for k in criteria) + ")"
-    return Filter(sa.or_(*criteria.values()), description)
+        after = " (par " + ", ".join(words[k] for k in criteria) + ")"
+    named = Named(f"zones/{niveau}", tuple(p.code_geo), before, after)
+    return Filter(sa.or_(*criteria.values()), before + ", ".join(p.code_geo) + after, named)
 
 
 def lieu_retenu(p: SearchParams) -> sa.ColumnElement[str]:
@@ -172,8 +189,11 @@ def _source_region(values: list[str]) -> Filter:
     conditions = [c.source_region.in_(codes)] if codes else []
     if len(codes) != len(values):
         conditions.append(c.source_region.is_(None))
-    named = [*codes, *(["inconnue (bénéficiaire non géolocalisé)"] if len(codes) != len(values) else [])]
-    return Filter(sa.or_(*conditions), f"région de l'import {', '.join(named)}")
+    inconnue = ["inconnue (bénéficiaire non géolocalisé)"] if len(codes) != len(values) else []
+    named = Named("zones/region", tuple(codes), "région de l'import ", "".join(f", {x}" for x in inconnue))
+    if not codes:
+        named = None
+    return Filter(sa.or_(*conditions), f"région de l'import {', '.join([*codes, *inconnue])}", named)
 
 
 def build(p: SearchParams) -> list[Filter]:
@@ -181,7 +201,10 @@ def build(p: SearchParams) -> list[Filter]:
     if p.code_programme:
         filters.append(
             _in(
-                c.programme_code, [x.lstrip("0") if len(x) == 4 else x for x in p.code_programme], "programme"
+                c.programme_code,
+                [x.lstrip("0") if len(x) == 4 else x for x in p.code_programme],
+                "programme",
+                "programmes",
             )
         )
     if p.niveau_geo:
@@ -195,13 +218,25 @@ def build(p: SearchParams) -> list[Filter]:
     if p.tags:
         filters.append(_tags(p.tags))
     if p.domaine_fonctionnel:
-        filters.append(_in(c.domaine_fonctionnel_code, p.domaine_fonctionnel, "domaine fonctionnel"))
+        filters.append(
+            _in(
+                c.domaine_fonctionnel_code,
+                p.domaine_fonctionnel,
+                "domaine fonctionnel",
+                "domaines-fonctionnels",
+            )
+        )
     if p.referentiel_programmation:
         filters.append(
-            _in(c.referentiel_programmation_code, p.referentiel_programmation, "référentiel de programmation")
+            _in(
+                c.referentiel_programmation_code,
+                p.referentiel_programmation,
+                "référentiel de programmation",
+                "referentiels-programmation",
+            )
         )
     if p.centres_couts:
-        filters.append(_in(c.centre_couts_code, p.centres_couts, "centre de coûts"))
+        filters.append(_in(c.centre_couts_code, p.centres_couts, "centre de coûts", "centres-couts"))
     if p.n_ej:
         filters.append(_in(c.n_ej, p.n_ej, "EJ"))
     if p.theme:

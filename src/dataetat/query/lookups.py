@@ -28,6 +28,7 @@ from dataetat.query.params import QueryError
 from dataetat.store.schema import (
     ligne,
     ref_arrondissement,
+    ref_categorie_juridique,
     ref_centre_couts,
     ref_code_postal,
     ref_commune,
@@ -309,6 +310,7 @@ _CHOSEN = {
     ),
     **{f"zones/{niveau}": (table.c.code, table.c.label) for niveau, table in ZONES.items()},
     **{f"zones/{niveau}": (ref_qpv.c.code, ref_qpv.c.label) for niveau in QPV_DECOUPAGES},
+    "categories-juridiques": (ref_categorie_juridique.c.code, ref_categorie_juridique.c.label),
 }
 
 
@@ -322,6 +324,45 @@ def chosen(conn: Connection, kind: str, codes: Sequence[str]) -> list[Item]:
     code, label = _CHOSEN[kind]
     found = dict(conn.execute(sa.select(code, label).where(code.in_(list(codes)))).all())
     return [{"code": c, "label": _label(c, found.get(c))} for c in codes]
+
+
+def names(conn: Connection, wanted: Sequence[tuple[str, Sequence[str]]]) -> dict[tuple[str, str], str]:
+    """The labels of codes of several referentials (kinds of `chosen`) in one query:
+    {(kind, code): label}; a code absent from its referential (or without label) is left out."""
+    selects = []
+    for kind, codes in wanted:
+        if kind not in _CHOSEN or not codes:
+            continue
+        code, label = _CHOSEN[kind]
+        selects.append(
+            sa.select(
+                sa.cast(sa.literal(kind), sa.String).label("kind"),
+                sa.cast(code, sa.String).label("code"),
+                sa.cast(label, sa.String).label("label"),
+            ).where(code.in_(list(dict.fromkeys(codes))), label.is_not(None))
+        )
+    if not selects:
+        return {}
+    query = selects[0] if len(selects) == 1 else sa.union_all(*selects)
+    return {(k, c): lab for k, c, lab in conn.execute(query)}
+
+
+def phrases(conn: Connection, built: Sequence[filters.Filter]) -> list[str]:
+    """The French sentences of a search's filters, codes named from their referentials
+    (« département Ille-et-Vilaine (35) »), in one query; a code without a name stays alone. The one
+    place where both searches (lines, marchés) and what shows them (pages, saved searches, exports)
+    name the codes of their filters."""
+    wanted = [(f.named.kind, f.named.codes) for f in built if f.named]
+    found = names(conn, wanted) if wanted else {}
+    out = []
+    for f in built:
+        if f.named is None:
+            out.append(f.description)
+            continue
+        n = f.named
+        shown = [f"{found[(n.kind, code)]} ({code})" if (n.kind, code) in found else code for code in n.codes]
+        out.append(n.before + ", ".join(shown) + n.after)
+    return out
 
 
 def chosen_beneficiaires(conn: Connection, codes: Sequence[str], region: str | None) -> list[Item]:

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from dataetat.query.filters import Filter
+from dataetat.query.filters import Filter, Named
 from dataetat.query.params import PAGE_SIZE_MAX, QueryError, check_list_length, is_integer
 from dataetat.store.marches_schema import marche_ligne
 
@@ -241,7 +241,9 @@ def build(p: MarchesParams) -> list[Filter]:
         filters.append(_in(c.nature, p.nature, "nature"))
     if p.niveau_geo:
         column = c[f"lieu_{p.niveau_geo}_code"]
-        filters.append(_in(column, p.code_geo, f"exécutés en {NIVEAUX_LIEU[p.niveau_geo]}"))
+        label = f"exécutés en {NIVEAUX_LIEU[p.niveau_geo]}"
+        named = Named(f"zones/{p.niveau_geo}", tuple(p.code_geo), f"{label} ")
+        filters.append(Filter(column.in_(p.code_geo), f"{label} {', '.join(p.code_geo)}", named))
     return filters
 
 

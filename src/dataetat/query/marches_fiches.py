@@ -102,6 +102,7 @@ def acteur(conn: Connection, siret: str, role: str, region: str | None) -> dict[
                 other.label("partenaire_id"),
                 other_nom.label("partenaire_nom"),
                 c.cpv_code,
+                c.cpv_label,
                 c.cpv_division_label,
             )
             .where(*where)

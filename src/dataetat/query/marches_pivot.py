@@ -68,7 +68,7 @@ def pivot(
 ) -> PivotResult:
     params.check()
     check(lignes, colonnes, valeur)
-    clauses, description = where(params, region)
+    clauses, description = where(params, region, conn)
     row_col, col_col = c[lignes], c[colonnes]
     refuse_too_many_columns(conn, col_col, clauses, BY_CODE[colonnes].label, colonnes, MAX_COLONNES)
     # A marché is in one cell unless a column is per titulaire: then its cells are distinct counts.

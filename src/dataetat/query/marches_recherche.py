@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from dataetat.query import lookups
 from dataetat.query.filters import marches_scope
 from dataetat.query.marches import BY_CODE, DEFAULT, NIVEAUX_LIEU, MarchesParams, build
 from dataetat.query.params import QueryError
@@ -40,7 +41,10 @@ class MarchesResult:
     description: list[str] = field(default_factory=list)
 
 
-def where(params: MarchesParams, region: str | None) -> tuple[list[sa.ColumnElement[bool]], list[str]]:
+def where(
+    params: MarchesParams, region: str | None, conn: Connection | None = None
+) -> tuple[list[sa.ColumnElement[bool]], list[str]]:
+    """As query/search.py `where`: the clauses and the filters' sentences (codes named with `conn`)."""
     built = build(params)
     clauses = [f.clause for f in built]
     scope = marches_scope(region)
@@ -56,7 +60,7 @@ def where(params: MarchesParams, region: str | None) -> tuple[list[sa.ColumnElem
             clauses.append(col == int(value))
         else:
             clauses.append(col == value)
-    return clauses, [f.description for f in built]
+    return clauses, lookups.phrases(conn, built) if conn is not None else [f.description for f in built]
 
 
 def _titulaire_level(name: str) -> bool:
@@ -101,7 +105,7 @@ def totaux(conn: Connection, clauses: list, params: MarchesParams) -> Totaux:
 
 def search(conn: Connection, params: MarchesParams, region: str | None = None) -> MarchesResult:
     params.check()
-    clauses, description = where(params, region)
+    clauses, description = where(params, region, conn)
     result = MarchesResult(totaux(conn, clauses, params), description=description)
     offset = (params.page - 1) * params.page_size
     if len(params.grouped) < len(params.grouping):
@@ -251,7 +255,7 @@ def carte(conn: Connection, params: MarchesParams, niveau: str, region: str | No
     if niveau not in NIVEAUX_LIEU:
         raise QueryError(f"niveau « {niveau} » : valeurs possibles {', '.join(NIVEAUX_LIEU)}.")
     params.check()
-    clauses, description = where(params, region)
+    clauses, description = where(params, region, conn)
     code, label = c[f"lieu_{niveau}_code"], c[f"lieu_{niveau}_label"]
     rows = conn.execute(
         sa.select(

@@ -81,7 +81,7 @@ def pivot(
 ) -> PivotResult:
     params.check()
     _check(lignes, colonnes, valeur)
-    clauses, description = where(params, region)
+    clauses, description = where(params, region, conn)
     row_col, col_col = ligne.c[lignes], ligne.c[colonnes]
 
     refuse_too_many_columns(conn, col_col, clauses, BY_CODE[colonnes].label, colonnes, max_colonnes)

@@ -67,12 +67,14 @@ def check_perimetre(perimetre: str | None) -> str:
     return perimetre
 
 
-def clauses(params: SearchParams, region: str | None, perimetre: str = "total") -> tuple[list, list[str]]:
+def clauses(
+    params: SearchParams, region: str | None, perimetre: str = "total", conn: Connection | None = None
+) -> tuple[list, list[str]]:
     """The WHERE of a search (query/search.py `where`: filters + région scope), its lines in a QPV,
-    of one perimeter; and the French description of its filters."""
+    of one perimeter; and the French description of its filters (codes named with `conn`)."""
     perimetre = check_perimetre(perimetre)
     params.check()
-    found, description = where(params, region)
+    found, description = where(params, region, conn)
     found.append(c.qpv_code.is_not(None))
     if perimetre == "p147":
         found.append(c.programme_code == P147)
@@ -104,7 +106,7 @@ def tableau_de_bord(
     conn: Connection, params: SearchParams, perimetre: str | None = None, region: str | None = None
 ) -> TableauDeBord:
     perimetre = check_perimetre(perimetre)
-    where_, description = clauses(params, region, perimetre)
+    where_, description = clauses(params, region, perimetre, conn)
     total, actions, porteurs = conn.execute(
         sa.select(
             sa.func.coalesce(sa.func.sum(c.montant_ae), 0),

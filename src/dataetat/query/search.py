@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from dataetat.query import filters
+from dataetat.query import filters, lookups
 from dataetat.query.columns import BY_CODE, default_columns, select_column
 from dataetat.query.params import SearchParams
 from dataetat.store.schema import ligne
@@ -32,9 +32,12 @@ class SearchResult:
     description: list[str] = field(default_factory=list)
 
 
-def where(params: SearchParams, region: str | None) -> tuple[list[sa.ColumnElement[bool]], list[str]]:
+def where(
+    params: SearchParams, region: str | None, conn: Connection | None = None
+) -> tuple[list[sa.ColumnElement[bool]], list[str]]:
     """The WHERE clauses of a search (filters, region scope, opened grouping path) and the French
-    description of its filters: shared by lines, groups, pivots and exports."""
+    description of its filters, codes named when `conn` is given (`lookups.phrases`, one query):
+    shared by lines, groups, pivots and exports."""
     built = filters.build(params)
     clauses = [f.clause for f in built]
     scope = filters.region_scope(region)
@@ -43,7 +46,7 @@ def where(params: SearchParams, region: str | None) -> tuple[list[sa.ColumnEleme
     for column, value in zip(params.grouping, params.grouped, strict=False):
         col = ligne.c[column]
         clauses.append(col.is_(None) if value == "None" else col == sa.cast(sa.literal(value), col.type))
-    return clauses, [f.description for f in built]
+    return clauses, lookups.phrases(conn, built) if conn is not None else [f.description for f in built]
 
 
 def count(conn: Connection, params: SearchParams, region: str | None = None) -> int:
@@ -55,7 +58,7 @@ def count(conn: Connection, params: SearchParams, region: str | None = None) -> 
 
 def search(conn: Connection, params: SearchParams, region: str | None = None) -> SearchResult:
     params.check()
-    clauses, description = where(params, region)
+    clauses, description = where(params, region, conn)
     total_row = conn.execute(
         sa.select(
             sa.func.count(),

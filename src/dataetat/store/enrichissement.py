@@ -28,7 +28,15 @@ from dataetat.store import taches
 from dataetat.store.engine import insert_arrow
 from dataetat.store.ouvert_schema import invalider
 from dataetat.store.readmodel_decoration import geo_joins
-from dataetat.store.schema import SOURCE_AE, SOURCE_CP, beneficiaire, ligne, ref_qpv, siret_qpv
+from dataetat.store.schema import (
+    SOURCE_AE,
+    SOURCE_CP,
+    beneficiaire,
+    ligne,
+    ref_categorie_juridique,
+    ref_qpv,
+    siret_qpv,
+)
 
 FIELDS = (
     "siren", "denomination", "enseigne", "categorie_juridique", "naf", "tranche_effectif", "siege", "adresse",
@@ -91,11 +99,36 @@ def ecrire(
                 for f in complete
             ],
         )
+    libelles_categories(conn, complete)
     hidden = [f for f in fiches if f.get("non_diffusible")]
     _flag(conn, {f["siret"]: f["source"] for f in hidden}, quand, non_diffusible=True, introuvable=False)
     _flag(conn, introuvables, quand, non_diffusible=False, introuvable=True)
     _qpv_from_coordinates(conn, complete)
     refresh_lignes(conn, [f["siret"] for f in fiches] + list(introuvables))
+
+
+def libelles_categories(conn: Connection, fiches: list[dict[str, Any]]) -> None:
+    """The exact labels of catégories juridiques the services gave (API Entreprise's
+    `forme_juridique.libelle`, « Département » for 7220) into `ref_categorie_juridique.label`: they
+    replace what was there (the bundled referential has none) and a code it lacks is added (type
+    unknown). A full reload of that referential keeps them (store/referentiels.py)."""
+    found: dict[str, str] = {}
+    for f in fiches:
+        code, libelle = (
+            (f.get("categorie_juridique") or "").strip(),
+            (f.get("categorie_juridique_libelle") or "").strip(),
+        )
+        if code and libelle:
+            found[code] = libelle
+    if not found:
+        return
+    t = ref_categorie_juridique
+    known = dict(conn.execute(sa.select(t.c.code, t.c.label).where(t.c.code.in_(sorted(found)))).all())
+    for code, libelle in sorted(found.items()):
+        if code not in known:
+            conn.execute(t.insert().values(code=code, label=libelle))
+        elif known[code] != libelle:
+            conn.execute(t.update().where(t.c.code == code).values(label=libelle))
 
 
 def _flag(conn: Connection, sirets: dict[str, str | None], quand: datetime, **flags: bool) -> None:

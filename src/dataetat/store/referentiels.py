@@ -21,13 +21,26 @@ def load(conn: Connection, frames: dict[str, pl.DataFrame]) -> dict[str, int]:
         keys = [c.name for c in table.primary_key.columns]
         frame = frame.select([c for c in columns if c in frame.columns]).unique(subset=keys, keep="first")
         if set(frame.columns) == set(columns):
+            kept = _learned_labels(conn, frame) if kind == "categorie_juridique" else None
             conn.execute(table.delete())
             insert_arrow(conn, table.name, frame.to_arrow())
+            if kept is not None and not kept.is_empty():
+                _update(conn, table, keys, kept)
         else:
             _update(conn, table, keys, frame)
         loaded[kind] = frame.height
     readmodel.rebuild_all(conn)
     return loaded
+
+
+def _learned_labels(conn: Connection, frame: pl.DataFrame) -> pl.DataFrame:
+    """The catégories juridiques' labels learned from API Entreprise (store/enrichissement.py) that a
+    full reload would lose: those of codes the new file lacks or gives without label."""
+    t = REFERENTIAL_TABLES["categorie_juridique"]
+    rows = conn.execute(sa.select(t.c.code, t.c.label).where(t.c.label.is_not(None))).all()
+    given = {c for c, lab in frame.select("code", "label").iter_rows() if lab not in (None, "")}
+    kept = [(c, lab) for c, lab in rows if c not in given]
+    return pl.DataFrame(kept, schema={"code": pl.String, "label": pl.String}, orient="row")
 
 
 def _update(conn: Connection, table: sa.Table, keys: list[str], frame: pl.DataFrame) -> None:

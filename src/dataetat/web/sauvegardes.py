@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from dataetat.query import filters
+from dataetat.query import filters, lookups
 from dataetat.query.columns import BY_CODE
 from dataetat.query.params import QueryError
 from dataetat.query.pivot import _check as check_pivot
@@ -83,9 +83,10 @@ def _nom(code: str) -> str:
     return label[:1].lower() + label[1:]
 
 
-def resume(r: Recherche) -> list[str]:
-    """The search in a few French phrases: its filters, then how it is shown."""
-    phrases = [f.description for f in filters.build(r.to_params(grouped=False))] or ["aucun filtre"]
+def resume(conn: Connection, r: Recherche) -> list[str]:
+    """The search in a few French phrases: its filters (codes named, `lookups.phrases`), then how it
+    is shown."""
+    phrases = lookups.phrases(conn, filters.build(r.to_params(grouped=False))) or ["aucun filtre"]
     phrases.append(f"présentation « {VUES[r.vue]} »")
     if r.grouper_par:
         phrases.append("groupée par " + ", ".join(_nom(c) for c in r.grouper_par))
@@ -187,7 +188,9 @@ def partager(conn: Connection, recherche_id: int, user: str, emails: list[str]) 
     return found
 
 
-def as_dict(sauvegarde: store.Sauvegarde, user: str, partages: list[store.Partage] | None = None) -> dict:
+def as_dict(
+    conn: Connection, sauvegarde: store.Sauvegarde, user: str, partages: list[store.Partage] | None = None
+) -> dict:
     """The JSON of a saved search: its content by codes, its page URL and its French summary."""
     r = recherche_de(sauvegarde)
     out: dict[str, Any] = {
@@ -196,7 +199,7 @@ def as_dict(sauvegarde: store.Sauvegarde, user: str, partages: list[store.Partag
         "version": sauvegarde.version,
         "recherche": dict(r.query_items()),
         "url": url(r),
-        "resume": resume(r),
+        "resume": resume(conn, r),
         "cree_le": sauvegarde.cree_le.isoformat(),
         "modifie_le": sauvegarde.modifie_le.isoformat(),
         "proprietaire": sauvegarde.proprietaire,

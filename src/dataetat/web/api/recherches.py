@@ -47,7 +47,8 @@ def _interdit(exc: sauvegardes.Interdit):
 async def mes_recherches(me: CurrentIdentity, db: Db) -> dict[str, Any]:
     def read(conn):
         return [
-            sauvegardes.as_dict(x, me.user, store.shares_of(conn, x.id)) for x in store.list_of(conn, me.user)
+            sauvegardes.as_dict(conn, x, me.user, store.shares_of(conn, x.id))
+            for x in store.list_of(conn, me.user)
         ]
 
     return {"recherches": await db.read(read)}
@@ -55,8 +56,10 @@ async def mes_recherches(me: CurrentIdentity, db: Db) -> dict[str, Any]:
 
 @router.get("/partagees")
 async def partagees_avec_moi(me: CurrentIdentity, db: Db) -> dict[str, Any]:
-    shared = await db.read(store.shared_with, me.user)
-    return {"recherches": [sauvegardes.as_dict(x, me.user) for x in shared]}
+    def read(conn):
+        return [sauvegardes.as_dict(conn, x, me.user) for x in store.shared_with(conn, me.user)]
+
+    return {"recherches": await db.read(read)}
 
 
 @router.post("", status_code=201)
@@ -75,7 +78,9 @@ async def lire(recherche_id: RechercheId, me: CurrentIdentity, db: Db) -> dict[s
     def read(conn):
         found = sauvegardes.visible(conn, recherche_id, me.user)
         mine = found.proprietaire == me.user
-        return sauvegardes.as_dict(found, me.user, store.shares_of(conn, recherche_id) if mine else None)
+        return sauvegardes.as_dict(
+            conn, found, me.user, store.shares_of(conn, recherche_id) if mine else None
+        )
 
     return await db.read(read)
 

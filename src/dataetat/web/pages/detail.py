@@ -12,11 +12,12 @@ from fastapi import Path as FastAPIPath
 from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Connection
 
+from dataetat.model import categorie_juridique
 from dataetat.model.tags import BY_TYPE, with_labels
-from dataetat.query import details
+from dataetat.query import details, lookups
 from dataetat.query.columns import BY_CODE
 from dataetat.query.subventions import est_association
-from dataetat.store.schema import SOURCE_CP, ligne
+from dataetat.store.schema import SOURCE_CP
 from dataetat.web.deps import CurrentIdentity, Db
 from dataetat.web.pages.templating import date_fr, euros, templates, valeur
 
@@ -40,6 +41,8 @@ _LABELS = {
     "updated_at": "Mise à jour de la ligne",
 }
 _AMOUNTS = {"montant_ae", "montant_cp"}
+# The catégorie juridique as shown (« Département (7220) »), next to its code (_read).
+CATEGORIE_AFFICHEE = "beneficiaire_categorie_juridique_affichee"
 
 SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
@@ -108,10 +111,14 @@ def _shown(code: str, line: dict[str, Any]) -> str:
         return _SOURCES.get(value, valeur(value))
     if code == "data_source":
         return _DATA_SOURCES.get(value, valeur(value))
+    if code == "beneficiaire_categorie_juridique":
+        return valeur(line.get(CATEGORIE_AFFICHEE) or value)
     label_column = code.removesuffix("_code") + "_label" if code.endswith("_code") else None
+    if code == "source_region":
+        label_column = "source_region_label"
     if code == "beneficiaire_code":
         label_column = None  # the name has its own field
-    label = line.get(label_column) if label_column and label_column in ligne.c else None
+    label = line.get(label_column) if label_column else None
     if value not in (None, "") and label:
         return f"{value} - {label}"
     return valeur(value)
@@ -157,10 +164,35 @@ def _date_heure(iso: str | None) -> str:
     return f"{date_fr(iso)} à {iso[11:16].replace(':', ' h ')}" if len(iso) > 15 else date_fr(iso)
 
 
+# Codes of a line shown with the name of their referential (no label column in `ligne`): the
+# field, the kind of `lookups.names`, the key of the shown value.
+_NAMED = (
+    ("centre_couts_departement_code", "zones/departement", "centre_couts_departement_label"),
+    ("source_region", "zones/region", "source_region_label"),
+    ("beneficiaire_categorie_juridique", "categories-juridiques", CATEGORIE_AFFICHEE),
+)
+
+
+def _named(conn: Connection, line: dict[str, Any]) -> dict[str, Any]:
+    """The names of the line's codes that `ligne` does not carry, in one query; the catégorie
+    juridique as shown (its exact label, else its level I's: model/categorie_juridique.py)."""
+    wanted = [(kind, [line[code]]) for code, kind, _ in _NAMED if line.get(code)]
+    found = lookups.names(conn, wanted) if wanted else {}
+    out: dict[str, Any] = {}
+    for code, kind, key in _NAMED:
+        value = line.get(code)
+        if value and key == CATEGORIE_AFFICHEE:
+            out[key] = categorie_juridique.affichee(value, found.get((kind, value)))
+        elif value:
+            out[key] = found.get((kind, value))
+    return out
+
+
 def _read(conn: Connection, line_id: int, region: str | None) -> dict[str, Any] | None:
     line = details.line(conn, line_id, region)
     if line is None:
         return None
+    line = {**line, **_named(conn, line)}
     return {
         "ligne": line,
         "paiements": details.payments(conn, line_id, region) or [],

@@ -56,7 +56,7 @@ def _rules(conn: Connection) -> list[dict[str, Any]]:
         {
             "r": r,
             "label": tag_label(r.tag),
-            "recherche": etiquetage.describe(r.parametres),
+            "recherche": etiquetage.describe(conn, r.parametres),
             "lignes": counts[r.id],
             "lien": search_link(r.parametres),
         }
@@ -68,7 +68,7 @@ def _preview(conn: Connection, tag: str, parametres: str) -> dict[str, Any]:
     tag, parametres = etiquetage.validate_rule(tag, parametres)
     return {
         "tag": tag,
-        "recherche": etiquetage.describe(parametres),
+        "recherche": etiquetage.describe(conn, parametres),
         "lignes": etiquetage.count_matching(conn, parametres),
         "lien": search_link(parametres),
     }

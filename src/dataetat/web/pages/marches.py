@@ -48,7 +48,7 @@ CARTE_COMPTES = {
 def _totals(conn, params, region: str | None) -> MarchesResult:
     """The totals of the whole search alone (the map and the pivot show no rows)."""
     params.check()
-    clauses, description = where(params, region)
+    clauses, description = where(params, region, conn)
     return MarchesResult(totaux(conn, clauses, params), description=description)
 
 

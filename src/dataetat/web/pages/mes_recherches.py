@@ -47,13 +47,13 @@ def _date_heure(moment: datetime) -> str:
     return moment.strftime("%d/%m/%Y à %H h %M")
 
 
-def _ligne(x: store.Sauvegarde, partages: list[store.Partage] | None = None) -> dict[str, Any]:
+def _ligne(conn, x: store.Sauvegarde, partages: list[store.Partage] | None = None) -> dict[str, Any]:
     r = sauvegardes.recherche_de(x)
     return {
         "id": x.id,
         "nom": x.nom,
         "modifie_le": _date_heure(x.modifie_le),
-        "resume": sauvegardes.resume(r),
+        "resume": sauvegardes.resume(conn, r),
         "url": sauvegardes.url(r),
         "destinataires": [p.destinataire for p in partages or []],
         "partage_par": x.partage_par,
@@ -63,8 +63,8 @@ def _ligne(x: store.Sauvegarde, partages: list[store.Partage] | None = None) -> 
 
 def _lists(conn, user: str) -> dict[str, Any]:
     return {
-        "miennes": [_ligne(x, store.shares_of(conn, x.id)) for x in store.list_of(conn, user)],
-        "partagees": [_ligne(x) for x in store.shared_with(conn, user)],
+        "miennes": [_ligne(conn, x, store.shares_of(conn, x.id)) for x in store.list_of(conn, user)],
+        "partagees": [_ligne(conn, x) for x in store.shared_with(conn, user)],
     }
 
 
