@@ -159,6 +159,9 @@ def test_the_qpv_level_draws_the_quartiers_and_a_click_filters_on_one(page: Page
     total = page.evaluate("fetch('/api/v1/lignes?page_size=1').then(r => r.json()).then(b => b.total)")
     assert abs(table_total(page)[1] - total["montant_ae"]) < 0.01
     expect(page.locator(f"{CARTE} .carte__etat")).to_contain_text("hors QPV")
+    # The acronym stays upper case in the sentences (not « 25 qpv(s) », « par qpv »).
+    expect(page.locator(f"{CARTE} .carte__etat")).to_contain_text(re.compile(r" QPV\(s\) ; "))
+    expect(page.locator(CARTE)).to_contain_text("par QPV (classes de même effectif)")
     point = zone_point(page)
     assert point is not None and point["code"].startswith("Q")
     screenshot(page, "carte-qpv")

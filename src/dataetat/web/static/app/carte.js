@@ -16,6 +16,8 @@
 import { bounds, chosenZone, communes, departementOf, drawZone, featureCode, layer, zoneFeatures } from "/static/app/contours.js";
 
 const NIVEAUX = { region: "Région", departement: "Département", epci: "EPCI", commune: "Commune", qpv: "QPV" };
+// A level inside a sentence: « par commune », but acronyms stay upper case (« 25 QPV(s) », « par EPCI »).
+const niveauDansPhrase = (niveau) => (NIVEAUX[niveau] === NIVEAUX[niveau].toUpperCase() ? NIVEAUX[niveau] : NIVEAUX[niveau].toLowerCase());
 const VALEURS = { montant_ae: "Montant engagé (AE)", montant_cp: "Montant payé (CP)" };
 const COMPTES = { count: ["ligne", "lignes", "Aucune ligne"] };
 const SANS = { region: "sans région connue", departement: "sans département connu", epci: "sans EPCI connu", commune: "sans commune connue", qpv: "hors QPV" };
@@ -148,7 +150,7 @@ function legend(node, classes, valeur, niveau, vide) {
     el("span", { className: "carte__pastille", style: `background:${c.couleur}` }),
     `Classe ${i + 1} : ${c.min === c.max ? shown(valeur, c.min) : `de ${shown(valeur, c.min)} à ${shown(valeur, c.max)}`} (${nombre.format(c.n)} ${c.n > 1 ? "zones" : "zone"})`));
   items.push(el("li", { className: "carte__classe" }, el("span", { className: "carte__pastille carte__pastille--vide" }), vide || "Aucune ligne dans la zone"));
-  node.replaceChildren(el("p", { className: "fr-text--sm fr-text--bold fr-mb-1w", textContent: `${state.valeurs[valeur]} par ${NIVEAUX[niveau].toLowerCase()} (classes de même effectif)` }), el("ul", { className: "carte__classes" }, ...items));
+  node.replaceChildren(el("p", { className: "fr-text--sm fr-text--bold fr-mb-1w", textContent: `${state.valeurs[valeur]} par ${niveauDansPhrase(niveau)} (classes de même effectif)` }), el("ul", { className: "carte__classes" }, ...items));
 }
 
 function table(node, zones, body, valeur, niveau, page) {
@@ -166,7 +168,7 @@ function table(node, zones, body, valeur, niveau, page) {
   const total = row("Total de la recherche", "", body.total);
   total.dataset.carteTotal = "";
   foot.push(total);
-  const caption = el("caption", { textContent: `${state.valeurs[valeur]} par ${NIVEAUX[niveau].toLowerCase()}` + (zones.length > TABLE_MAX ? ` : les ${nombre.format(TABLE_MAX)} premières zones sur ${nombre.format(zones.length)}` : "") });
+  const caption = el("caption", { textContent: `${state.valeurs[valeur]} par ${niveauDansPhrase(niveau)}` + (zones.length > TABLE_MAX ? ` : les ${nombre.format(TABLE_MAX)} premières zones sur ${nombre.format(zones.length)}` : "") });
   node.replaceChildren(el("div", { className: "fr-table fr-table--sm" }, el("div", { className: "fr-table__wrapper" }, el("div", { className: "fr-table__container" }, el("div", { className: "fr-table__content" },
     el("table", {}, caption, el("thead", {}, head), el("tbody", {}, ...rows), el("tfoot", {}, ...foot)))))));
 }
@@ -306,7 +308,7 @@ async function draw(element) {
     table(element.querySelector(".carte__tableau"), zones, body, valeur, niveau, element.dataset.page);
     const hors = zones.filter((z) => !z.drawn).length;
     const first = Object.keys(state.comptes)[0], sans = body.sans_zone[first];
-    status.textContent = `${nombre.format(body.total[first])} ${unit(first, body.total[first])} : ${nombre.format(zones.length)} ${NIVEAUX[niveau].toLowerCase()}(s)`
+    status.textContent = `${nombre.format(body.total[first])} ${unit(first, body.total[first])} : ${nombre.format(zones.length)} ${niveauDansPhrase(niveau)}(s)`
       + (sans ? ` ; ${nombre.format(sans)} ${unit(first, sans)} ${SANS[niveau]}` : "")
       + (hors ? ` ; ${hors} zone(s) sans contour, dans le tableau seulement` : "") + ". "
       + (element.dataset.clic || "Cliquez sur une zone pour filtrer la recherche.");
