@@ -162,6 +162,8 @@ def test_the_qpv_level_draws_the_quartiers_and_a_click_filters_on_one(page: Page
     # The acronym stays upper case in the sentences (not « 25 qpv(s) », « par qpv »).
     expect(page.locator(f"{CARTE} .carte__etat")).to_contain_text(re.compile(r" QPV\(s\) ; "))
     expect(page.locator(CARTE)).to_contain_text("par QPV (classes de même effectif)")
+    classe = page.locator(f"{CARTE} .carte__classe").first.evaluate("li => li.textContent")
+    assert re.search(r"\(\d+\u00a0zones?\)$", classe), classe  # « (6 zones) » never split over two lines
     point = zone_point(page)
     assert point is not None and point["code"].startswith("Q")
     screenshot(page, "carte-qpv")

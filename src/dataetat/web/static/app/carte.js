@@ -148,7 +148,7 @@ function classify(zones, valeur) {
 function legend(node, classes, valeur, niveau, vide) {
   const items = classes.filter((c) => c.n).map((c, i) => el("li", { className: "carte__classe" },
     el("span", { className: "carte__pastille", style: `background:${c.couleur}` }),
-    `Classe ${i + 1} : ${c.min === c.max ? shown(valeur, c.min) : `de ${shown(valeur, c.min)} à ${shown(valeur, c.max)}`} (${nombre.format(c.n)} ${c.n > 1 ? "zones" : "zone"})`));
+    `Classe ${i + 1} : ${c.min === c.max ? shown(valeur, c.min) : `de ${shown(valeur, c.min)} à ${shown(valeur, c.max)}`} (${nombre.format(c.n)}\u00a0${c.n > 1 ? "zones" : "zone"})`)); // « (6 zones) » never split
   items.push(el("li", { className: "carte__classe" }, el("span", { className: "carte__pastille carte__pastille--vide" }), vide || "Aucune ligne dans la zone"));
   node.replaceChildren(el("p", { className: "fr-text--sm fr-text--bold fr-mb-1w", textContent: `${state.valeurs[valeur]} par ${niveauDansPhrase(niveau)} (classes de même effectif)` }), el("ul", { className: "carte__classes" }, ...items));
 }
