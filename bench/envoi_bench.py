@@ -27,7 +27,7 @@ from tests.serving import serve_in_thread  # noqa: E402
 
 from dataetat import stockage  # noqa: E402
 from dataetat.cli import app as cli  # noqa: E402
-from dataetat.jobs.worker import run_one  # noqa: E402
+from dataetat.jobs.execution import run_one  # noqa: E402
 from dataetat.settings import Settings  # noqa: E402
 from dataetat.store.engine import make_engine  # noqa: E402
 

@@ -66,7 +66,7 @@ BACKGROUND_THREADS = ("dataetat-worker", "tache-", "uvicorn")
 
 
 def background_threads() -> set[threading.Thread]:
-    """Background threads of the app still alive (named by jobs/worker.py and by the test servers)."""
+    """Background threads of the app still alive (named by jobs/worker.py, jobs/execution.py and by the test servers)."""
     return {t for t in threading.enumerate() if t.is_alive() and t.name.startswith(BACKGROUND_THREADS)}
 
 

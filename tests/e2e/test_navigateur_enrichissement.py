@@ -41,7 +41,7 @@ def enriched_server(tmp_path_factory):
     with faux.recherche() as serveur:
         with engine.begin() as conn:
             job = enrichissement.submit(conn, "agent", None, nouveaux=True)
-        from dataetat.jobs.worker import run_pending
+        from dataetat.jobs.execution import run_pending
 
         run_pending(
             engine,

@@ -17,7 +17,7 @@ from python_calamine import CalamineWorkbook
 from tests.factories import ae_row, cp_row, write_ae, write_cp
 
 from dataetat.auth import passwords
-from dataetat.jobs.worker import run_pending
+from dataetat.jobs.execution import run_pending
 from dataetat.query.columns import COLONNES
 from dataetat.store import comptes, taches
 from dataetat.store.beneficiaires import import_sirene

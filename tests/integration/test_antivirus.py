@@ -23,7 +23,7 @@ from tests.conftest import TEST_DATA
 from tests.factories import ae_row, write_ae
 
 from dataetat.antivirus import Antivirus, AntivirusIndisponible
-from dataetat.jobs.worker import run_one
+from dataetat.jobs.execution import run_one
 from dataetat.store.taches_schema import tache
 from dataetat.web import csrf
 from dataetat.web.app import create_app

@@ -16,7 +16,7 @@ from tests.factories import ae_row, cp_row, write_ae, write_cp
 from typer.testing import CliRunner
 
 from dataetat.cli import app as cli_app
-from dataetat.jobs.worker import run_pending
+from dataetat.jobs.execution import run_pending
 from dataetat.store import audit
 from dataetat.store.chorus_import import ImportOptions, import_chorus
 from dataetat.web import csrf

@@ -22,7 +22,9 @@ from dataetat.connectors.client import reinitialiser
 from dataetat.ingest.empreinte import sha256_of
 from dataetat.jobs import enrichissement, planning
 from dataetat.jobs import imports as import_jobs
-from dataetat.jobs.worker import Worker, run_pending
+from dataetat.jobs.execution import run_pending
+from dataetat.jobs.import_fichiers import Envoi
+from dataetat.jobs.worker import Worker
 from dataetat.store.engine import make_engine
 from dataetat.store.schema import ligne, ref_qpv
 from dataetat.store.taches import TERMINEE
@@ -82,7 +84,7 @@ def _upload(engine, tmp_path) -> int:
         path = folder / champ / name
         path.parent.mkdir(parents=True)
         shutil.copy(TEST_DATA / "chorus" / "regional" / name, path)
-        envois.append(import_jobs.Envoi(str(path), name, champ, sha256_of(path), path.stat().st_size))
+        envois.append(Envoi(str(path), name, champ, sha256_of(path), path.stat().st_size))
     with engine.begin() as conn:
         return import_jobs.submit(
             conn,

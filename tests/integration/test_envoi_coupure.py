@@ -15,7 +15,7 @@ from tests.factories import ae_row, write_ae
 from tests.s3_local import objects, s3_server, s3_settings
 
 from dataetat import stockage
-from dataetat.jobs.worker import run_pending
+from dataetat.jobs.execution import run_pending
 from dataetat.store import taches
 from dataetat.web import csrf
 from dataetat.web.deps import DEVELOPMENT_USER

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from tests.factories import ae_row, cp_row, write_ae, write_cp
 
 from dataetat.jobs import envois
-from dataetat.jobs.worker import run_one, run_pending
+from dataetat.jobs.execution import run_one, run_pending
 from dataetat.store import taches
 from dataetat.web import csrf
 from dataetat.web.app import create_app
@@ -182,7 +182,7 @@ def test_sessions_are_private_checked_and_expire(app_settings, engine, pair):
 
 
 def test_sweep_removes_old_sessions_with_their_chunks(tmp_path):
-    from dataetat.jobs.worker import tidy
+    from dataetat.jobs.execution import tidy
     from dataetat.stockage import Espaces, LocalStore
 
     store = LocalStore(tmp_path / "t")

@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 from tests.factories import ae_row, cp_row, write_ae, write_cp
 
 from dataetat.jobs import exports as export_jobs
-from dataetat.jobs.worker import Worker, run_pending
+from dataetat.jobs.execution import run_pending
+from dataetat.jobs.worker import Worker
 from dataetat.store import taches
 from dataetat.store.chorus_import import ImportOptions, import_chorus
 from dataetat.store.taches_schema import tache

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from tests.factories import ae_row, write_ae
 
 from dataetat import journaux, metriques
-from dataetat.jobs.worker import run_one
+from dataetat.jobs.execution import run_one
 from dataetat.store import taches
 from dataetat.store.chorus_import import ImportOptions, import_chorus
 from dataetat.store.taches_schema import tache

@@ -255,13 +255,13 @@ def test_cli_register_and_harvest(engine, settings, serveur, monkeypatch):
 
 
 def test_scheduled_harvest_runs_as_a_job(engine, reglages, serveur, tmp_path):
-    from dataetat.jobs import moisson, planning, worker
+    from dataetat.jobs import execution, moisson, planning
 
     assert planning.lire("enrichissement=02:00,moissonnage=03:30")[1][0] == "moissonnage"
     _inscrire(engine, f"{serveur.url}/cat.jsonld")
     with engine.begin() as conn:
         planning.TACHES["moissonnage"](conn, reglages, datetime(2026, 12, 4, 3, 30))
-    job = worker.run_one(engine, tmp_path, settings=reglages)
+    job = execution.run_one(engine, tmp_path, settings=reglages)
     assert job is not None and job.type == moisson.TYPE
     with engine.connect() as conn:
         [cat] = store.catalogues(conn)

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.factories import import_two_regions
 
-from dataetat.jobs.worker import run_pending
+from dataetat.jobs.execution import run_pending
 from dataetat.query import details
 from dataetat.store import taches
 from dataetat.web import csrf

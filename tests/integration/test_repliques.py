@@ -14,7 +14,8 @@ from tests.factories import ae_row, import_two_regions, write_ae
 from tests.replication import streaming_pair
 
 from dataetat.jobs import imports as import_jobs
-from dataetat.jobs.worker import run_pending
+from dataetat.jobs.execution import run_pending
+from dataetat.jobs.import_fichiers import Envoi
 from dataetat.settings import Settings
 from dataetat.store import database, replicas
 from dataetat.store.engine import make_engine
@@ -72,7 +73,7 @@ def test_a_user_who_just_imported_reads_their_own_import(settings_, pair, tmp_pa
     upload = tmp_path / "televersements" / "envoi-1"
     (upload / "ae").mkdir(parents=True)
     path = write_ae(upload / "ae" / "ae.csv", [ae_row("700", 1, "70"), ae_row("701", 1, "71")], exercice=2021)
-    envoi = import_jobs.Envoi(str(path), "ae.csv", "ae", "0" * 64, path.stat().st_size)
+    envoi = Envoi(str(path), "ae.csv", "ae", "0" * 64, path.stat().st_size)
     engine = make_engine(settings_)
     with TestClient(create_app(settings_)) as me, TestClient(create_app(settings_)) as other:
         before = _total(me)

@@ -14,7 +14,7 @@ from tests.factories import ae_row, write_ae
 from tests.s3_local import SECRET, objects, s3_server, s3_settings
 
 from dataetat import stockage
-from dataetat.jobs.worker import run_pending
+from dataetat.jobs.execution import run_pending
 from dataetat.settings import Settings
 from dataetat.stockage.s3 import MIN_PART, parse_url
 from dataetat.store import taches
@@ -150,7 +150,7 @@ def test_worker_sweeps_old_uploads_of_the_bucket(endpoint):
     s3 = s3_settings(Settings(), endpoint)
     espaces = stockage.espaces(s3)
     espaces.televersements.put_bytes("envoi-vieux/ae/a.csv", b"x")
-    from dataetat.jobs.worker import tidy
+    from dataetat.jobs.execution import tidy
 
     tidy(None, espaces)
     assert espaces.televersements.exists("envoi-vieux/ae/a.csv")  # a day not yet passed

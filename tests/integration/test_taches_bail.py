@@ -12,7 +12,8 @@ import pytest
 from tests.factories import ae_row, snapshot, write_ae
 
 from dataetat.jobs import imports as import_jobs
-from dataetat.jobs.worker import run_pending
+from dataetat.jobs.execution import run_pending
+from dataetat.jobs.import_fichiers import Envoi
 from dataetat.store import audit, taches
 from dataetat.store.taches_schema import tache
 
@@ -21,7 +22,7 @@ def _upload(folder):
     envoi_dir = folder / "envoi-1" / "ae"
     envoi_dir.mkdir(parents=True)
     path = write_ae(envoi_dir / "ae.csv", [ae_row("1", 1, "100")])
-    return folder / "envoi-1", import_jobs.Envoi(str(path), "ae.csv", "ae", "0" * 64, path.stat().st_size)
+    return folder / "envoi-1", Envoi(str(path), "ae.csv", "ae", "0" * 64, path.stat().st_size)
 
 
 def _running_since(engine, seconds: float, tmp_path, tries: int = 1) -> int:
@@ -82,7 +83,7 @@ def test_an_import_written_by_a_dead_try_is_not_imported_again(engine, settings,
     with monkeypatch.context() as m:  # the import commits, then the process « dies »
         m.setattr(import_jobs, "latest_by_sha256", lambda *a: (_ for _ in ()).throw(SystemExit))
         try:
-            from dataetat.jobs.worker import RUNNERS
+            from dataetat.jobs.runners import RUNNERS
 
             RUNNERS[import_jobs.TYPE](engine, job, settings.dossier_exports, lambda n: None, None)
         except SystemExit:

@@ -19,6 +19,7 @@ from tests.factories import snapshot
 from dataetat.demo.generator import generate
 from dataetat.ingest.empreinte import sha256_of
 from dataetat.jobs import imports as import_jobs
+from dataetat.jobs.import_fichiers import Envoi
 from dataetat.settings import Settings
 from dataetat.store import audit, database, taches
 from dataetat.store.engine import make_engine
@@ -49,7 +50,7 @@ def test_a_killed_workers_import_is_taken_again_after_the_lease_and_imported_onc
         upload = tmp_path / "televersements" / "envoi-kill"
         (upload / "ae").mkdir(parents=True)
         ae = Path(shutil.copy(files.ae[0], upload / "ae" / files.ae[0].name))
-        envoi = import_jobs.Envoi(str(ae), ae.name, "ae", sha256_of(ae), ae.stat().st_size)
+        envoi = Envoi(str(ae), ae.name, "ae", sha256_of(ae), ae.stat().st_size)
         before = snapshot(engine)
         with engine.begin() as conn:
             job_id = import_jobs.submit(

@@ -12,7 +12,7 @@ from tests.conftest import TEST_DATA
 from tests.factories import ae_row, cp_row, snapshot, write_ae, write_cp
 
 from dataetat.jobs import imports as import_jobs
-from dataetat.jobs.worker import run_pending
+from dataetat.jobs.execution import run_pending
 from dataetat.store import taches
 from dataetat.store.chorus_import import ImportOptions, import_chorus
 from dataetat.web import csrf

@@ -40,7 +40,7 @@ def test_a_worker_claims_while_the_user_deletes_the_waiting_job(settings, engine
     """The worker's claim and the user's deletion of the same waiting job: DuckDB refused the claim
     (« Conflict »), and the worker's loop logged the queue as unavailable; now the claim is tried
     again and finds no job."""
-    from dataetat.jobs import worker
+    from dataetat.jobs import execution
     from dataetat.store import engine as store_engine
     from dataetat.store import taches
 
@@ -60,7 +60,7 @@ def test_a_worker_claims_while_the_user_deletes_the_waiting_job(settings, engine
 
     monkeypatch.setattr(store_engine, "is_write_conflict", spied)
     try:
-        assert worker.run_one(engine, tmp_path) is None
+        assert execution.run_one(engine, tmp_path) is None
     finally:
         user.close()
     with engine.connect() as conn:

@@ -60,7 +60,8 @@ def worker(
     from datetime import timedelta
 
     from dataetat import stockage
-    from dataetat.jobs.worker import Worker, run_pending, tidy
+    from dataetat.jobs.execution import run_pending, tidy
+    from dataetat.jobs.worker import Worker
 
     settings = Settings()
     if settings.journaux_json:

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from dataetat.antivirus import Antivirus, AntivirusIndisponible, Infecte
 from dataetat.jobs import envois
 from dataetat.jobs import imports as import_jobs
+from dataetat.jobs.import_fichiers import Envoi
 from dataetat.stockage import Espaces, Store
 from dataetat.store import taches
 from dataetat.store.taches import Tache
@@ -48,7 +49,7 @@ def _queued_before(engine: Engine, store: Store, s: envois.Session) -> bool:
     return job is not None and job.parametres.get("dossier") == envois.folder_of(store, s)
 
 
-def _scan(antivirus: Antivirus | None, store: Store, fichiers: list[import_jobs.Envoi]) -> None:
+def _scan(antivirus: Antivirus | None, store: Store, fichiers: list[Envoi]) -> None:
     if antivirus is None:
         return
     for f in fichiers:

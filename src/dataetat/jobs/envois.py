@@ -25,7 +25,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from dataetat.jobs.imports import Envoi
+from dataetat.jobs.import_fichiers import Envoi
 from dataetat.jobs.noms import display_name, safe_name
 from dataetat.stockage import Introuvable, Store
 

@@ -1,7 +1,7 @@
 """Tables of background jobs and of the schedule, on the same metadata as store/schema.py.
 
 - `tache`: one row per job (export, uploaded import, enrichment), its state, lease and result
-  (store/taches.py, jobs/worker.py);
+  (store/taches.py, jobs/execution.py);
 - `tache_ecrite`: the import of a job was written (a job taken again never imports twice);
 - `planification`: one row per (scheduled task, slot) won by the worker that runs it (jobs/planning.py).
 """
@@ -38,7 +38,7 @@ tache = sa.Table(
     sa.Column("executant", sa.String),  # host:pid of the worker running it (the last one)
 )
 # The import of a job was written, in the import's own transaction: a job taken again after its worker
-# died finishes from this row instead of importing twice (jobs/worker.py).
+# died finishes from this row instead of importing twice (jobs/execution.py).
 tache_ecrite = sa.Table(
     "tache_ecrite",
     metadata,

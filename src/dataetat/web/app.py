@@ -40,6 +40,7 @@ from dataetat.web.pages import (
     recherche,
     remplacement,
     televersement,
+    televersement_rapport,
 )
 from dataetat.web.pages import audit as pages_audit
 from dataetat.web.pages import beneficiaire as pages_beneficiaire
@@ -136,6 +137,7 @@ def create_app(settings: Settings) -> FastAPI:
         aide,
         envoi_reprenable,  # before televersement: /televersement/envois is not a job id
         televersement,
+        televersement_rapport,
         remplacement,
         pages_referentiels,
         recherches,

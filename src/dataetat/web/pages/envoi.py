@@ -23,7 +23,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from dataetat import scratch
 from dataetat.antivirus import Antivirus, AntivirusIndisponible, Infecte, chunks_of
-from dataetat.jobs.imports import Envoi
+from dataetat.jobs.import_fichiers import Envoi
 from dataetat.jobs.noms import display_name, safe_name
 from dataetat.stockage import Store
 

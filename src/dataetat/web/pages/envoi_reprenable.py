@@ -21,7 +21,8 @@ Chorus files (1–2 GB over préfecture networks) sent in chunks that survive a 
 
 Every request carries the page's CSRF token (`X-CSRF-Token`) and is the session owner's
 (COMPTABLE, ADMIN): anybody else's session is « introuvable ». Sessions live in the uploads store
-(jobs/envois.py), so any app server takes any chunk.
+(jobs/envois.py), so any app server takes any chunk; what a session answers is shaped by
+web/pages/envoi_etat.py.
 """
 
 from __future__ import annotations
@@ -34,16 +35,14 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from sqlalchemy.engine import Connection
 from starlette.requests import ClientDisconnect
 
 from dataetat import scratch
 from dataetat.jobs import assemblage, envois
-from dataetat.jobs import imports as import_jobs
-from dataetat.store import taches
 from dataetat.web import csrf
 from dataetat.web.deps import Comptable, Db, Identity
 from dataetat.web.errors import Forbidden, error
+from dataetat.web.pages.envoi_etat import already_planned, answer, assembly_of, pending, public_state
 from dataetat.web.pages.televersement import _choices, _limit
 
 router = APIRouter(include_in_schema=False)
@@ -63,76 +62,6 @@ def _store(request: Request):
 
 def _settings(request: Request):
     return request.app.state.settings
-
-
-def already_planned(conn: Connection, me: Identity, region: str | None, annee: int | None) -> str | None:
-    """« Un import est déjà prévu » when an import of the same feed (région of the files, and the
-    same exercice when both are known) waits or runs: a second one would only replace it."""
-    for job in taches.queued(conn, import_jobs.TYPE) + taches.queued(conn, assemblage.TYPE):
-        p = job.parametres
-        if p.get("source") or p.get("region") != region:
-            continue
-        if annee is not None and p.get("annee") is not None and p["annee"] != annee:
-            continue
-        whose = "le vôtre" if job.proprietaire == me.user else "par un autre compte"
-        feed = f"région {region}" if region else "fichier national"
-        year = f", exercice {p['annee']}" if p.get("annee") else ""
-        return (
-            f"Un import est déjà prévu pour ces données ({feed}{year}) : {_what(job)} n° {job.id}, {whose}, "
-            f"{'en cours' if job.statut == taches.EN_COURS else 'en attente'}. Attendez sa fin avant d'en envoyer un autre."
-        )
-    return None
-
-
-def _what(job: taches.Tache) -> str:
-    return "import" if job.type == import_jobs.TYPE else "envoi en cours d'assemblage"
-
-
-def _assembly_of(conn: Connection, s: envois.Session) -> taches.Tache | None:
-    job_id = s.extra.get("assemblage")
-    return taches.get(conn, job_id, s.proprietaire) if job_id is not None else None
-
-
-def _pending(job: taches.Tache | None) -> bool:
-    return job is not None and job.statut in (taches.EN_ATTENTE, taches.EN_COURS)
-
-
-def _public(s: envois.Session, recus: dict[str, int], job: taches.Tache | None, queued: bool) -> dict:
-    """The session; `tache`/`lien`: its import once queued; `assemblage`: the background
-    « terminer » (statut en-attente, en-cours, terminee, echec; bytes hashed of `total`)."""
-    return {
-        "id": s.id,
-        "morceau": s.morceau,
-        "fichiers": [
-            {"champ": f.champ, "nom": f.nom, "taille": f.taille, "recu": recus[f.champ]} for f in s.fichiers
-        ],
-        "tache": s.tache if queued else None,
-        "lien": f"/televersement/{s.tache}" if queued else None,
-        "assemblage": None
-        if job is None
-        else {
-            "tache": job.id,
-            "statut": job.statut,
-            "progression": job.progression,
-            "total": job.total,
-            "erreur": job.erreur,
-        },
-        "statut": f"/televersement/envois/{s.id}",
-    }
-
-
-async def _answer(request: Request, db, s: envois.Session, me: Identity, status: int | None = None):
-    """The session's state: 200 once its import is queued, else (« terminer ») 202 and where to
-    ask (`Location`, `statut`)."""
-    job = await db.read(_assembly_of, s)
-    queued = s.tache is not None and (job is None or job.statut == taches.TERMINEE)
-    if queued or _pending(job):  # every chunk is there (or was, assembled)
-        recus = {f.champ: f.taille for f in s.fichiers}
-    else:
-        recus = await run_in_threadpool(envois.received, _store(request), s)
-    body = _public(s, recus, job, queued)
-    code = status or (200 if queued else 202)
-    return JSONResponse(body, status_code=code, headers={"Location": body["statut"]} if code == 202 else None)
 
 
 def _files(body: dict) -> tuple[list[envois.Fichier], list[str]]:
@@ -188,7 +117,7 @@ async def creer(request: Request, me: Comptable, db: Db):
     )
     location = f"/televersement/envois/{s.id}"
     return JSONResponse(
-        _public(s, {f.champ: 0 for f in fichiers}, None, False),
+        public_state(s, {f.champ: 0 for f in fichiers}, None, False),
         status_code=201,
         headers={"Location": location},
     )
@@ -219,7 +148,7 @@ async def etat(session_id: str, request: Request, me: Comptable, db: Db):
     s = await _session(request, me, session_id)
     if isinstance(s, JSONResponse):
         return s
-    return await _answer(request, db, s, me, status=200)
+    return await answer(request, db, s, me, status=200)
 
 
 async def _receive(request: Request, target: Path, expected: int) -> tuple[int, str] | None:
@@ -289,9 +218,9 @@ async def terminer(session_id: str, request: Request, me: Comptable, db: Db):
     if isinstance(s, JSONResponse):
         return s
     store = _store(request)
-    current = await db.read(_assembly_of, s)
-    if s.tache is not None or _pending(current):  # a retried « terminer » (its answer was lost)
-        return await _answer(request, db, s, me)
+    current = await db.read(assembly_of, s)
+    if s.tache is not None or pending(current):  # a retried « terminer » (its answer was lost)
+        return await answer(request, db, s, me)
     if not await run_in_threadpool(envois.complete, store, s):
         return error(409, "envoi-incomplet", "Tous les morceaux ne sont pas arrivés : reprenez l'envoi.")
     prevu = await db.read(already_planned, me, s.region, s.annee)
@@ -313,7 +242,7 @@ async def terminer(session_id: str, request: Request, me: Comptable, db: Db):
     worker = getattr(request.app.state, "worker", None)
     if worker is not None:
         worker.wake()
-    return await _answer(request, db, s, me)
+    return await answer(request, db, s, me)
 
 
 @router.delete("/televersement/envois/{session_id}", status_code=204)

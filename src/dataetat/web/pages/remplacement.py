@@ -20,14 +20,17 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.engine import Connection
 
+from dataetat.jobs import import_fichiers
 from dataetat.jobs import imports as import_jobs
+from dataetat.jobs.import_fichiers import Envoi
 from dataetat.query.apres_import import apres_import
 from dataetat.stockage import Store
 from dataetat.store import annulation, taches
 from dataetat.web import confirmation, csrf
 from dataetat.web.deps import Comptable, Db, Identity
 from dataetat.web.errors import Conflict, Forbidden, NotFound
-from dataetat.web.pages.televersement import JobId, _form_page, _job
+from dataetat.web.pages.televersement import JobId, _form_page
+from dataetat.web.pages.televersement_rapport import import_job
 
 router = APIRouter(include_in_schema=False)
 MARKER = "confirme"  # in the upload's folder: the id of the import job the confirmation queued
@@ -40,13 +43,13 @@ def _checked(job: taches.Tache) -> dict:
     return job.resultat
 
 
-def _kept_files(job: taches.Tache, store: Store) -> list[import_jobs.Envoi]:
-    if not import_jobs.files_kept(job, store):
+def _kept_files(job: taches.Tache, store: Store) -> list[Envoi]:
+    if not import_fichiers.files_kept(job, store):
         raise Conflict(
             "fichiers-indisponibles",
             "Les fichiers de cette vérification ne sont plus disponibles : chargez-les de nouveau.",
         )
-    return [import_jobs.Envoi(**e) for e in job.parametres["fichiers"]]
+    return [Envoi(**e) for e in job.parametres["fichiers"]]
 
 
 async def _queue(request: Request, db: Db, me: Identity, job: taches.Tache, **choices) -> int:
@@ -77,7 +80,7 @@ def _submit(conn: Connection, me: Identity, folder: str, envois, p: dict) -> int
 async def confirmer(job_id: JobId, request: Request, jeton_valide: csrf.Checked, me: Comptable, db: Db):
     if not jeton_valide:
         raise Forbidden(csrf.REFUS)
-    job = await _job(db, job_id, me)
+    job = await import_job(db, job_id, me)
     resultat = _checked(job)
     if not resultat.get("a_confirmer"):
         raise Conflict("rien-a-confirmer", f"La vérification n° {job_id} n'attend pas de confirmation.")
@@ -109,7 +112,7 @@ async def confirmer(job_id: JobId, request: Request, jeton_valide: csrf.Checked,
 async def reessayer(job_id: JobId, request: Request, jeton_valide: csrf.Checked, me: Comptable, db: Db):
     if not jeton_valide:
         raise Forbidden(csrf.REFUS)
-    job = await _job(db, job_id, me)
+    job = await import_job(db, job_id, me)
     resultat = _checked(job)
     if resultat.get("importe") or resultat.get("a_confirmer"):
         raise Conflict("rien-a-reessayer", f"La vérification n° {job_id} n'a pas été refusée.")
@@ -126,7 +129,7 @@ async def reessayer(job_id: JobId, request: Request, jeton_valide: csrf.Checked,
 async def abandonner(job_id: JobId, request: Request, jeton_valide: csrf.Checked, me: Comptable, db: Db):
     if not jeton_valide:
         raise Forbidden(csrf.REFUS)
-    job = await _job(db, job_id, me)
+    job = await import_job(db, job_id, me)
     resultat = _checked(job)
     if not resultat.get("importe"):
         store, folder = request.app.state.stockage.televersements, job.parametres["dossier"]
