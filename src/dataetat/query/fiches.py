@@ -4,13 +4,12 @@ beneficiaries) of exactly the lines of a search, built on `search.where` (same f
 scope as the search and the API: a territory is the zone filter niveau_geo + code_geo, a beneficiary
 the filter beneficiaire_code). One GROUP BY query per breakdown, parameterised, on both databases.
 
-Names come from the referentials (ref_region, ref_departement, ref_epci, ref_commune, ref_qpv,
-beneficiaire + ref_categorie_juridique + siret_qpv), else from the labels the visible lines carry.
+Who the fiche is about: query/territoires.py (a zone's name and parents), query/beneficiaires.py
+(a beneficiary's identity).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -18,34 +17,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from dataetat.model import categorie_juridique
-from dataetat.model.effectifs import TRANCHES
 from dataetat.query.filters import region_scope
 from dataetat.query.params import SearchParams
 from dataetat.query.search import where
-from dataetat.store.schema import (
-    beneficiaire,
-    ligne,
-    ref_categorie_juridique,
-    ref_commune,
-    ref_departement,
-    ref_epci,
-    ref_qpv,
-    ref_region,
-    siret_qpv,
-)
+from dataetat.store.schema import ligne
 
 c = ligne.c
-SIRET = re.compile(r"^\d{14}$")
-CODE_ZONE = re.compile(r"^[0-9A-Za-z]{1,12}$")
-NIVEAUX = {
-    "region": "Région",
-    "departement": "Département",
-    "epci": "EPCI",
-    "commune": "Commune",
-    "qpv": "Quartier prioritaire (2015)",
-    "qpv24": "Quartier prioritaire (2024)",
-}
 SOURCES = {
     "FINANCIAL_DATA_AE": "Engagements de l'État (Chorus, AE)",
     "FINANCIAL_DATA_CP": "Paiements sans engagement (Chorus, CP)",
@@ -136,209 +113,7 @@ def fiche(conn: Connection, params: SearchParams, region: str | None, *, benefic
     return result
 
 
-# --- Names ------------------------------------------------------------------------------------
-
-
-def _scoped(region: str | None) -> list[sa.ColumnElement[bool]]:
+def scoped(region: str | None) -> list[sa.ColumnElement[bool]]:
+    """The lines visible to `region` (a clause list: none for a national user)."""
     scope = region_scope(region)
     return [] if scope is None else [scope]
-
-
-def _first_label(conn, region, code_col, label_col, code) -> str | None:
-    return conn.execute(
-        sa.select(sa.func.max(label_col)).where(code_col == code, label_col.is_not(None), *_scoped(region))
-    ).scalar_one()
-
-
-def territoire(conn: Connection, niveau: str, code: str, region: str | None) -> dict[str, Any] | None:
-    """The name of a zone and its parents (links up), or None when neither the referentials nor the
-    visible lines know it."""
-    if niveau not in NIVEAUX or not CODE_ZONE.match(code):
-        return None
-    zone: dict[str, Any] = {"niveau": niveau, "niveau_label": NIVEAUX[niveau], "code": code, "parents": []}
-    row = None
-    if niveau == "region":
-        row = conn.execute(sa.select(ref_region.c.label).where(ref_region.c.code == code)).first()
-    elif niveau == "departement":
-        row = conn.execute(
-            sa.select(ref_departement.c.label, ref_departement.c.code_region).where(
-                ref_departement.c.code == code
-            )
-        ).first()
-        if row is not None and row[1]:
-            zone["parents"] = _parents(conn, region=row[1])
-    elif niveau == "epci":
-        row = conn.execute(sa.select(ref_epci.c.label).where(ref_epci.c.code == code)).first()
-    elif niveau == "commune":
-        t = ref_commune
-        row = conn.execute(
-            sa.select(t.c.label, t.c.code_region, t.c.code_departement, t.c.code_epci).where(t.c.code == code)
-        ).first()
-        if row is not None:
-            zone["parents"] = _parents(conn, region=row[1], departement=row[2], epci=row[3])
-    else:
-        annee = 2015 if niveau == "qpv" else 2024
-        t = ref_qpv
-        row = conn.execute(
-            sa.select(t.c.label, t.c.code_region, t.c.code_departement, t.c.code_commune).where(
-                t.c.code == code, t.c.annee_decoupage == annee
-            )
-        ).first()
-        if row is not None:
-            zone["parents"] = _parents(conn, region=row[1], departement=row[2], commune=row[3])
-    label = row[0] if row is not None else None
-    if label is None:
-        label = _label_from_lines(conn, niveau, code, region)
-        if label is None:
-            return None
-    zone["label"] = label
-    return zone
-
-
-def _label_from_lines(conn, niveau: str, code: str, region: str | None) -> str | None:
-    if niveau in ("qpv", "qpv24"):
-        pairs = [(c[f"beneficiaire_{niveau}_code"], c[f"beneficiaire_{niveau}_label"])]
-        pairs.append((c.lieu_action_qpv_code, c.lieu_action_qpv_label))
-    else:
-        pairs = [
-            (c[f"{side}_{niveau}_code"], c[f"{side}_{niveau}_label"])
-            for side in ("beneficiaire", "localisation")
-        ]
-    for code_col, label_col in pairs:
-        if (found := _first_label(conn, region, code_col, label_col, code)) is not None:
-            return found
-    return None
-
-
-def _parents(conn, *, region=None, departement=None, epci=None, commune=None) -> list[dict[str, str]]:
-    """The enclosing zones (région, département, EPCI, commune) with their names, for links."""
-    found = []
-    for niveau, table, value in (
-        ("region", ref_region, region),
-        ("departement", ref_departement, departement),
-        ("epci", ref_epci, epci),
-        ("commune", ref_commune, commune),
-    ):
-        if value:
-            label = conn.execute(sa.select(table.c.label).where(table.c.code == value)).scalar()
-            found.append(
-                {"niveau": niveau, "niveau_label": NIVEAUX[niveau], "code": value, "label": label or value}
-            )
-    return found
-
-
-def identite(conn: Connection, siret: str, region: str | None) -> dict[str, Any] | None:
-    """Who a beneficiary is: SIRENE (table beneficiaire) and the referentials, completed by what its
-    visible lines carry. None when malformed, or when no line of it is visible to `region` (a
-    regional user never learns that another région funds it) and, for a national user, when SIRENE
-    does not know it either."""
-    if not SIRET.match(siret or ""):
-        return None
-    b, cj, com = beneficiaire, ref_categorie_juridique, ref_commune
-    dep, reg, sq = ref_departement, ref_region, siret_qpv
-    q15, q24, epci = ref_qpv.alias("q15"), ref_qpv.alias("q24"), ref_epci
-    sirene = (
-        conn.execute(
-            sa.select(
-                b.c.denomination,
-                b.c.categorie_juridique,
-                cj.c.label.label("categorie_juridique_label"),
-                cj.c.type.label("categorie_juridique_type"),
-                b.c.code_commune.label("commune_code"),
-                com.c.label.label("commune_label"),
-                com.c.code_departement.label("departement_code"),
-                dep.c.label.label("departement_label"),
-                com.c.code_region.label("region_code"),
-                reg.c.label.label("region_label"),
-                sq.c.code_qpv15.label("qpv_code"),
-                q15.c.label.label("qpv_label"),
-                sq.c.code_qpv24.label("qpv24_code"),
-                q24.c.label.label("qpv24_label"),
-                com.c.code_epci.label("epci_code"),
-                epci.c.label.label("epci_label"),
-                *(b.c[k] for k in _ENRICHED),
-            )
-            .select_from(
-                b.outerjoin(cj, cj.c.code == b.c.categorie_juridique)
-                .outerjoin(com, com.c.code == b.c.code_commune)
-                .outerjoin(dep, dep.c.code == com.c.code_departement)
-                .outerjoin(reg, reg.c.code == com.c.code_region)
-                .outerjoin(epci, epci.c.code == com.c.code_epci)
-                .outerjoin(sq, sq.c.siret == b.c.siret)
-                .outerjoin(q15, q15.c.code == sq.c.code_qpv15)
-                .outerjoin(q24, q24.c.code == sq.c.code_qpv24)
-            )
-            .where(b.c.siret == siret)
-        )
-        .mappings()
-        .first()
-    )
-    seen = _from_lines(conn, siret, region)
-    if seen is None and (region is not None or sirene is None):
-        return None
-    found: dict[str, Any] = {"siret": siret, "siren": siret[:9], "dans_sirene": sirene is not None}
-    for key in _IDENTITY_KEYS:
-        value = sirene.get(key) if sirene is not None else None
-        found[key] = value if value not in (None, "") else (seen or {}).get(key)
-    for key in (*_ENRICHED, "epci_code", "epci_label"):
-        found[key] = sirene.get(key) if sirene is not None else None
-    found["tranche_effectif_label"] = TRANCHES.get(found["tranche_effectif"] or "")
-    found["categorie_juridique_affichee"] = categorie_juridique.affichee(
-        found["categorie_juridique"], found["categorie_juridique_label"]
-    )
-    return found
-
-
-# What the enrichment keeps (jobs/enrichissement.py), shown as it is (no fallback on the lines).
-_ENRICHED = (
-    "source", "updated_at", "enseigne", "naf", "tranche_effectif", "siege", "adresse", "latitude", "longitude",
-    "etat_administratif", "date_fermeture", "non_diffusible", "introuvable",
-)  # fmt: skip
-
-
-_IDENTITY_KEYS = (
-    "denomination",
-    "categorie_juridique",
-    "categorie_juridique_label",
-    "categorie_juridique_type",
-    "commune_code",
-    "commune_label",
-    "departement_code",
-    "departement_label",
-    "region_code",
-    "region_label",
-    "qpv_code",
-    "qpv_label",
-    "qpv24_code",
-    "qpv24_label",
-)
-
-
-def _from_lines(conn, siret: str, region: str | None) -> dict[str, Any] | None:
-    """The beneficiary's columns of its visible lines (max of each: they are the same on every line
-    of a SIRET, but for lines imported before a SIRENE update); None when no line is visible."""
-    names = {
-        "denomination": c.beneficiaire_denomination,
-        "categorie_juridique": c.beneficiaire_categorie_juridique,
-        "categorie_juridique_type": c.beneficiaire_categorie_juridique_type,
-        **{
-            f"{n}_{part}": c[f"beneficiaire_{n}_{part}"]
-            for n in ("commune", "departement", "region")
-            for part in ("code", "label")
-        },
-        **{
-            f"{n}_{part}": c[f"beneficiaire_{n}_{part}"]
-            for n in ("qpv", "qpv24")
-            for part in ("code", "label")
-        },
-    }
-    row = (
-        conn.execute(
-            sa.select(
-                sa.func.count().label("n"), *(sa.func.max(col).label(k) for k, col in names.items())
-            ).where(c.beneficiaire_code == siret, *_scoped(region))
-        )
-        .mappings()
-        .one()
-    )
-    return dict(row) if row["n"] else None

@@ -1,6 +1,6 @@
 """The « Subventions (Data Subvention) » panel of a beneficiary, and the subsidy of a line.
 
-    p = panneau(engine, settings, who, region)      # who: fiches.identite(...) of a visible SIRET
+    p = panneau(engine, settings, who, region)      # who: beneficiaires.identite(...) of a visible SIRET
     p.etat, p.message, p.exercices (rows by exercice with totals), p.total_demande, p.total_accorde
 
 Fetched on demand and cached (store/subventions.py) for `data_subvention_ttl_heures`: a fresh

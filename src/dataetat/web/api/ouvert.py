@@ -11,7 +11,7 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.engine import Connection
 
 from dataetat.catalog import fichiers_ouverts
-from dataetat.query import fiches, ouvert
+from dataetat.query import ouvert, territoires
 from dataetat.query.ouvert_fiche import fiche_ouverte
 from dataetat.query.params import QueryError
 from dataetat.web.deps import Db
@@ -45,7 +45,7 @@ def territoire(conn: Connection, niveau: str, code: str, n: int, annees: list[in
     """The open figures of one zone (None when it is unknown)."""
     every = ouvert.cellules(conn, niveau, n, code=code)
     cells = [c for c in every if not annees or c.annee in annees]
-    zone = fiches.territoire(
+    zone = territoires.territoire(
         conn, "qpv24" if niveau == "qpv" and code.startswith("QN") else niveau, code, None
     )
     if zone is None and not cells:

@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from dataetat.connectors.data_subvention import Etat
-from dataetat.query import fiches
+from dataetat.query import beneficiaires
 from dataetat.query import subventions as panels
 from dataetat.web.api import contrat
 from dataetat.web.deps import CurrentIdentity, Db
@@ -59,7 +59,7 @@ class Subventions(BaseModel):
 async def subventions(siret: str, request: Request, me: CurrentIdentity, db: Db) -> Subventions:
     """The subsidies Data Subvention knows for an association (catégorie juridique 92xx), by
     exercice with totals; each subsidy links to the visible Chorus line of its EJ (`ligne_id`)."""
-    who = await db.read(fiches.identite, siret, me.region)
+    who = await db.read(beneficiaires.identite, siret, me.region)
     if who is None:
         raise NotFound(
             "beneficiaire-introuvable", f"Aucun bénéficiaire {siret} parmi ceux que vous pouvez voir."

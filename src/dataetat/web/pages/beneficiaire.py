@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Connection
 
-from dataetat.query import fiches, marches_fiches
+from dataetat.query import beneficiaires, fiches, marches_fiches
 from dataetat.query.columns import BY_CODE
 from dataetat.query.params import SearchParams
 from dataetat.query.search import search
@@ -38,7 +38,7 @@ COLONNES = (
 
 
 def _read(conn: Connection, siret: str, years: list[int], page: int, region: str | None) -> dict | None:
-    who = fiches.identite(conn, siret, region)
+    who = beneficiaires.identite(conn, siret, region)
     if who is None:
         return None
     params = SearchParams(beneficiaire_code=[siret], annee=years)

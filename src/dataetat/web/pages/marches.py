@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from dataetat.query import fiches, marches_fiches
+from dataetat.query import beneficiaires, marches_fiches
 from dataetat.query.marches import BY_CODE, COLONNES, NIVEAUX_LIEU, merged_query, params_from_query
 from dataetat.query.marches_pivot import VALEURS, pivot
 from dataetat.query.marches_recherche import MarchesResult, columns_of, search, totaux, where
@@ -151,7 +151,7 @@ async def _acteur(request: Request, me, db, siret: str, role: str):
         )
     titre = found["nom"] or f"SIRET {siret}"
     # The beneficiary page exists only for a SIRET it knows (else a dead link to a 404).
-    beneficiaire = await db.read(fiches.identite, siret, me.region) is not None
+    beneficiaire = await db.read(beneficiaires.identite, siret, me.region) is not None
     context = {"page_active": "/marches", "titre": titre, "a": found, "fiche_beneficiaire": beneficiaire}
     return templates.TemplateResponse(request, "marches_acteur.html", context)
 

@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from dataetat.connectors.data_subvention import Etat
-from dataetat.query import details, fiches
+from dataetat.query import beneficiaires, details
 from dataetat.query import subventions as panels
 from dataetat.web.deps import CurrentIdentity, Db
 from dataetat.web.pages.detail import LineId
@@ -36,7 +36,7 @@ def _not_found(request: Request, message: str) -> HTMLResponse:
 
 @router.get("/beneficiaires/{siret}/subventions", response_class=HTMLResponse)
 async def panneau_beneficiaire(siret: str, request: Request, me: CurrentIdentity, db: Db):
-    who = await db.read(fiches.identite, siret, me.region)
+    who = await db.read(beneficiaires.identite, siret, me.region)
     if who is None:
         return _not_found(request, "Bénéficiaire introuvable parmi ceux que vous pouvez voir.")
     panel = await run_in_threadpool(panels.panneau, db.engine, request.app.state.settings, who, me.region)
@@ -50,7 +50,7 @@ async def panneau_ligne(line_id: LineId, request: Request, me: CurrentIdentity, 
     if line is None:
         return _not_found(request, "Ligne introuvable parmi celles que vous pouvez voir.")
     siret = line.get("beneficiaire_code") or ""
-    who = await db.read(fiches.identite, siret, me.region)
+    who = await db.read(beneficiaires.identite, siret, me.region)
     if who is None:  # no SIRET (an operator's aid to a person…), or one SIRENE does not know
         panel = panels.Panneau(siret, Etat.AUCUNE, "Cette ligne n'a pas de SIRET de bénéficiaire connu : "
                                "Data Subvention ne peut pas être interrogé.")  # fmt: skip

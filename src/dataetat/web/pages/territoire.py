@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Connection
 
-from dataetat.query import details, fiches, marches_fiches
+from dataetat.query import details, fiches, marches_fiches, territoires
 from dataetat.query.params import SearchParams
 from dataetat.web.deps import CurrentIdentity, Db
 from dataetat.web.pages.erreurs import page_not_found
@@ -24,7 +24,7 @@ CARTE = {"region", "departement", "epci", "commune", "qpv", "qpv24"}  # levels t
 
 
 def _read(conn: Connection, niveau: str, code: str, years: list[int], region: str | None) -> dict | None:
-    zone = fiches.territoire(conn, niveau, code, region)
+    zone = territoires.territoire(conn, niveau, code, region)
     if zone is None:
         return None
     params = SearchParams(niveau_geo=niveau, code_geo=[code], annee=years)
@@ -47,13 +47,13 @@ async def page_territoire(
 ):
     years, erreurs = annees(annee)
     niveau = niveau.lower()
-    found = await db.read(_read, niveau, code, years, me.region) if niveau in fiches.NIVEAUX else None
+    found = await db.read(_read, niveau, code, years, me.region) if niveau in territoires.NIVEAUX else None
     if found is None:
         return page_not_found(
             request,
             "Territoire introuvable",
             f"Aucun territoire « {niveau[:20]} » de code « {code[:20]} » : les niveaux possibles sont "
-            + ", ".join(fiches.NIVEAUX)
+            + ", ".join(territoires.NIVEAUX)
             + ", et le code doit être celui d'une zone connue des référentiels (ex. /territoires/departement/35).",
         )
     zone = found["zone"]
