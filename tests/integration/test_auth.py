@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from dataetat.auth import passwords, sessions
 from dataetat.auth.login import REFUSED, TOO_MANY
 from dataetat.cli import app as cli
-from dataetat.settings import SECRET_PLACEHOLDER, Settings
+from dataetat.settings import Settings
+from dataetat.settings.connexion import SECRET_PLACEHOLDER
 from dataetat.store import comptes, taches
 from dataetat.web import csrf
 from dataetat.web.app import create_app

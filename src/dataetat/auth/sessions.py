@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from dataetat.auth.limiter import SharedLimiter
-from dataetat.settings import SECRET_PLACEHOLDER, Settings
+from dataetat.settings import Settings
+from dataetat.settings.connexion import SECRET_PLACEHOLDER
 
 COOKIE = "dataetat_session"
 REFRESH_AFTER = 60  # seconds: the cookie is rewritten at most once a minute
