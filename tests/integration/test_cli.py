@@ -81,8 +81,8 @@ def test_import_chorus_success_output_in_french(db):
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "chorus_ae.csv (INF-BUD-53 engagements) : valide" in out
-    assert "lignes lues 3, importées 3, rejetées 0, Σ AE 52\u202f500,12 €" in out
-    assert "Σ CP 1\u202f265,50 €" in out
+    assert "lignes lues 3, importées 3, rejetées 0, Σ AE 52\u202f500,12\u202f€" in out
+    assert "Σ CP 1\u202f265,50\u202f€" in out
     assert "Import terminé." in out
 
 
@@ -94,7 +94,7 @@ def test_import_chorus_says_what_it_replaced_and_annuler_restores_it(db, tmp_pat
     result = cli("import", "chorus", second, "--region", "53")
     assert result.exit_code == 0, result.output
     assert (
-        "Remplacé : AE REGION région 53 2023 : 2 ligne(s), Σ 1\u202f050,00 € → 2 ligne(s), Σ 420,00 €"
+        "Remplacé : AE REGION région 53 2023 : 2 ligne(s), Σ 1\u202f050,00\u202f€ → 2 ligne(s), Σ 420,00\u202f€"
         in result.stdout
     )
     assert "dataetat import annuler" in result.stdout

@@ -186,7 +186,7 @@ def test_command_line(engine, settings, monkeypatch, tmp_path):
     engine.dispose()  # the command opens the DuckDB file itself
     result = runner.invoke(app, ["import", "decp", str(good)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "Import terminé : 3 marché(s)" in result.stdout and "126\u202f200,00 €" in result.stdout
+    assert "Import terminé : 3 marché(s)" in result.stdout and "126\u202f200,00\u202f€" in result.stdout
     bad = write_decp(tmp_path / "mauvais.csv", [row("X", montant="douze")])
     result = runner.invoke(app, ["import", "decp", str(bad)], catch_exceptions=False)
     assert result.exit_code == 1 and "Import refusé" in result.output

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dataetat.ingest.problems import Report
+from dataetat.model.format_fr import euros
 from dataetat.settings import Settings
 from dataetat.store.engine import StoreError, make_engine
 
@@ -55,10 +56,6 @@ def print_report(report: Report, brief: bool = False) -> None:
     hidden = report.error_count + report.warning_count - min(len(report.problems), 50)
     if hidden > 0:
         console.print(f"  … et {hidden} autre(s) problème(s).")
-
-
-def euros(value) -> str:
-    return f"{value:,.2f} €".replace(",", "\u202f").replace(".", ",")
 
 
 def progress_bar(unite: str = "lignes") -> Progress:

@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 
-from dataetat.cli.common import audited_failure, console, engine_of_settings, err, euros, record_refused
+from dataetat.cli.common import audited_failure, console, engine_of_settings, err, record_refused
 from dataetat.cli.imports import app  # joins `dataetat import`
+from dataetat.model.format_fr import euros
 
 
 @app.command("decp")

@@ -16,12 +16,12 @@ from dataetat.cli.common import (
     console,
     engine_of_settings,
     err,
-    euros,
     print_report,
     progress_bar,
     record_refused,
 )
 from dataetat.model.enums import Kind
+from dataetat.model.format_fr import euros
 
 app = typer.Typer(help="Importer des fichiers (Chorus, référentiels, SIRENE).", no_args_is_help=True)
 

@@ -22,6 +22,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from dataetat.model.format_fr import euros
 from dataetat.query.filters import Filter, Named
 from dataetat.query.params import PAGE_SIZE_MAX, QueryError, check_list_length, is_integer
 from dataetat.store.marches_schema import marche_ligne
@@ -204,10 +205,6 @@ def _decimal(value: float) -> Decimal:
     return Decimal(str(value))
 
 
-def _euros(value: float) -> str:
-    return f"{value:,.2f} €".replace(",", "\u202f").replace(".", ",")
-
-
 def build(p: MarchesParams) -> list[Filter]:
     filters: list[Filter] = []
     if p.acheteur:
@@ -224,9 +221,9 @@ def build(p: MarchesParams) -> list[Filter]:
     # A decimal bound: compared as a float, PostgreSQL cast every montant to a float and could not
     # use the montant index (a whole-index filter: seconds at 1.5 M rows).
     if p.montant_min is not None:
-        filters.append(Filter(c.montant >= _decimal(p.montant_min), f"montant ≥ {_euros(p.montant_min)}"))
+        filters.append(Filter(c.montant >= _decimal(p.montant_min), f"montant ≥ {euros(p.montant_min)}"))
     if p.montant_max is not None:
-        filters.append(Filter(c.montant <= _decimal(p.montant_max), f"montant ≤ {_euros(p.montant_max)}"))
+        filters.append(Filter(c.montant <= _decimal(p.montant_max), f"montant ≤ {euros(p.montant_max)}"))
     if p.date_min:
         filters.append(
             Filter(c.date_notification >= p.date_min, f"notifiés à partir du {p.date_min:%d/%m/%Y}")

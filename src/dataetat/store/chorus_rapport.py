@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from dataetat.ingest.chorus import ChorusFile
 from dataetat.model.enums import Kind
+from dataetat.model.format_fr import euros
 from dataetat.store import staging
 from dataetat.store.historique import record_file
 
@@ -67,14 +68,10 @@ def _restated(conn: Connection) -> dict[int, dict[tuple[str, int], list[tuple[in
 def _flag_restated(chorus: ChorusFile, postes: dict[tuple[str, int], list[tuple[int, Decimal]]]) -> None:
     count = postes.pop(("", -1), [(0, Decimal(0))])[0][0]
     for (n_ej, poste), amounts in postes.items():
-        detail = " ; ".join(f"{annee} : {_euros(montant)}" for annee, montant in amounts)
+        detail = " ; ".join(f"{annee} : {euros(montant)}" for annee, montant in amounts)
         chorus.report.add("montant-ae-modifie", valeur=f"EJ {n_ej}, poste {poste}", detail=detail)
     if count > len(postes):
         chorus.report.count("montant-ae-modifie", count - len(postes))
-
-
-def _euros(value: Decimal) -> str:
-    return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",") + "\u202f€"
 
 
 def _record(conn: Connection, chorus: ChorusFile, unknown: dict, totals: dict) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from dataetat.decp.validation.rapport import Constat, constat
 from dataetat.decp.validation.schema_json import champ, pointeur
+from dataetat.model.format_fr import euros
 
 # The 45 divisions (two first digits) of the CPV 2008 nomenclature (Regulation (EC) No 213/2008).
 CPV_DIVISIONS = frozenset(
@@ -225,7 +226,13 @@ class Regles:
         montant = record.get("montant")
         if kind == "marche" and _nombre(montant) and 1 <= montant < SEUIL_PUBLICATION:
             out.append(
-                constat("montant-sous-seuil", pointeur(base, ["montant"]), "montant", montant, euros(montant))
+                constat(
+                    "montant-sous-seuil",
+                    pointeur(base, ["montant"]),
+                    "montant",
+                    montant,
+                    euros(montant, centimes_nuls=False),
+                )
             )
         limite = DUREE_MAX[kind]
         if record.get("nature") == "Marché de partenariat":
@@ -273,12 +280,6 @@ class Regles:
                         constat("modification-ordre", pointeur(base, path), liste, ident, str(previous))
                     )
                 previous = ident
-
-
-def euros(value: float) -> str:
-    """12000 → « 12 000 € » (narrow no-break spaces, decimal comma when there are cents)."""
-    text = f"{value:,.2f}".replace(",", "\u202f").replace(".", ",").removesuffix(",00")
-    return f"{text}\u202f€"
 
 
 def _items(liste: Any, cle: str):

@@ -20,10 +20,10 @@ from dataetat.decp.validation.regles import (
     CPV_DIVISIONS,
     DUREE_MAX,
     SEUIL_PUBLICATION,
-    euros,
     lire_date,
     siret_cle_fausse,
 )
+from dataetat.model.format_fr import euros
 
 SCHEMA_TABULAIRE_ID = "decp-tabulaire"
 OBLIGATOIRES = (
@@ -195,7 +195,15 @@ def _nombres(text, at, out: list[Constat]) -> None:
             if montant < 1:
                 out.append(constat("montant-minimum", at("montant"), "montant", raw, "1"))
             elif montant < SEUIL_PUBLICATION:
-                out.append(constat("montant-sous-seuil", at("montant"), "montant", raw, euros(montant)))
+                out.append(
+                    constat(
+                        "montant-sous-seuil",
+                        at("montant"),
+                        "montant",
+                        raw,
+                        euros(montant, centimes_nuls=False),
+                    )
+                )
     raw = text("dureeMois")
     if raw:
         try:

@@ -15,10 +15,11 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
 from dataetat.exports import write_csv
+from dataetat.model.format_fr import euros, nombre
 from dataetat.query.params import is_integer
 from dataetat.store import audit
 from dataetat.web.deps import Admin, Db
-from dataetat.web.pages.templating import euros, nombre, templates
+from dataetat.web.pages.templating import templates
 
 router = APIRouter(include_in_schema=False)
 PAR_PAGE = 50

@@ -13,13 +13,14 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Connection
 
 from dataetat.model import categorie_juridique
+from dataetat.model.format_fr import euros
 from dataetat.model.tags import BY_TYPE, with_labels
 from dataetat.query import details, lookups
 from dataetat.query.columns import BY_CODE
 from dataetat.query.subventions import est_association
 from dataetat.store.schema import SOURCE_CP
 from dataetat.web.deps import CurrentIdentity, Db
-from dataetat.web.pages.templating import date_fr, euros, templates, valeur
+from dataetat.web.pages.templating import date_fr, templates, valeur
 
 router = APIRouter(include_in_schema=False)
 LineId = Annotated[int, FastAPIPath(ge=0, le=2**63 - 1)]

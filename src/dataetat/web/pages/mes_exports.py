@@ -14,10 +14,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from dataetat.jobs import exports as export_jobs
+from dataetat.model.format_fr import nombre
 from dataetat.store import taches
 from dataetat.web import confirmation, csrf
 from dataetat.web.deps import CurrentIdentity, Db
-from dataetat.web.pages.templating import nombre, templates
+from dataetat.web.pages.templating import templates
 
 router = APIRouter(include_in_schema=False)
 JobId = Annotated[int, FastAPIPath(ge=0, le=2**63 - 1)]

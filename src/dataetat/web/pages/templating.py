@@ -1,33 +1,17 @@
-"""Jinja2 environment of the pages: French formats (amounts, dates, numbers) and "Non renseigné"."""
+"""Jinja2 environment of the pages: French formats (amounts, numbers and shares from
+model/format_fr.py; dates) and "Non renseigné"."""
 
 from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from dataetat.model.format_fr import NON_RENSEIGNE, euros, nombre, pourcent
 from dataetat.model.tags import with_labels
-
-NARROW_NBSP = "\u202f"
-NON_RENSEIGNE = "Non renseigné"
-
-
-def euros(value: float | Decimal | None) -> str:
-    """1234567.8 → "1 234 567,80 €" (fr-FR: narrow no-break space, decimal comma)."""
-    if value is None:
-        return NON_RENSEIGNE
-    text = f"{float(value):,.2f}".replace(",", NARROW_NBSP).replace(".", ",")
-    return f"{text}{NARROW_NBSP}€"
-
-
-def nombre(value: int | float | None) -> str:
-    if value is None:
-        return NON_RENSEIGNE
-    return f"{value:,}".replace(",", NARROW_NBSP)
 
 
 def date_fr(value: str | date | datetime | None) -> str:
@@ -37,13 +21,6 @@ def date_fr(value: str | date | datetime | None) -> str:
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
     return value.strftime("%d/%m/%Y")
-
-
-def pourcent(share: float | None, digits: int = 1) -> str:
-    """0.1234 → "12,3 %" (fr-FR: decimal comma, narrow no-break space before %)."""
-    if share is None:
-        return NON_RENSEIGNE
-    return f"{100 * float(share):.{digits}f}".replace(".", ",") + f"{NARROW_NBSP}%"
 
 
 def etiquettes(stored: str | list | None) -> list[dict[str, str]]:

@@ -14,6 +14,7 @@
 // Contours (contours.js): versioned, cached URLs; the communes of the départements drawn only. The
 // zone chosen in the search (niveau_geo + code_geo) is outlined on top and the map zooms to it.
 import { bounds, chosenZone, communes, departementOf, drawZone, featureCode, layer, zoneFeatures } from "/static/app/contours.js";
+import { euros, eurosArrondis, nombre } from "/static/app/formats.js";
 
 const NIVEAUX = { region: "Région", departement: "Département", epci: "EPCI", commune: "Commune", qpv: "QPV" };
 // A level inside a sentence: « par commune », but acronyms stay upper case (« 25 QPV(s) », « par EPCI »).
@@ -27,9 +28,6 @@ const SANS_DONNEE = "#e5e5e5";
 const TABLE_MAX = 1000;
 const ATTRIBUTION = "Contours : IGN ADMIN EXPRESS 2018 (via france-geojson), ANCT ; codes : INSEE COG 2026, DGCL — Licence Ouverte 2.0";
 
-const euros0 = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR", maximumFractionDigits: 0 });
-const euros2 = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR", minimumFractionDigits: 2 });
-const nombre = new Intl.NumberFormat("fr-FR");
 
 // source: the figures' API (data-source: /api/v1/ouvert/carte on the open pages), /api/v1/carte by default.
 const state = { map: null, box: null, ready: null, niveau: null, valeur: "montant_ae", sources: new Set(), source: "/api/v1/carte", valeurs: VALEURS, comptes: COMPTES };
@@ -112,7 +110,7 @@ function zoneUrl(page, niveau, codes) {
 const upper = (text) => text.charAt(0).toUpperCase() + text.slice(1);
 const unit = (code, n) => state.comptes[code][n > 1 ? 1 : 0];
 // A count mapped (data-valeurs may name one) is a number, anything else an amount in euros.
-const shown = (code, v) => (code in state.comptes ? nombre.format(v) : euros0.format(v));
+const shown = (code, v) => (code in state.comptes ? nombre.format(v) : eurosArrondis.format(v));
 const amounts = () => Object.keys(state.valeurs).filter((code) => !(code in state.comptes));
 
 // --- Classes and painting --------------------------------------------------------------------
@@ -159,7 +157,7 @@ function table(node, zones, body, valeur, niveau, page) {
     .map((t, i) => el("th", { scope: "col", textContent: t, className: i > 1 ? "montant" : "" })));
   const cell = (v, text) => el("td", { className: "montant", textContent: text, dataset: { montant: v } });
   const row = (first, code, z) => el("tr", {}, el("th", { scope: "row" }, first), el("td", { textContent: code }),
-    ...comptes.map((k) => cell(z[k], nombre.format(z[k]))), ...montants.map((k) => cell(z[k], euros2.format(z[k]))));
+    ...comptes.map((k) => cell(z[k], nombre.format(z[k]))), ...montants.map((k) => cell(z[k], euros.format(z[k]))));
   const rows = [...zones].sort((a, b) => b[valeur] - a[valeur] || a.code.localeCompare(b.code)).slice(0, TABLE_MAX).map((z) =>
     row(el("a", { href: zoneUrl(page, niveau, z.codes), textContent: z.drawn ? z.label : `${z.label} (hors carte)` }), z.codes.join(", "), z));
   const foot = [];
@@ -204,7 +202,7 @@ function hover(map, niveau) {
     const code = f.properties.code;
     if (hovered !== code) { clear(); hovered = code; map.setFeatureState({ source, id: code }, { survol: true }); }
     const z = state.zones?.get(code);
-    const lines = z ? [...amounts().map((k) => `${state.valeurs[k]} : ${euros0.format(z[k])}`),
+    const lines = z ? [...amounts().map((k) => `${state.valeurs[k]} : ${eurosArrondis.format(z[k])}`),
       ...Object.keys(state.comptes).map((k) => `${nombre.format(z[k])} ${unit(k, z[k])}`)] : [Object.values(state.comptes)[0][2]];
     state.tooltip.replaceChildren(el("strong", { textContent: `${f.properties.nom} (${code})` }), ...lines.flatMap((t) => [el("br"), t]));
     Object.assign(state.tooltip.style, { left: `${e.point.x + 12}px`, top: `${e.point.y + 12}px` });

@@ -1,6 +1,8 @@
 // The "fiche" pages (beneficiary, territory): their charts (ECharts, loaded on demand, data from the
 // container's data-donnees attribute: no inline script), the "Imprimer" button, and charts resized to
 // the A4 width while printing.
+import { euros, eurosCompacts } from "/static/app/formats.js";
+
 const ECHARTS = "/static/vendor/echarts/echarts.min.js";
 const BLEU_FRANCE = "#000091";
 const ORANGE = "#b34000";
@@ -8,8 +10,6 @@ const DECALS = [
   { color: "rgba(255, 255, 255, 0.45)", dashArrayX: [1, 0], dashArrayY: [3, 5], rotation: -Math.PI / 4 },
   { symbol: "circle", color: "rgba(255, 255, 255, 0.6)", symbolSize: 0.7, dashArrayX: [[5, 3]], dashArrayY: [5, 3] },
 ];
-const euros = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR" });
-const eurosCourts = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR", notation: "compact", maximumFractionDigits: 1 });
 const PRINT_WIDTH = 640; // px: a chart across an A4 page's printable width
 const instances = [];
 
@@ -47,7 +47,7 @@ function options(data, horizontal) {
     type: "category", data: data.map((d) => d.label), inverse: horizontal,
     axisLabel: horizontal ? { width: 170, overflow: "truncate", color: "#161616" } : { color: "#161616" },
   };
-  const values = { type: "value", axisLabel: { formatter: (v) => eurosCourts.format(v), color: "#161616" } };
+  const values = { type: "value", axisLabel: { formatter: (v) => eurosCompacts.format(v), color: "#161616" } };
   const bars = (name, key) => ({ name, type: "bar", data: data.map((d) => d[key]), barMaxWidth: 28 });
   return {
     color: [BLEU_FRANCE, ORANGE],

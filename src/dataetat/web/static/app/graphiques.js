@@ -1,6 +1,8 @@
 // Charts of the current search ("Graphiques" view). ECharts (1 MB) is loaded here, on demand, so the
 // other views never download it. Each chart: a section with a title, the chart (described for screen
 // readers, patterns as well as colours), PNG and CSV downloads, and its data as a table.
+import { euros, eurosCompacts, nombre } from "/static/app/formats.js";
+
 const ECHARTS = "/static/vendor/echarts/echarts.min.js";
 const BLEU_FRANCE = "#000091";
 const ORANGE = "#b34000"; // DSFR warning colour: 5.6:1 on white, unlike blue in hue and lightness
@@ -9,11 +11,6 @@ const DECALS = [
   { color: "rgba(255, 255, 255, 0.45)", dashArrayX: [1, 0], dashArrayY: [3, 5], rotation: -Math.PI / 4 },
   { symbol: "circle", color: "rgba(255, 255, 255, 0.6)", symbolSize: 0.7, dashArrayX: [[5, 3]], dashArrayY: [5, 3] },
 ];
-const euros = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR" });
-const eurosCourts = new Intl.NumberFormat("fr-FR", {
-  style: "currency", currency: "EUR", notation: "compact", maximumFractionDigits: 1,
-});
-const nombre = new Intl.NumberFormat("fr-FR");
 
 // key, grouping column, title, first column of its table, top-N size (null: every group, by code).
 const CHARTS = [
@@ -104,7 +101,7 @@ function options(chart, data) {
     axisLabel: horizontal ? { width: 190, overflow: "truncate", color: "#161616" } : { color: "#161616" },
   };
   const values = {
-    type: "value", axisLabel: { formatter: (v) => eurosCourts.format(v), color: "#161616" },
+    type: "value", axisLabel: { formatter: (v) => eurosCompacts.format(v), color: "#161616" },
   };
   const bars = (name, key) => ({
     name, type: "bar", data: data.groupes.map((g) => g[key]), barMaxWidth: 28,

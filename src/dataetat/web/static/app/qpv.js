@@ -3,6 +3,7 @@
 // QPV contours coloured by amount, a circle proportional to the amount at each centre, département
 // outlines shipped in /static/geo/ for context). The zone of the search is outlined and zoomed to.
 import { bounds, chosenZone, drawZone, layer, zoneFeatures } from "/static/app/contours.js";
+import { eurosArrondis, eurosCompacts, pourcent } from "/static/app/formats.js";
 
 const ECHARTS = "/static/vendor/echarts/echarts.min.js";
 const MAPLIBRE = "/static/vendor/maplibre-gl/maplibre-gl";
@@ -15,9 +16,6 @@ const DECALS = [
 ];
 const COULEURS = ["#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]; // ColorBrewer Blues, light → dark
 const ATTRIBUTION = "Contours : ANCT (quartiers prioritaires), IGN ADMIN EXPRESS (départements) — Licence Ouverte 2.0";
-const euros = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR", maximumFractionDigits: 0 });
-const eurosCourts = new Intl.NumberFormat("fr-FR", { style: "currency", currency: "EUR", notation: "compact", maximumFractionDigits: 1 });
-const pourcent = new Intl.NumberFormat("fr-FR", { style: "percent", maximumFractionDigits: 1 });
 
 function load(src, global, css) {
   if (window[global]) return Promise.resolve(window[global]);
@@ -52,7 +50,7 @@ function chartOptions(type, data) {
     color: PALETTE,
     textStyle: { fontFamily: "Marianne, arial, sans-serif" },
     aria: { enabled: true, decal: { show: true, decals: DECALS } },
-    tooltip: { trigger: type === "anneau" ? "item" : "axis", valueFormatter: (v) => euros.format(v) },
+    tooltip: { trigger: type === "anneau" ? "item" : "axis", valueFormatter: (v) => eurosArrondis.format(v) },
     animation: false,
   };
   if (type === "anneau") {
@@ -63,13 +61,13 @@ function chartOptions(type, data) {
   if (type === "barres") {
     const top = data.slice(0, 12).reverse(); // the largest at the top
     return { ...base, grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
-      xAxis: { type: "value", axisLabel: { formatter: (v) => eurosCourts.format(v) } },
+      xAxis: { type: "value", axisLabel: { formatter: (v) => eurosCompacts.format(v) } },
       yAxis: { type: "category", data: top.map((d) => (d.label.length > 32 ? d.label.slice(0, 31) + "…" : d.label)) },
       series: [{ type: "bar", data: top.map((d) => d.value), itemStyle: { color: PALETTE[0] } }] };
   }
   return { ...base, grid: { left: 8, right: 24, top: 16, bottom: 8, containLabel: true },
     xAxis: { type: "category", data: data.map((d) => d.label) },
-    yAxis: { type: "value", axisLabel: { formatter: (v) => eurosCourts.format(v) } },
+    yAxis: { type: "value", axisLabel: { formatter: (v) => eurosCompacts.format(v) } },
     series: [{ type: "line", data: data.map((d) => d.value), symbolSize: 8, itemStyle: { color: PALETTE[0] } }] };
 }
 
@@ -146,12 +144,12 @@ function legend(node, breaks, features, max) {
   const items = classes.map((c, i) => [c, i]).filter(([c]) => c.n).map(([c, i]) => {
     const swatch = el("span", { className: "qpv-carte__pastille" });
     swatch.style.background = colourOf(i, k);
-    const range = c.min === c.max ? euros.format(c.min) : `de ${euros.format(c.min)} à ${euros.format(c.max)}`;
+    const range = c.min === c.max ? eurosArrondis.format(c.min) : `de ${eurosArrondis.format(c.min)} à ${eurosArrondis.format(c.max)}`;
     return el("li", { className: "qpv-carte__classe" }, swatch, `${range} (${c.n} quartier${c.n > 1 ? "s" : ""})`);
   });
   const circle = el("span", { className: "qpv-carte__rond" });
   Object.assign(circle.style, { width: "1.5rem", height: "1.5rem" });
-  items.push(el("li", { className: "qpv-carte__classe" }, circle, `cercle proportionnel au montant (le plus grand : ${euros.format(max)})`));
+  items.push(el("li", { className: "qpv-carte__classe" }, circle, `cercle proportionnel au montant (le plus grand : ${eurosArrondis.format(max)})`));
   node.replaceChildren(el("p", { className: "fr-text--bold fr-mb-1w", textContent: "Montant engagé (AE) par quartier" }), el("ul", { className: "qpv-carte__classes" }, ...items));
 }
 
@@ -207,7 +205,7 @@ async function drawMap(element) {
       map.on("mousemove", layer, (e) => {
         const p = e.features[0].properties;
         tooltip.replaceChildren(el("strong", { textContent: `${p.label} (${p.code})` }), el("br"),
-          `Montant engagé : ${euros.format(p.montant)}`, el("br"), `${pourcent.format(p.part)} du total ; ${p.actions} action${p.actions > 1 ? "s" : ""}`);
+          `Montant engagé : ${eurosArrondis.format(p.montant)}`, el("br"), `${pourcent.format(p.part)} du total ; ${p.actions} action${p.actions > 1 ? "s" : ""}`);
         Object.assign(tooltip.style, { left: `${e.point.x + 12}px`, top: `${e.point.y + 12}px` });
         tooltip.hidden = false;
       });
