@@ -84,6 +84,8 @@ def test_import_chorus_success_output_in_french(db):
     assert "lignes lues 3, importées 3, rejetées 0, Σ AE 52\u202f500,12\u202f€" in out
     assert "Σ CP 1\u202f265,50\u202f€" in out
     assert "Import terminé." in out
+    table = cli("query").stdout  # the table's title: French amounts
+    assert "5 lignes — Σ AE 52\u202f500,12\u202f€ — Σ CP 1\u202f265,50\u202f€" in table
 
 
 def test_import_chorus_says_what_it_replaced_and_annuler_restores_it(db, tmp_path):

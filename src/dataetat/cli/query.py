@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from dataetat.cli.common import console, engine_of_settings, err
+from dataetat.model.format_fr import euros
 from dataetat.query.params import QueryError, SearchParams
 from dataetat.query.search import search
 
@@ -105,7 +106,7 @@ def query(
             writer.writerows(r.values() for r in rows)
     else:
         table = Table(
-            title=f"{total['count']} lignes — Σ AE {total['montant_ae']:,.2f} € — Σ CP {total['montant_cp']:,.2f} €"
+            title=f"{total['count']} lignes — Σ AE {euros(total['montant_ae'])} — Σ CP {euros(total['montant_cp'])}"
         )
         for name in rows[0].keys() if rows else []:
             table.add_column(name)
