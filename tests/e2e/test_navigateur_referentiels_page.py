@@ -30,5 +30,8 @@ def test_referentials_page(page: Page, tmp_path: Path):
     page.set_input_files("#referentiel-fichier", str(bad))
     page.get_by_role("button", name="Charger").click()
     expect(page.locator("#erreur-referentiel")).to_contain_text("communes.csv")
+    erreur = page.locator("#erreur-referentiel").inner_text()
+    assert erreur.count("communes.csv") == 1, f"nom du fichier répété : {erreur}"
+    assert "«\u00a0communes.csv\u00a0»" in erreur, f"espaces sécables dans les guillemets : {erreur!r}"
     check_accessibility(page)
     screenshot(page, "referentiels")

@@ -50,8 +50,10 @@ def test_load_a_referential_and_refusals(settings, engine, tmp_path):
         assert (
             refused.status_code == 400
             and "Fichier refusé" in refused.text
-            and "regions.csv :" in refused.text
+            and "Fichier «\u00a0regions.csv\u00a0» :" in refused.text
         )
+        alert = refused.text.split('id="erreur-referentiel"', 1)[1].split("</div>", 1)[0]
+        assert alert.count("regions.csv") == 1, alert  # the message names the file once
         assert _count(refused.text, "region") == _count(loaded.text, "region")  # nothing changed
         with bad.open("rb") as f:
             forged = client.post("/referentiels", data={"type": "regions"}, files={"fichier": ("r.csv", f)})

@@ -201,14 +201,18 @@ def test_csv_given_to_calculette():
 
 
 def test_workbook_missing_sheet():
-    with pytest.raises(r.ReferentielError, match="centre_cout.xlsx.*feuille « 02 - Ministères » absente"):
+    with pytest.raises(
+        r.ReferentielError, match="centre_cout.xlsx.*feuille «\u00a002 - Ministères\u00a0» absente"
+    ):
         r.read_calculette(CHORUS / "centre_cout.xlsx")
 
 
 def test_missing_column(tmp_path):
     path = tmp_path / "themes.csv"
     path.write_text("code_programme,titre_programme\n103,Accompagnement\n", encoding="utf-8")
-    with pytest.raises(r.ReferentielError, match="themes.csv.*colonne\\(s\\) « theme » introuvable"):
+    with pytest.raises(
+        r.ReferentielError, match="themes.csv.*colonne\\(s\\) «\u00a0theme\u00a0» introuvable"
+    ):
         r.read_programme_theme(path)
 
 

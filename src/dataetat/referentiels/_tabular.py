@@ -21,7 +21,13 @@ HEADER_SCAN_ROWS = 40
 
 
 class ReferentielError(ValueError):
-    """A referential file is not in the expected format (message in French, for the user)."""
+    """A referential file is not in the expected format (message in French, for the user).
+
+    The message names the file itself (« Fichier « x.csv » … »); the spaces inside « » become
+    non-breaking so that a guillemet never ends a line on its own."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message.replace("« ", "«\u00a0").replace(" »", "\u00a0»"))
 
 
 # --- Text ---------------------------------------------------------------------------------------

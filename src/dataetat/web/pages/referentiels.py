@@ -92,7 +92,10 @@ async def charger(request: Request, jeton_valide: csrf.Checked, me: Admin, db: D
         except ReferentielError as e:
             details = {"type": kind, "fichier": envoi.nom, "sha256": envoi.sha256, "motif": str(e)}
             await db.write(_journal, me, details, audit.REFUSE)
-            return await _page(request, db, status=400, erreur=f"{envoi.nom} : {e}", choisi=kind)
+            # the message names the file as saved on disk: show the name the user sent instead
+            saved, sent = Path(envoi.chemin).name, envoi.nom
+            message = str(e).replace(f"«\u00a0{saved}\u00a0»", f"«\u00a0{sent}\u00a0»")
+            return await _page(request, db, status=400, erreur=message, choisi=kind)
     loaded = await db.write_data(_load, frames, request.app.state.settings)
     details = {"type": kind, "fichier": envoi.nom, "sha256": envoi.sha256, "tables": loaded}
     await db.write(_journal, me, details, audit.OK)
