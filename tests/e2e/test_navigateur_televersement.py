@@ -107,6 +107,17 @@ def test_replacing_an_exercice_is_confirmed_then_undone(page, tmp_path):
     screenshot(page, "televersement-remplace")
     report = page.url
     assert _count(page) == "2"
+    page.goto("/televersement")
+    annuler = page.locator(".historique-imports").get_by_role(
+        "button", name=re.compile(r"^Annuler l'import n° \d+$")
+    )
+    expect(annuler.first).to_be_visible()
+    lines = annuler.first.evaluate(
+        "b => Math.round(b.clientHeight / parseFloat(getComputedStyle(b).lineHeight))"
+    )
+    assert lines == 1, f"bouton « Annuler » sur {lines} lignes"
+    check_accessibility(page)
+    screenshot(page, "televersement-historique")
 
     page.goto(report)
     questions: list[str] = []
