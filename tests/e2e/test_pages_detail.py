@@ -66,6 +66,8 @@ def test_line_page_has_a_stable_url(page):
         "Source",
     ):
         expect(page.get_by_role("heading", name=section, exact=True)).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Référentiel de programmation")
+    expect(page.locator("main")).not_to_contain_text("Ref Programmation")
     payments = page.locator("#detail-paiements ~ .fr-table table")
     expect(payments.locator("tbody tr").first).to_be_visible()
     expect(payments.locator("tfoot")).to_contain_text("Total")

@@ -82,4 +82,7 @@ def test_sortable_and_previous_codes_kept():
     assert not BY_CODE["tags"].sortable and not any(BY_CODE[c].sortable for c in COMPUTED)
     assert BY_CODE["beneficiaire_code"].label_column == "beneficiaire_denomination"
     assert BY_CODE["programme_code"].label_column == "programme_label"
+    assert (
+        BY_CODE["referentiel_programmation_code"].label == "Référentiel de programmation"
+    )  # not « Ref Programmation »
     assert 28 <= len(COLONNES) <= 45  # 41 with the NAF of the enrichment (issue 12)

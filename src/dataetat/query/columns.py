@@ -17,6 +17,9 @@ Deliberate differences with the reference:
 - Columns that are groupable here but not in the reference (`data_source`, `source_region`, the
   localisation's commune/département/région) stay groupable: they are plain codes and useful.
 - `tags` is groupable like in the reference: it groups by the stored tag set (space-separated list).
+- #17 "Ref Programmation" reads « Référentiel de programmation » (screens and export headers alike:
+  exports here already split a coded column in « (code) » and « (libellé) », so their headers are not
+  the reference's; saved searches and the API name columns by code, not by label).
 """
 
 from __future__ import annotations
@@ -78,7 +81,7 @@ COLONNES: tuple[Colonne, ...] = (
     _c("tags", "Tags", DEFAULT, GROUP),  # 14
     _c("programme_theme", "Thème", False, GROUP),  # 15
     _c("programme_code", "Programme", DEFAULT, GROUP),  # 16 (default here, not in the reference)
-    _c("referentiel_programmation_code", "Ref Programmation", DEFAULT, GROUP),  # 17
+    _c("referentiel_programmation_code", "Référentiel de programmation", DEFAULT, GROUP),  # 17
     _c("centre_couts_code", "Centre coûts", False, GROUP),  # 18
     # 19 "SIRET": also the code half of "Bénéficiaire" (#1, default), grouped on like the reference.
     _c("beneficiaire_code", "SIRET", DEFAULT, GROUP, "beneficiaire_denomination"),
