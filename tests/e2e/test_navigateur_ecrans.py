@@ -178,6 +178,11 @@ def test_qpv_page_does_not_scroll_sideways_and_speaks_french(page: Page):
     assert shares and all(
         re.fullmatch(r"\d+(,\d)? %", s.replace("\u202f", " ").replace("\xa0", " ")) for s in shares
     ), shares[:5]
+    # the demo funds its QPVs on programme 147 too: the opening tab (« Crédits P147 ») is not empty
+    p147 = page.locator("#onglet-p147-panneau")
+    expect(p147).to_be_visible()
+    expect(p147.locator("[data-chiffre=total_financements]")).not_to_have_text(re.compile(r"^0,00"))
+    expect(p147.get_by_text("Aucun résultat")).to_have_count(0)
     check_accessibility(page, exclude=[".qpv-carte__boite"])
     screenshot(page, "ecrans-qpv")
 

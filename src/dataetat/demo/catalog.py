@@ -50,6 +50,10 @@ TERRITORIAL_PROGRAMMES = (
     "380",
 )
 KNOWN_GROUPES = ("09.02.01", "36.01.01")
+# Programme 147 « Politique de la ville » funds actions in the quartiers prioritaires: drawn for a fixed
+# share of the EJs (its random rank would often give it none), so that the QPV page's « Crédits P147 »
+# has lines — demo/qpv_fictifs.py places the programme 147 EJs in the demo's QPVs first.
+POLITIQUE_DE_LA_VILLE, POLITIQUE_DE_LA_VILLE_SHARE = "147", 0.03
 
 
 def load_referentiels() -> dict[str, pl.DataFrame]:
@@ -129,6 +133,11 @@ def _programme_weights(programmes: list[str], rng: np.random.Generator) -> np.nd
     weight = 1.0 / (1.0 + rng.permutation(len(programmes))) ** 0.8
     boost = np.array([8.0 if p in TERRITORIAL_PROGRAMMES else 1.0 for p in programmes])
     weight = weight * boost
+    weight = weight / weight.sum()
+    if POLITIQUE_DE_LA_VILLE in programmes and len(programmes) > 1:
+        i = programmes.index(POLITIQUE_DE_LA_VILLE)
+        weight = weight * (1 - POLITIQUE_DE_LA_VILLE_SHARE) / (1 - weight[i])
+        weight[i] = POLITIQUE_DE_LA_VILLE_SHARE
     return weight / weight.sum()
 
 
