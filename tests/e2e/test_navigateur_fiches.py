@@ -119,6 +119,6 @@ def test_territory_page_of_a_quartier_shows_its_map(page: Page):
     carte = page.locator(".vue-js[data-vue=carte]")
     expect(carte).to_have_attribute("data-etat", "dessinee", timeout=30_000)
     expect(carte).to_have_attribute("data-niveau", "qpv")
-    expect(carte.locator(".carte__etat")).to_contain_text("qpv")
+    expect(carte.locator(".carte__etat")).to_contain_text("QPV")
     check_accessibility(page, exclude=[MAP_CANVAS])
     screenshot(page, "fiche-territoire-qpv")
