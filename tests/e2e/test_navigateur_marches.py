@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from tests.e2e.browser import SCREENSHOTS, check_accessibility, screenshot
-from tests.e2e.test_navigateur_carte import CARTE, DRAWN, redraw_after, wait_drawn, zone_point
+from tests.e2e.test_navigateur_carte import CARTE, DRAWN, open_table, redraw_after, wait_drawn, zone_point
 
 from dataetat.web.pages.templating import euros, nombre
 
@@ -96,7 +96,7 @@ def test_carte_et_tableau_dynamique_des_marches(page: Page):
     assert wait_drawn(page)["niveau"] == "departement"
     expect(carte.locator(".carte__legende li").first).to_contain_text("€")
     expect(carte.locator(".carte__etat")).to_contain_text(f"{nombre(api['total']['marches'])} marchés")
-    page.get_by_role("button", name="Voir les données de la carte").click()
+    open_table(page)
     total_row = carte.locator("#carte-donnees tr[data-carte-total] td.montant")
     shown = [float(total_row.nth(i).get_attribute("data-montant")) for i in range(3)]
     assert shown == [api["total"]["marches"], api["total"]["count"], api["total"]["montant"]]
@@ -136,7 +136,7 @@ def test_carte_et_tableau_dynamique_des_marches(page: Page):
     screenshot(page, "commande-publique-carte-zone")
     # A row of the map's table (the keyboard's way): the search filtered on that commune.
     assert wait_drawn(page)["niveau"] == "commune"
-    page.get_by_role("button", name="Voir les données de la carte").click()
+    open_table(page)
     link = carte.locator("#carte-donnees tbody tr a").first
     commune = parse_qs(urlsplit(link.get_attribute("href")).query)["code_geo"][0]
     link.focus()
