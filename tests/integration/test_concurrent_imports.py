@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from tests.factories import ae_row, write_ae
+from tests.polling import WAIT, until
 
 from dataetat.query import ouvert
 from dataetat.query.apres_import import apres_import
@@ -21,7 +22,6 @@ from dataetat.store.engine import data_writers_waiting
 
 SEUIL = 1
 SIRETS = ["85129663200017", "38529030900454", "82815371800014", "49972556200023"]
-WAIT = 30  # seconds: a bound on waits for the other thread, never reached when things work
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +48,7 @@ def test_two_imports_at_once_are_both_written(engine, tmp_path):
         first_writing.set()
         # the second import runs meanwhile (DuckDB before: both transactions open at once), or
         # waits for this one to end (now)
-        assert _until(lambda: second_began.is_set() or data_writers_waiting(engine) > 0)
+        assert until(lambda: second_began.is_set() or data_writers_waiting(engine) > 0)
         apres_import(conn)
 
     def run(name: str, paths: list[Path], **kwargs) -> None:
@@ -79,13 +79,3 @@ def test_two_imports_at_once_are_both_written(engine, tmp_path):
         assert years == [2021, 2022, 2023]
         assert ouvert.seuil_stocke(conn) == SEUIL
         assert ouvert.stockees(conn) == ouvert.calculer(conn, SEUIL)  # the first's lines counted
-
-
-def _until(condition, timeout: float = WAIT) -> bool:
-    """`condition()` became true within `timeout` seconds (polled every 5 ms)."""
-    tick = threading.Event()
-    for _ in range(int(timeout / 0.005)):
-        if condition():
-            return True
-        tick.wait(0.005)
-    return condition()

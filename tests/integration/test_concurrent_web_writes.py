@@ -14,6 +14,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from tests.polling import WAIT, until
 
 from dataetat.store import tag_regles
 from dataetat.store.engine import data_write, data_writers_waiting
@@ -22,7 +23,6 @@ from dataetat.web import csrf
 from dataetat.web.app import create_app
 
 pytestmark = pytest.mark.parametrize("settings", ["duckdb"], indirect=True)
-WAIT = 30  # seconds: a bound on waits for the other thread, never reached when things work
 
 
 def _app(settings, engine, **changes) -> TestClient:
@@ -62,7 +62,7 @@ def test_reapplying_the_tags_waits_for_the_import_being_written(settings, engine
         with data_write(engine) as conn:  # an import's transaction: it changed line 1's tags
             conn.execute(ligne.update().where(ligne.c.id == 1).values(tags="import"))
             asking.start()
-            assert _until(lambda: answered.is_set() or data_writers_waiting(engine) > 0)
+            assert until(lambda: answered.is_set() or data_writers_waiting(engine) > 0)
         asking.join(WAIT)
     assert answers == [200]  # the redirection to the page, followed
     assert _tags(engine) == "fonds-vert"  # re-applied after the import's commit
@@ -93,13 +93,3 @@ def test_a_write_refused_for_a_concurrent_one_asks_to_try_again(settings, engine
     assert "réessayez dans un instant" in refused.text and "Rien n'a été enregistré" in refused.text
     with engine.connect() as conn:
         assert tag_regles.by_id(conn, rule_id).tag == "essai"
-
-
-def _until(condition, timeout: float = WAIT) -> bool:
-    """`condition()` became true within `timeout` seconds (polled every 5 ms)."""
-    tick = threading.Event()
-    for _ in range(int(timeout / 0.005)):
-        if condition():
-            return True
-        tick.wait(0.005)
-    return condition()

@@ -38,7 +38,8 @@ class Filter:
     named: Named | None = None
 
 
-def _in(column, values, label: str, kind: str | None = None) -> Filter:
+def in_codes(column, values, label: str, kind: str | None = None) -> Filter:
+    """`column` among `values`: « label v1, v2 »; `kind` (a referential of `lookups.chosen`) names them."""
     description = f"{label} {', '.join(map(str, values))}"
     named = Named(kind, tuple(map(str, values)), f"{label} ") if kind else None
     return Filter(column.in_(values), description, named)
@@ -190,9 +191,8 @@ def _source_region(values: list[str]) -> Filter:
     if len(codes) != len(values):
         conditions.append(c.source_region.is_(None))
     inconnue = ["inconnue (bénéficiaire non géolocalisé)"] if len(codes) != len(values) else []
-    named = Named("zones/region", tuple(codes), "région de l'import ", "".join(f", {x}" for x in inconnue))
-    if not codes:
-        named = None
+    after = "".join(f", {x}" for x in inconnue)
+    named = Named("zones/region", tuple(codes), "région de l'import ", after) if codes else None
     return Filter(sa.or_(*conditions), f"région de l'import {', '.join([*codes, *inconnue])}", named)
 
 
@@ -200,7 +200,7 @@ def build(p: SearchParams) -> list[Filter]:
     filters: list[Filter] = []
     if p.code_programme:
         filters.append(
-            _in(
+            in_codes(
                 c.programme_code,
                 [x.lstrip("0") if len(x) == 4 else x for x in p.code_programme],
                 "programme",
@@ -210,16 +210,16 @@ def build(p: SearchParams) -> list[Filter]:
     if p.niveau_geo:
         filters.append(_geo(p))
     if p.annee:
-        filters.append(_in(c.annee, p.annee, "année"))
+        filters.append(in_codes(c.annee, p.annee, "année"))
     if p.beneficiaire_code:
-        filters.append(_in(c.beneficiaire_code, p.beneficiaire_code, "bénéficiaire"))
+        filters.append(in_codes(c.beneficiaire_code, p.beneficiaire_code, "bénéficiaire"))
     if p.beneficiaire_categorieJuridique_type:
         filters.append(_categorie(p.beneficiaire_categorieJuridique_type))
     if p.tags:
         filters.append(_tags(p.tags))
     if p.domaine_fonctionnel:
         filters.append(
-            _in(
+            in_codes(
                 c.domaine_fonctionnel_code,
                 p.domaine_fonctionnel,
                 "domaine fonctionnel",
@@ -228,7 +228,7 @@ def build(p: SearchParams) -> list[Filter]:
         )
     if p.referentiel_programmation:
         filters.append(
-            _in(
+            in_codes(
                 c.referentiel_programmation_code,
                 p.referentiel_programmation,
                 "référentiel de programmation",
@@ -236,15 +236,15 @@ def build(p: SearchParams) -> list[Filter]:
             )
         )
     if p.centres_couts:
-        filters.append(_in(c.centre_couts_code, p.centres_couts, "centre de coûts", "centres-couts"))
+        filters.append(in_codes(c.centre_couts_code, p.centres_couts, "centre de coûts", "centres-couts"))
     if p.n_ej:
-        filters.append(_in(c.n_ej, p.n_ej, "EJ"))
+        filters.append(in_codes(c.n_ej, p.n_ej, "EJ"))
     if p.theme:
         filters.append(_theme(p.theme))
     if p.source:
         filters.append(Filter(c.source == p.source, f"source : {SOURCES.get(p.source, p.source)}"))
     if p.data_source:
-        filters.append(_in(c.data_source, [p.data_source], "origine"))
+        filters.append(in_codes(c.data_source, [p.data_source], "origine"))
     if p.source_region:
         filters.append(_source_region(p.source_region))
     if p.objet:

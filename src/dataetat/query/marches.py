@@ -23,7 +23,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from dataetat.model.format_fr import euros
-from dataetat.query.filters import Filter, Named
+from dataetat.query.filters import Filter, in_codes
 from dataetat.query.params import PAGE_SIZE_MAX, QueryError, check_list_length, is_integer
 from dataetat.store.marches_schema import marche_ligne
 
@@ -197,10 +197,6 @@ def _contains(column, word: str) -> sa.ColumnElement[bool]:
     return column.like("%" + _like(word) + "%", escape="\\")
 
 
-def _in(column, values, label: str) -> Filter:
-    return Filter(column.in_(values), f"{label} {', '.join(map(str, values))}")
-
-
 def _decimal(value: float) -> Decimal:
     return Decimal(str(value))
 
@@ -208,9 +204,9 @@ def _decimal(value: float) -> Decimal:
 def build(p: MarchesParams) -> list[Filter]:
     filters: list[Filter] = []
     if p.acheteur:
-        filters.append(_in(c.acheteur_id, p.acheteur, "acheteur"))
+        filters.append(in_codes(c.acheteur_id, p.acheteur, "acheteur"))
     if p.titulaire:
-        filters.append(_in(c.titulaire_id, p.titulaire, "titulaire"))
+        filters.append(in_codes(c.titulaire_id, p.titulaire, "titulaire"))
     if p.cpv:
         clauses = [c.cpv_code.like(_like(v) + "%", escape="\\") for v in p.cpv]
         filters.append(Filter(sa.or_(*clauses), f"CPV {', '.join(p.cpv)}"))
@@ -231,16 +227,15 @@ def build(p: MarchesParams) -> list[Filter]:
     if p.date_max:
         filters.append(Filter(c.date_notification <= p.date_max, f"notifiés jusqu'au {p.date_max:%d/%m/%Y}"))
     if p.annee:
-        filters.append(_in(c.annee, p.annee, "notifiés en"))
+        filters.append(in_codes(c.annee, p.annee, "notifiés en"))
     if p.procedure:
-        filters.append(_in(c.procedure, p.procedure, "procédure"))
+        filters.append(in_codes(c.procedure, p.procedure, "procédure"))
     if p.nature:
-        filters.append(_in(c.nature, p.nature, "nature"))
+        filters.append(in_codes(c.nature, p.nature, "nature"))
     if p.niveau_geo:
         column = c[f"lieu_{p.niveau_geo}_code"]
         label = f"exécutés en {NIVEAUX_LIEU[p.niveau_geo]}"
-        named = Named(f"zones/{p.niveau_geo}", tuple(p.code_geo), f"{label} ")
-        filters.append(Filter(column.in_(p.code_geo), f"{label} {', '.join(p.code_geo)}", named))
+        filters.append(in_codes(column, p.code_geo, label, f"zones/{p.niveau_geo}"))
     return filters
 
 
